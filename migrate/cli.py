@@ -1,0 +1,351 @@
+"""The command line: parse, call the workflow, render. One error boundary in `main`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from migrate import __version__, gitrepo, journal, recipes, render, rollback, workflow
+from migrate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
+from migrate.model import Recipe, TransformResult
+
+REPO_OPTION = click.option(
+    "-C",
+    "--repo",
+    "repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The repository to work on (default: the current folder).",
+)
+RECIPES_OPTION = click.option(
+    "--recipes",
+    "recipe_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Another folder of recipe TOML files (may repeat).",
+)
+
+
+def _load(repo: Path, extra: Sequence[Path]) -> dict[str, Recipe]:
+    top = _top(repo)
+    return recipes.load_all(recipes.recipe_dirs(top, extra))
+
+
+def _top(repo: Path) -> Path | None:
+    """The work tree containing `repo`, or None outside git (recipes still load)."""
+    try:
+        with gitrepo.open_repo(repo) as r:
+            return gitrepo.root(r)
+    except UserError:
+        return None
+
+
+def recipe_status(repo: Path) -> dict[str, str]:
+    """Each recipe's state in the run HEAD is on (applied, reverted, ...)."""
+    top = _top(repo)
+    if top is None:
+        return {}
+    with gitrepo.open_repo(top) as r:
+        if gitrepo.head_sha(r) is None:
+            return {}
+        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+        return dict(run.last_status()) if run else {}
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="migrate")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Apply a maintenance plan to a git repository as validated, revertible commits."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command("list")
+@REPO_OPTION
+@RECIPES_OPTION
+def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+    """The recipes by phase, with their status in this repository."""
+    render.console().print(
+        render.recipes_table(_load(repo, recipe_dirs).values(), recipe_status(repo))
+    )
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("recipe_id")
+@REPO_OPTION
+@RECIPES_OPTION
+def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+    """One recipe: what it does, its parameters and validation."""
+    recipe = recipes.select_recipes(_load(repo, recipe_dirs), [recipe_id])[0]
+    out = render.console()
+    out.print(f"[bold]{recipe.id}[/bold]: {recipe.title}")
+    out.print(f"phase: {recipe.phase}, order {recipe.order}; transform: {recipe.transform}")
+    out.print(f"file: {recipe.source}", markup=False)
+    out.print(f"paths: {', '.join(recipe.paths)}", markup=False)
+    if recipe.requires:
+        out.print(f"requires: {', '.join(recipe.requires)}")
+    out.print(recipe.description, markup=False)
+    for key, value in recipe.params.items():
+        out.print(f"  params.{key} = {json.dumps(value)}", markup=False)
+    for key, value in recipe.validate.items():
+        out.print(f"  validate.{key} = {json.dumps(value)}", markup=False)
+    return EXIT_OK
+
+
+class _CliListener(workflow.Listener):
+    def __init__(self, quiet: bool) -> None:
+        self.out = render.console(stderr=quiet)
+
+    def step_started(self, recipe: Recipe) -> None:
+        self.out.print(f"[bold]→ {recipe.id}[/bold]: {recipe.title}")
+
+    def step_finished(
+        self, recipe: Recipe, step: journal.Step, result: TransformResult | None
+    ) -> None:
+        render.print_step(self.out, step)
+
+
+@cli.command()
+@click.argument("recipe_ids", nargs=-1)
+@click.option("--all", "all_recipes", is_flag=True, help="Every recipe, in plan order.")
+@click.option("--branch", help="Branch to create or continue (default: migrate/<run>).")
+@click.option("--in-place", is_flag=True, help="Commit on the current branch (or detached HEAD).")
+@click.option("--stash", is_flag=True, help="Set uncommitted changes aside and restore them after.")
+@click.option("--dry-run", is_flag=True, help="Show the diff; change nothing.")
+@click.option("--keep-going", is_flag=True, help="Go on with the next recipe after a failure.")
+@click.option("--yes", "-y", is_flag=True, help="Never ask (scripts, CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@REPO_OPTION
+@RECIPES_OPTION
+def apply(
+    recipe_ids: tuple[str, ...],
+    all_recipes: bool,
+    branch: str | None,
+    in_place: bool,
+    stash: bool,
+    dry_run: bool,
+    keep_going: bool,
+    yes: bool,
+    as_json: bool,
+    repo: Path,
+    recipe_dirs: tuple[Path, ...],
+) -> int:
+    """Apply recipes, one validated commit each; a step that fails validation is reverted."""
+    known = _load(repo, recipe_dirs)
+    if not recipe_ids and not all_recipes:
+        raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
+    chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
+    if dry_run:
+        return _dry_run(repo, chosen, as_json)
+    _recover_first(repo, yes)
+    options = workflow.ApplyOptions(branch, in_place, stash, keep_going)
+    report = workflow.apply(repo, chosen, options, _CliListener(quiet=as_json))
+    if as_json:
+        click.echo(json.dumps(_report_json(report), indent=2))
+    else:
+        _print_report(report)
+    return report.exit_code
+
+
+def _dry_run(repo: Path, chosen: Sequence[Recipe], as_json: bool) -> int:
+    results = workflow.preview(repo, chosen)
+    if as_json:
+        data = [
+            {
+                "recipe": r.id,
+                "files": [c.path for c in res.changes],
+                "counts": dict(res.counts),
+                "diff": "".join(render.unified_diff(c) for c in res.changes),
+            }
+            for r, res in results
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return EXIT_OK
+    out = render.console()
+    for recipe, result in results:
+        render.print_result(out, recipe, result)
+    return EXIT_OK
+
+
+def _report_json(report: workflow.ApplyReport) -> dict[str, object]:
+    return {
+        "run": render.run_json(report.run),
+        "steps": [asdict(step) for step in report.steps],
+        "stash_restored": report.stash_restored,
+        "exit_code": report.exit_code,
+    }
+
+
+def _print_report(report: workflow.ApplyReport) -> None:
+    out = render.console()
+    run = report.run
+    applied = [s for s in report.steps if s.status == "applied"]
+    out.print(
+        f"\nrun {run.id}: {len(applied)} step(s) applied on "
+        f"{'the current branch' if run.in_place else run.branch}."
+    )
+    if report.exit_code:
+        out.print("[red]a step failed validation and was reverted.[/red]")
+    if report.stash_ref and not report.stash_restored:
+        out.print(
+            f"[yellow]your set-aside changes could not be re-applied cleanly; they are kept in"
+            f" {report.stash_ref}: git stash apply {report.stash_ref}[/yellow]"
+        )
+    if applied:
+        out.print(f"undo everything: migrate rollback --all   (or: git checkout {run.base_branch})")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+@REPO_OPTION
+def status(as_json: bool, repo: Path) -> int:
+    """The run HEAD is on: branch, base, steps and their results."""
+    with gitrepo.open_repo(repo) as r:
+        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+        inflight = journal.read_inflight(r)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"run": render.run_json(run) if run else None, "interrupted": inflight is not None},
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    out = render.console()
+    if inflight is not None:
+        out.print("[red]a run was interrupted here: run `migrate recover`.[/red]")
+    if run is None:
+        out.print("no open migration run on this branch.")
+    else:
+        render.print_run(out, run)
+    return EXIT_OK
+
+
+@cli.command("rollback")
+@click.argument("recipe_id", required=False)
+@click.option("--file", "file_path", help="Restore one file to its version before the run.")
+@click.option("--disable-hook", "hook", help="Remove a hook's registrations from settings.json.")
+@click.option("--all", "everything", is_flag=True, help="Return to the state before the run.")
+@click.option("--yes", "-y", is_flag=True, help="Also delete the migration branch (kept as a ref).")
+@REPO_OPTION
+def rollback_cmd(
+    recipe_id: str | None,
+    file_path: str | None,
+    hook: str | None,
+    everything: bool,
+    yes: bool,
+    repo: Path,
+) -> int:
+    """Undo a step, a file, a hook registration, or the whole run."""
+    chosen = [x for x in (recipe_id, file_path, hook) if x] + (["--all"] if everything else [])
+    if len(chosen) != 1:
+        raise UserError("name exactly one of: a recipe, --file PATH, --disable-hook NAME, --all.")
+    _recover_first(repo, yes)
+    if everything:
+        delete = yes or (render.is_interactive() and click.confirm("Delete the migration branch?"))
+        message = rollback.all_steps(repo, delete_branch=delete)
+    elif recipe_id:
+        message = rollback.step(repo, recipe_id)
+    elif file_path:
+        message = rollback.file(repo, file_path)
+    else:
+        message = _disable_hook(repo, str(hook))
+    render.console().print(message, markup=False)
+    return EXIT_OK
+
+
+def _recover_first(repo: Path, yes: bool) -> None:
+    """A run killed mid-step left a marker: recover with --yes or when the user agrees."""
+    with gitrepo.open_repo(repo) as r:
+        inflight = journal.read_inflight(r)
+    if inflight is None:
+        return
+    ask = f"Run {inflight.run} was interrupted; restore the state before it?"
+    if yes or (render.is_interactive() and click.confirm(ask, default=True)):
+        message = workflow.recover(repo)
+        if message:
+            render.console().print(message, markup=False)
+
+
+def _disable_hook(repo: Path, name: str) -> str:
+    from migrate.hooks import settings_edit
+
+    path = ".claude/settings.json"
+    sha = rollback.edit_and_commit(
+        repo,
+        path,
+        lambda text: settings_edit.disable(text, path, name),
+        f"disable hook {name}",
+        f"Migrate-Disable-Hook: {name}",
+    )
+    return f"disabled hook {name} with commit {sha[:10]}." if sha else "nothing to change."
+
+
+@cli.command()
+@click.option("--yes", "-y", is_flag=True, help="Recover without asking.")
+@REPO_OPTION
+def recover(yes: bool, repo: Path) -> int:
+    """Restore the repository after a run was killed or crashed mid-step."""
+    message = workflow.recover(repo)
+    render.console().print(message or "nothing to recover.", markup=False)
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--keep", type=click.Path(path_type=Path), help="Build the example here and keep it.")
+def demo(keep: Path | None) -> int:
+    """Build the bundled example project and apply every recipe to it."""
+    from migrate import example
+
+    folder = keep or Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
+    project = example.build(folder)
+    out = render.console()
+    out.print(f"[bold]example project:[/bold] {project}")
+    known = recipes.load_all(recipes.recipe_dirs(project))
+    report = workflow.apply(
+        project, list(known.values()), workflow.ApplyOptions(keep_going=True), _CliListener(False)
+    )
+    _print_report(report)
+    out.print(f"inspect it: cd {project} && git log --stat {report.run.base_commit[:10]}..")
+    return report.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The one error boundary: user error in one sentence, Ctrl-C 130, a bug with its log."""
+    try:
+        result = cli.main(list(argv) if argv is not None else None, standalone_mode=False)
+    except UserError as e:
+        click.echo(f"migrate: {e.message}", err=True)
+        return e.exit_code
+    except click.exceptions.Abort:
+        click.echo("migrate: interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as e:
+        e.show()
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo(
+            "migrate: interrupted; the repository is as it was before the current step.", err=True
+        )
+        return EXIT_INTERRUPTED
+    except Exception:
+        return _bug()
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _bug() -> int:
+    log = Path(tempfile.gettempdir()) / "migrate-crash.log"
+    text = traceback.format_exc()
+    log.write_text(text, encoding="utf-8")
+    sys.stderr.write(text)
+    sys.stderr.write(f"migrate: this is a bug in migrate; the traceback is saved in {log}.\n")
+    return EXIT_BUG

@@ -1,0 +1,12 @@
+"""Small shims over differences between supported Python versions."""
+
+from __future__ import annotations
+
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+
+__all__ = ["tomllib"]

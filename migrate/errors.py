@@ -1,0 +1,26 @@
+"""The one exception type for user errors, and the exit codes the command line returns."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_STEP_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REPO_STATE = 3
+EXIT_BUG = 4
+EXIT_INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """A problem the user can fix: its message is one sentence naming the file, recipe or key."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RepoStateError(UserError):
+    """The repository is in a state the tool refuses to work on; nothing was changed."""
+
+    exit_code = EXIT_REPO_STATE

@@ -1,0 +1,133 @@
+"""Reading files as text without losing their encoding, BOM or line endings, and matching globs."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from migrate.errors import UserError
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's text with newlines kept as they are, and how to encode it back."""
+
+    path: str
+    text: str
+    encoding: str
+    bom: bool
+
+
+def decode(path: str, data: bytes) -> SourceFile | None:
+    """Decode `data`; Python files honour their coding cookie. None when it is not text."""
+    if b"\0" in data:
+        return None
+    bom = data.startswith(codecs.BOM_UTF8)
+    encoding = "utf-8"
+    if path.endswith((".py", ".pyi")):
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            return None
+        encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
+    try:
+        text = body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return SourceFile(path, text, encoding, bom)
+
+
+def encode(text: str, encoding: str, bom: bool) -> bytes:
+    """The bytes that `decode` would read back as `text`."""
+    return (codecs.BOM_UTF8 if bom else b"") + text.encode(encoding)
+
+
+def newline_of(text: str) -> str:
+    """The line ending a file already uses (LF for a file without one)."""
+    index = text.find("\n")
+    if index > 0 and text[index - 1] == "\r":
+        return "\r\n"
+    if index < 0 and "\r" in text:
+        return "\r"
+    return "\n"
+
+
+def check_relative(pattern: str) -> str | None:
+    """Why a path or glob may not be used (absolute, or leaving the repository), or None."""
+    if pattern.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", pattern):
+        return "is absolute; paths are relative to the repository root"
+    if ".." in PurePosixPath(pattern.replace("\\", "/")).parts:
+        return "leaves the repository ('..')"
+    return None
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 1)
+            out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def match_glob(pattern: str, path: str) -> bool:
+    """True when the posix relative `path` matches `pattern` (`**` crosses folders, `*` not)."""
+    return _glob_regex(pattern.rstrip("/")).match(path) is not None
+
+
+def select(paths: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths matching any of the patterns, in the order given."""
+    return tuple(p for p in paths if any(match_glob(g, p) for g in patterns))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A read-only view of the repository a transform works on.
+
+    `files` are the paths the recipe's globs selected; `read` may look at any file of the repo.
+    """
+
+    root: Path
+    files: tuple[str, ...]
+
+    def read(self, path: str) -> SourceFile | None:
+        """The file's text, or None when it does not exist or is not text."""
+        try:
+            data = (self.root / path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        return decode(path, data)
+
+    def require(self, path: str) -> SourceFile:
+        """The file's text; a missing or binary file is the user's error."""
+        source = self.read(path)
+        if source is None:
+            raise UserError(f"{path}: the file is missing or is not text.")
+        return source
+
+    def exists(self, path: str) -> bool:
+        return (self.root / path).exists()

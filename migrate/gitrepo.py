@@ -1,0 +1,238 @@
+"""Everything the tool asks of git, through GitPython: state checks, commits, resets, stashes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from git import Repo
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from migrate.errors import RepoStateError
+
+_FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "migrate",
+    "GIT_AUTHOR_EMAIL": "migrate@localhost",
+    "GIT_COMMITTER_NAME": "migrate",
+    "GIT_COMMITTER_EMAIL": "migrate@localhost",
+}
+_IN_PROGRESS = {
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase or am",
+    "BISECT_LOG": "a bisect",
+}
+
+
+@contextmanager
+def open_repo(path: Path) -> Iterator[Repo]:
+    """The repository containing `path`; refuses a folder that is not in a work tree."""
+    try:
+        repo = Repo(path, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        raise RepoStateError(f"{path}: not a git repository.") from None
+    try:
+        if repo.bare:
+            raise RepoStateError(f"{path}: the repository is bare; migrate needs a work tree.")
+        yield repo
+    finally:
+        repo.close()
+
+
+def root(repo: Repo) -> Path:
+    return Path(str(repo.working_tree_dir))
+
+
+def git_dir(repo: Repo) -> Path:
+    """The common git directory (shared by linked worktrees)."""
+    return Path(repo.common_dir)
+
+
+def head_sha(repo: Repo) -> str | None:
+    """The commit HEAD points to, or None in a repository without commits."""
+    try:
+        return str(repo.git.rev_parse("--verify", "-q", "HEAD"))
+    except GitCommandError:
+        return None
+
+
+def current_branch(repo: Repo) -> str | None:
+    """The checked-out branch, or None when HEAD is detached."""
+    return None if repo.head.is_detached else repo.head.ref.name
+
+
+def operation_in_progress(repo: Repo) -> str | None:
+    gdir = Path(repo.git_dir)
+    for name, what in _IN_PROGRESS.items():
+        if (gdir / name).exists():
+            return what
+    return None
+
+
+def _z(output: str) -> list[str]:
+    return [p for p in output.split("\0") if p]
+
+
+def unmerged_paths(repo: Repo) -> list[str]:
+    return sorted(set(_z(repo.git.diff("--name-only", "--diff-filter=U", "-z"))))
+
+
+def dirty_paths(repo: Repo) -> list[str]:
+    """Modified, staged and untracked (not ignored) paths."""
+    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all")
+    paths, entries = [], _z(out)
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        paths.append(entry[3:])
+        i += 2 if entry[0] in "RC" else 1  # renames carry the old path as the next entry
+    return paths
+
+
+def untracked_paths(repo: Repo) -> set[str]:
+    return set(_z(repo.git.ls_files("--others", "--exclude-standard", "-z")))
+
+
+def tracked_paths(repo: Repo) -> tuple[str, ...]:
+    """Tracked and untracked-but-not-ignored files: what a recipe's globs may select."""
+    out = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z")
+    return tuple(sorted(set(_z(out))))
+
+
+def check_state(repo: Repo, *, allow_detached: bool, allow_dirty: bool) -> list[str]:
+    """Refuse a repository migrate must not touch; returns the dirty paths when allowed."""
+    where = root(repo)
+    if head_sha(repo) is None:
+        raise RepoStateError(f"{where}: the repository has no commits yet; commit something first.")
+    what = operation_in_progress(repo)
+    if what:
+        raise RepoStateError(f"{where}: {what} is in progress; finish or abort it first.")
+    unmerged = unmerged_paths(repo)
+    if unmerged:
+        raise RepoStateError(f"{where}: unmerged paths: {', '.join(unmerged)}; resolve them first.")
+    if repo.head.is_detached and not allow_detached:
+        raise RepoStateError(
+            f"{where}: HEAD is detached; check out a branch, or pass --in-place to work here."
+        )
+    dirty = dirty_paths(repo)
+    if dirty and not allow_dirty:
+        raise RepoStateError(
+            f"{where}: uncommitted changes in {', '.join(dirty)};"
+            " commit them, or pass --stash to set them aside for the run."
+        )
+    return dirty
+
+
+def _identity_env(repo: Repo) -> dict[str, str]:
+    """A fallback identity only when git has none (CI machines often have none)."""
+    try:
+        repo.git.var("GIT_COMMITTER_IDENT")
+        repo.git.var("GIT_AUTHOR_IDENT")
+        return {}
+    except GitCommandError:
+        return {k: os.environ.get(k, v) for k, v in _FALLBACK_IDENTITY.items()}
+
+
+def commit(repo: Repo, paths: Iterable[str], message: str) -> str:
+    """Stage exactly `paths` (additions, edits, deletions) and commit them; returns the sha."""
+    paths = list(paths)
+    if paths:
+        repo.git.add("-A", "--", *paths)
+    env = _identity_env(repo)
+    # User commit hooks could rewrite files mid-step; the step was already validated.
+    repo.git.commit("--no-verify", "-q", "--allow-empty-message", "-m", message, env=env or None)
+    return str(head_sha(repo))
+
+
+def reset_hard(repo: Repo, sha: str, keep_untracked: set[str]) -> None:
+    """Back to `sha` with a clean tree: tracked files reset, files created since removed."""
+    repo.git.reset("--hard", "-q", sha)
+    reset_untracked(repo, keep_untracked)
+
+
+def reset_untracked(repo: Repo, keep: set[str]) -> None:
+    """Remove the untracked (not ignored) files that are not in `keep`."""
+    work = root(repo)
+    for rel in untracked_paths(repo) - keep:
+        target = work / rel
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+            _prune_empty_dirs(work, target.parent)
+
+
+def _prune_empty_dirs(work: Path, folder: Path) -> None:
+    while folder != work and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def update_ref(repo: Repo, ref: str, sha: str) -> None:
+    repo.git.update_ref(ref, sha)
+
+
+def delete_ref(repo: Repo, ref: str) -> None:
+    repo.git.update_ref("-d", ref)
+
+
+def ref_sha(repo: Repo, ref: str) -> str | None:
+    try:
+        return str(repo.git.rev_parse("--verify", "-q", ref + "^{commit}"))
+    except GitCommandError:
+        return None
+
+
+def stash_to_ref(repo: Repo, ref: str, message: str) -> str:
+    """Move every uncommitted change (untracked files too) into a commit kept under `ref`."""
+    repo.git.stash("push", "--include-untracked", "-q", "-m", message, env=_identity_env(repo))
+    sha = str(repo.git.rev_parse("stash@{0}"))
+    update_ref(repo, ref, sha)
+    repo.git.stash("drop", "-q")
+    return sha
+
+
+def restore_stash(repo: Repo, ref: str) -> bool:
+    """Put the changes saved under `ref` back in the work tree; the ref goes when that worked."""
+    sha = ref_sha(repo, ref)
+    if sha is None:
+        return True
+    try:
+        repo.git.stash("apply", "--index", "-q", sha)
+    except GitCommandError:
+        try:
+            repo.git.stash("apply", "-q", sha)
+        except GitCommandError:
+            return False
+    delete_ref(repo, ref)
+    return True
+
+
+def log_messages(repo: Repo, rev: str = "HEAD") -> list[tuple[str, str]]:
+    """(sha, message) of every commit reachable from `rev`, newest first."""
+    if head_sha(repo) is None:
+        return []
+    out = repo.git.log(rev, "--format=%H%x00%B%x01", "--grep=^Migrate-")
+    pairs = []
+    for record in out.split("\x01"):
+        if "\0" in record:
+            sha, message = record.strip("\n").split("\0", 1)
+            pairs.append((sha.strip(), message))
+    return pairs
+
+
+def trailers(message: str) -> dict[str, str]:
+    """The `Key: value` trailers of a commit message's last paragraph."""
+    last = message.strip().split("\n\n")[-1]
+    found = {}
+    for line in last.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key.startswith("Migrate-"):
+            found[key] = value.strip()
+    return found
+
+
+def branch_exists(repo: Repo, name: str) -> bool:
+    return ref_sha(repo, f"refs/heads/{name}") is not None

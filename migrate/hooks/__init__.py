@@ -1,0 +1,1 @@
+"""Claude Code hooks: the settings model, the unified runtime, generation, verification."""

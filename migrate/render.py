@@ -1,0 +1,133 @@
+"""Rich renderings shared by the commands and the guide: diffs, recipe tables, step reports."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from migrate.journal import CheckResult, Run, Step
+from migrate.model import PHASE_TITLES, PHASES, FileChange, Recipe, TransformResult
+
+OUTCOME_STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "no tests": "yellow",
+    "skipped": "yellow",
+    "applied": "green",
+    "reverted": "red",
+    "interrupted": "red",
+    "no-changes": "dim",
+    "rolled-back": "yellow",
+    "pending": "cyan",
+    "not applicable": "dim",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that honours NO_COLOR and plain output when not on a terminal."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+def unified_diff(change: FileChange) -> str:
+    before = (change.before or "").splitlines(keepends=True)
+    after = (change.after or "").splitlines(keepends=True)
+    old = f"a/{change.path}" if change.before is not None else "/dev/null"
+    new = f"b/{change.path}" if change.after is not None else "/dev/null"
+    lines = difflib.unified_diff(before, after, old, new, n=2)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def print_diff(out: Console, change: FileChange) -> None:
+    text = unified_diff(change).replace("\r\n", "\n")
+    if out.is_terminal and not out.no_color:
+        out.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
+    else:
+        out.print(text, end="", markup=False, highlight=False)
+
+
+def print_result(out: Console, recipe: Recipe, result: TransformResult, diffs: bool = True) -> None:
+    """What a recipe will change: files, counts, findings, notes, and the diff per file."""
+    out.print(Text(f"{recipe.id}: {recipe.title}", style="bold"))
+    if not result.changes:
+        out.print("  nothing to change")
+    for note in result.notes:
+        out.print(f"  note: {note}", markup=False)
+    for finding in result.findings:
+        if not finding.edited:
+            out.print(f"  {finding.path}:{finding.line}: {finding.message}", markup=False)
+    if diffs:
+        for change in result.changes:
+            print_diff(out, change)
+
+
+def recipes_table(recipes: Iterable[Recipe], status: Mapping[str, str]) -> Table:
+    table = Table(title="Recipes by phase", show_lines=False)
+    for column in ("phase", "id", "title", "status"):
+        table.add_column(column)
+    by_phase = sorted(recipes, key=lambda r: (PHASES.index(r.phase), r.order, r.id))
+    for recipe in by_phase:
+        state = status.get(recipe.id, "pending")
+        table.add_row(
+            PHASE_TITLES[recipe.phase],
+            recipe.id,
+            recipe.title,
+            Text(state, style=OUTCOME_STYLE.get(state.split()[0], "")),
+        )
+    return table
+
+
+def check_line(check: CheckResult) -> Text:
+    line = Text("    ")
+    line.append(f"{check.outcome:<8}", style=OUTCOME_STYLE.get(check.outcome, ""))
+    line.append(f" {check.name}")
+    if check.seconds:
+        line.append(f" ({check.seconds:.1f} s)", style="dim")
+    first = check.detail.splitlines()[0] if check.detail else ""
+    if first and check.outcome != "failed":
+        line.append(f" — {first}", style="dim")
+    return line
+
+
+def print_step(out: Console, step: Step) -> None:
+    line = Text(f"{step.status:<12}", style=OUTCOME_STYLE.get(step.status, ""))
+    line.append(f" {step.recipe}")
+    if step.commit:
+        line.append(f" {step.commit[:10]}", style="dim")
+    if step.summary:
+        line.append(f"  {step.summary}")
+    out.print(line)
+    for check in step.checks:
+        out.print(check_line(check))
+        if check.outcome == "failed":
+            out.print(Text(_indent(check.detail), style="red"))
+            if check.log:
+                out.print(f"    full output: {check.log}", markup=False)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("      " + line for line in text.splitlines())
+
+
+def print_run(out: Console, run: Run, steps: Sequence[Step] | None = None) -> None:
+    where = "in place on" if run.in_place else "on branch"
+    out.print(Text(f"run {run.id} {where} {run.branch or '(detached)'}", style="bold"))
+    base = f"base {run.base_commit[:10]}" + (f" ({run.base_branch})" if run.base_branch else "")
+    out.print(f"  {base}, state: {run.state}", markup=False)
+    for step in run.steps if steps is None else steps:
+        print_step(out, step)
+
+
+def run_json(run: Run) -> dict[str, object]:
+    from dataclasses import asdict
+
+    return asdict(run)
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

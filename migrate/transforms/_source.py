@@ -1,0 +1,74 @@
+"""Shared pieces for Python transforms: positions from `ast`, and splicing edits into the text.
+
+Edits are spliced into the original source by position rather than reprinting a whole module,
+so every byte outside an edited construct stays as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] (string indices) with `new`."""
+
+    start: int
+    end: int
+    new: str
+
+
+class Lines:
+    """Converts `ast` positions (1-based line, UTF-8 byte column) into string indices."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0]
+        for i, ch in enumerate(text):
+            # ast counts \r\n, \n and lone \r as line ends, like str.splitlines on these three.
+            if ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n"):
+                self._starts.append(i + 1)
+
+    def line_start(self, lineno: int) -> int:
+        return self._starts[lineno - 1]
+
+    def offset(self, lineno: int, col_byte: int) -> int:
+        start = self._starts[lineno - 1]
+        end = self._starts[lineno] if lineno < len(self._starts) else len(self.text)
+        line = self.text[start:end]
+        if line.isascii():
+            return start + col_byte
+        return start + len(line.encode("utf-8")[:col_byte].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        """The string indices a node covers."""
+        lineno, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        end_lineno, end_col = node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+        return self.offset(lineno, col), self.offset(end_lineno, end_col)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Text with the non-overlapping edits applied."""
+    out = []
+    pos = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < pos:
+            raise ValueError(f"overlapping edits at index {edit.start}")
+        out.append(text[pos : edit.start])
+        out.append(edit.new)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def parse(text: str, path: str = "<unknown>") -> ast.Module | None:
+    """The module's AST, or None when this interpreter cannot parse it (newer syntax, errors)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None

@@ -1,0 +1,79 @@
+"""Fixtures shared by every test: a git identity for CI, and real repositories in tmp folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test reads the developer's git config, and every test has an identity."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` and return its stdout (stripped); a failure fails the test."""
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
+    ).stdout.strip()
+
+
+def make_repo(path: Path, files: dict[str, str | bytes]) -> Path:
+    """A git repository at `path` with `files` committed on `main`."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    for name, content in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_bytes(content.encode("utf-8"))
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+def run_migrate(
+    repo: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command line (`python -m migrate`) in `repo`, without a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "migrate", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Iterator[Path]:
+    """The bundled example Claude Code project, as a fresh git repository."""
+    from migrate.example import build
+
+    yield build(tmp_path / "project")

@@ -1,0 +1,110 @@
+"""Every way to undo: one step, one file, one hook registration, the whole run (twice)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import git, make_repo, run_migrate
+from tests.test_workflow import FILES, PYTEST
+
+SETTINGS = """{
+  "permissions": {"allow": ["Bash(ls)"]},
+  "hooks": {
+    "UserPromptSubmit": [
+      {
+        "hooks": [
+          {"type": "command", "command": "python3 $CLAUDE_PROJECT_DIR/.claude/hooks/a.py"},
+          {"type": "command", "command": "python3 $CLAUDE_PROJECT_DIR/.claude/hooks/b.py"}
+        ]
+      }
+    ],
+    "Stop": [
+      {"hooks": [{"type": "command", "command": "python3 .claude/hooks/a.py", "timeout": 5}]}
+    ]
+  }
+}
+"""
+
+
+def applied_repo(tmp_path: Path) -> tuple[Path, str]:
+    repo = make_repo(
+        tmp_path / "repo",
+        {**FILES, ".migrate/config.toml": PYTEST, ".claude/settings.json": SETTINGS},
+    )
+    base = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "apply", "max-workers", "agent-parallelism-doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return repo, base
+
+
+def tree(repo: Path, rev: str) -> str:
+    return git(repo, "rev-parse", f"{rev}^{{tree}}")
+
+
+def test_rollback_all_twice_returns_to_base(tmp_path: Path) -> None:
+    repo, base = applied_repo(tmp_path)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    for _ in range(2):
+        result = run_migrate(repo, "rollback", "--all")
+        assert result.returncode == 0, result.stderr
+        assert git(repo, "rev-parse", "HEAD") == base
+        assert git(repo, "status", "--porcelain") == ""
+        assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert git(repo, "for-each-ref", "--format=%(refname)", "refs/migrate/backup/")
+    assert git(repo, "branch", "--list", branch)  # kept without --yes
+
+
+def test_rollback_all_yes_deletes_branch_keeps_backup(tmp_path: Path) -> None:
+    repo, _ = applied_repo(tmp_path)
+    tip = git(repo, "rev-parse", "HEAD")
+    assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
+    assert git(repo, "branch", "--list", "migrate/*") == ""
+    backups = git(repo, "for-each-ref", "--format=%(objectname)", "refs/migrate/backup/")
+    assert backups == tip
+
+
+def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
+    repo, _ = applied_repo(tmp_path)
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 0, result.stderr
+    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    assert "META-COGNITION" in (repo / "CLAUDE.md").read_text()
+    assert "Migrate-Rollback: max-workers" in git(repo, "log", "-1", "--format=%B")
+    again = run_migrate(repo, "rollback", "max-workers")
+    assert again.returncode == 0 and "already" in again.stdout
+    assert git(repo, "status", "--porcelain") == ""
+    steps = json.loads(run_migrate(repo, "status", "--json").stdout)["run"]["steps"]
+    assert steps[-1]["status"] == "rolled-back"
+
+
+def test_rollback_file_restores_one_file(tmp_path: Path) -> None:
+    repo, base = applied_repo(tmp_path)
+    result = run_migrate(repo, "rollback", "--file", ".claude/hooks/detect_batch.py")
+    assert result.returncode == 0, result.stderr
+    assert git(repo, "diff", base, "HEAD", "--", ".claude/hooks/detect_batch.py") == ""
+    assert git(repo, "diff", base, "HEAD", "--", ".claude/hooks/best_practice_enforcer.py")
+    again = run_migrate(repo, "rollback", "--file", ".claude/hooks/detect_batch.py")
+    assert again.returncode == 0 and "already" in again.stdout
+
+
+def test_disable_hook_removes_only_its_registrations(tmp_path: Path) -> None:
+    repo, _ = applied_repo(tmp_path)
+    result = run_migrate(repo, "rollback", "--disable-hook", "a.py")
+    assert result.returncode == 0, result.stderr
+    text = (repo / ".claude/settings.json").read_text()
+    data = json.loads(text)
+    assert "Stop" not in data["hooks"]
+    commands = [h["command"] for g in data["hooks"]["UserPromptSubmit"] for h in g["hooks"]]
+    assert commands == ["python3 $CLAUDE_PROJECT_DIR/.claude/hooks/b.py"]
+    assert text.startswith('{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {\n')
+    assert git(repo, "status", "--porcelain") == ""
+    missing = run_migrate(repo, "rollback", "--disable-hook", "a.py")
+    assert missing.returncode == 2 and "settings.json" in missing.stderr
+
+
+def test_rollback_without_a_run_is_a_clear_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 2
+    assert "no open migration run" in result.stderr

@@ -1,0 +1,318 @@
+"""The engine end to end through the real command line, on real repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, make_repo, run_migrate
+
+POOL = (
+    "from concurrent.futures import ThreadPoolExecutor\n\n"
+    "with ThreadPoolExecutor(max_workers=10) as ex:\n    pass\n"
+)
+FILES: dict[str, str | bytes] = {
+    ".claude/hooks/detect_batch.py": POOL,
+    ".claude/hooks/best_practice_enforcer.py": POOL,
+    "tests/test_ok.py": "def test_ok():\n    assert 1 + 1 == 2\n",
+    "CLAUDE.md": "# Project\n\nInstructions.\n",
+}
+PYTEST = '[validate]\npytest_command = ["{python}", "-m", "pytest", "-q"]\n'
+
+
+def project(tmp_path: Path, extra: dict[str, str | bytes] | None = None) -> Path:
+    return make_repo(tmp_path / "repo", {**FILES, ".migrate/config.toml": PYTEST, **(extra or {})})
+
+
+def failing_recipe(command: str) -> dict[str, str | bytes]:
+    """A repo recipe that edits CLAUDE.md and then runs `command` as an extra check."""
+    return {
+        ".migrate/recipes/doc-check.toml": (
+            'id = "doc-check"\ntitle = "Doc with a check"\ntransform = "agent-parallelism-doc"\n'
+            'paths = ["CLAUDE.md"]\n[validate]\npytest = false\n'
+            f"commands = [{json.dumps(command)}]\n"
+        )
+    }
+
+
+def head(repo: Path) -> str:
+    return git(repo, "rev-parse", "HEAD")
+
+
+def status_json(repo: Path) -> dict:
+    result = run_migrate(repo, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_apply_two_recipes_makes_two_commits_with_trailers(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    base = head(repo)
+    result = run_migrate(repo, "apply", "max-workers", "agent-parallelism-doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = git(repo, "log", "--format=%B%x00", f"{base}..HEAD").split("\0")
+    messages = [m.strip() for m in log if m.strip()]
+    assert len(messages) == 2
+    assert "Migrate-Recipe: agent-parallelism-doc" in messages[0]
+    assert "Migrate-Recipe: max-workers" in messages[1]
+    run_ids = {line for m in messages for line in m.splitlines() if line.startswith("Migrate-Run:")}
+    assert len(run_ids) == 1
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").startswith("migrate/")
+    assert "max_workers=50" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    steps = status_json(repo)["run"]["steps"]
+    assert [(s["recipe"], s["status"]) for s in steps] == [
+        ("max-workers", "applied"),
+        ("agent-parallelism-doc", "applied"),
+    ]
+    assert not (repo / ".migrate" / "runs").exists()
+    assert list((repo / ".git" / "migrate" / "runs").glob("*.json"))
+
+
+def test_journal_lost_status_comes_from_trailers(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    for path in (repo / ".git" / "migrate" / "runs").glob("*.json"):
+        path.unlink()
+    steps = status_json(repo)["run"]["steps"]
+    assert [(s["recipe"], s["status"]) for s in steps] == [("max-workers", "applied")]
+
+
+def test_failed_validation_reverts_the_step(tmp_path: Path) -> None:
+    repo = project(tmp_path, failing_recipe("echo boom-output; touch droppings.txt; exit 1"))
+    base = head(repo)
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert head(repo) == base
+    assert git(repo, "status", "--porcelain") == ""
+    assert "boom-output" in result.stdout
+    steps = status_json(repo)["run"]["steps"]
+    assert [(s["recipe"], s["status"]) for s in steps] == [("doc-check", "reverted")]
+    assert "exit code 1" in steps[0]["checks"][0]["detail"]
+
+
+def test_keep_going_applies_later_recipes(tmp_path: Path) -> None:
+    repo = project(tmp_path, failing_recipe("exit 3"))
+    result = run_migrate(repo, "apply", "doc-check", "max-workers", "--keep-going", "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert [(s["recipe"], s["status"]) for s in report["steps"]] == [
+        ("max-workers", "applied"),
+        ("doc-check", "reverted"),
+    ]
+
+
+def test_stops_after_failure_without_keep_going(tmp_path: Path) -> None:
+    extra = failing_recipe("exit 1")
+    extra[".migrate/recipes/doc-check.toml"] = extra[".migrate/recipes/doc-check.toml"].replace(  # type: ignore[union-attr]
+        'title = "Doc with a check"', 'title = "Doc with a check"\norder = 1'
+    )
+    repo = project(tmp_path, extra)
+    result = run_migrate(repo, "apply", "doc-check", "max-workers", "--json")
+    assert [s["recipe"] for s in json.loads(result.stdout)["steps"]] == ["doc-check"]
+
+
+def _wait_for(path: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def _start_apply(repo: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "migrate", "apply", "doc-check", "--yes"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_sigint_during_validation_restores_pre_step_state(tmp_path: Path) -> None:
+    marker = tmp_path / "validation-started"
+    repo = project(tmp_path, failing_recipe(f"touch {marker}; touch new-file.txt; sleep 60"))
+    base = head(repo)
+    proc = _start_apply(repo)
+    _wait_for(marker)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert head(repo) == base
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (repo / "new-file.txt").exists()
+    assert (repo / "CLAUDE.md").read_text() == FILES["CLAUDE.md"]
+    steps = status_json(repo)["run"]["steps"]
+    assert steps[-1]["status"] == "interrupted"
+
+
+def test_sigkill_mid_step_is_recovered_by_the_next_command(tmp_path: Path) -> None:
+    marker = tmp_path / "validation-started"
+    repo = project(tmp_path, failing_recipe(f"touch {marker}; sleep 60"))
+    base = head(repo)
+    proc = _start_apply(repo)
+    _wait_for(marker)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert "META-COGNITION" in (repo / "CLAUDE.md").read_text()  # the step was half done
+    refused = run_migrate(repo, "apply", "max-workers")
+    assert refused.returncode == 3
+    assert "migrate recover" in refused.stderr
+    assert status_json(repo)["interrupted"] is True
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "recovered" in result.stdout
+    assert git(repo, "rev-parse", "HEAD~1") == base
+    assert (repo / "CLAUDE.md").read_text() == FILES["CLAUDE.md"]
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_dirty_tree_is_refused_with_the_files_listed(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    (repo / "CLAUDE.md").write_text("edited\n")
+    (repo / "notes.txt").write_text("mine\n")
+    base = head(repo)
+    result = run_migrate(repo, "apply", "max-workers")
+    assert result.returncode == 3
+    assert "CLAUDE.md" in result.stderr and "notes.txt" in result.stderr
+    assert head(repo) == base
+    assert (repo / "CLAUDE.md").read_text() == "edited\n"
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+
+
+@pytest.mark.parametrize("command", ["true", "exit 1"], ids=["success", "failure"])
+def test_stash_restores_modified_and_untracked_files(tmp_path: Path, command: str) -> None:
+    repo = project(tmp_path, failing_recipe(command))
+    (repo / "tests/test_ok.py").write_bytes(b"def test_ok():\r\n    assert True  # mine\r\n")
+    (repo / "scratch.bin").write_bytes(bytes(range(256)))
+    (repo / "sub").mkdir()
+    (repo / "sub/untracked.txt").write_text("untracked\n")
+    before = {
+        p: (repo / p).read_bytes() for p in ("tests/test_ok.py", "scratch.bin", "sub/untracked.txt")
+    }
+    result = run_migrate(repo, "apply", "doc-check", "--stash")
+    assert result.returncode == (0 if command == "true" else 1), result.stdout + result.stderr
+    for path, data in before.items():
+        assert (repo / path).read_bytes() == data
+    assert not git(repo, "for-each-ref", "refs/migrate/stash")
+
+
+def test_dry_run_touches_nothing(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    base = head(repo)
+    result = run_migrate(repo, "apply", "max-workers", "--dry-run")
+    assert result.returncode == 0
+    assert "-with ThreadPoolExecutor(max_workers=10) as ex:" in result.stdout
+    assert "+with ThreadPoolExecutor(max_workers=50) as ex:" in result.stdout
+    assert head(repo) == base
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "branch", "--list", "migrate/*") == ""
+
+
+def test_second_apply_on_the_run_branch_joins_the_run(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    base = head(repo)
+    assert run_migrate(repo, "apply", "max-workers").returncode == 0
+    assert run_migrate(repo, "apply", "agent-parallelism-doc").returncode == 0
+    assert len(git(repo, "branch", "--list", "migrate/*").splitlines()) == 1
+    assert len(status_json(repo)["run"]["steps"]) == 2
+    assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
+    assert head(repo) == base
+
+
+def test_branch_option_continues_an_existing_branch(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    git(repo, "branch", "migrate/mine")
+    named = run_migrate(repo, "apply", "agent-parallelism-doc", "--branch", "migrate/mine")
+    assert named.returncode == 0, named.stderr
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "migrate/mine"
+    assert git(repo, "rev-parse", "HEAD~1") == git(repo, "rev-parse", "main")
+
+
+def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    base = head(repo)
+    assert run_migrate(repo, "apply", "max-workers", "--in-place").returncode == 0
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert git(repo, "rev-parse", "HEAD~1") == base
+    assert run_migrate(repo, "rollback", "--all").returncode == 0
+    assert head(repo) == base
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        pytest.param("plain-folder", "not a git repository", id="not-a-repo"),
+        pytest.param("empty", "no commits", id="empty-repo"),
+        pytest.param("merge", "merge is in progress", id="merge"),
+        pytest.param("detached", "detached", id="detached-head"),
+    ],
+)
+def test_refusals_change_nothing(tmp_path: Path, setup: str, message: str) -> None:
+    repo = tmp_path / "repo"
+    if setup == "plain-folder":
+        repo.mkdir()
+    elif setup == "empty":
+        repo.mkdir()
+        git(repo, "init", "-q")
+    else:
+        project(tmp_path)
+        if setup == "detached":
+            git(repo, "checkout", "-q", "--detach")
+        else:
+            git(repo, "checkout", "-q", "-b", "other")
+            (repo / "CLAUDE.md").write_text("other\n")
+            git(repo, "commit", "-qam", "other")
+            git(repo, "checkout", "-q", "main")
+            (repo / "CLAUDE.md").write_text("main\n")
+            git(repo, "commit", "-qam", "main")
+            subprocess.run(["git", "merge", "other"], cwd=repo, capture_output=True, timeout=60)
+    snapshot = sorted(str(p) for p in repo.rglob("*"))
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(str(p) for p in repo.rglob("*")) == snapshot
+
+
+ENCODED = {
+    "crlf.py": b"import concurrent.futures as cf\r\ncf.ThreadPoolExecutor(max_workers=4)\r\n",
+    "bom.py": b"\xef\xbb\xbfx = 'caf\xc3\xa9'\nThreadPoolExecutor(max_workers=3)\n",
+    "latin1.py": b"# -*- coding: latin-1 -*-\nname = 'caf\xe9'\nrun_parallel(max_workers=2)\n",
+}
+
+
+def test_no_op_recipe_leaves_encodings_byte_identical(tmp_path: Path) -> None:
+    extra = {f"scripts/{name}": data for name, data in ENCODED.items()}
+    repo = project(tmp_path, extra)
+    base = head(repo)
+    result = run_migrate(repo, "apply", "max-workers", "--yes", "--json")
+    assert result.returncode == 0, result.stderr
+    for name, data in ENCODED.items():
+        assert (repo / "scripts" / name).read_bytes() == data
+    assert git(repo, "diff", "--stat", base, "HEAD", "--", "scripts") == ""
+
+
+def test_edits_keep_crlf_bom_latin1_and_mode(tmp_path: Path) -> None:
+    extra = {
+        f"scripts/{name}": re.sub(rb"max_workers=\d", b"max_workers=10", data)
+        for name, data in ENCODED.items()
+    }
+    repo = project(tmp_path, extra)
+    os.chmod(repo / "scripts/crlf.py", 0o755)
+    git(repo, "commit", "-qam", "exec bit")
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    for name, data in extra.items():
+        expected = data.replace(b"max_workers=10", b"max_workers=50")  # type: ignore[union-attr]
+        assert (repo / name).read_bytes() == expected
+    assert os.stat(repo / "scripts/crlf.py").st_mode & 0o777 == 0o755
