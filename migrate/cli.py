@@ -112,6 +112,8 @@ class _CliListener(workflow.Listener):
         self, recipe: Recipe, step: journal.Step, result: TransformResult | None
     ) -> None:
         render.print_step(self.out, step)
+        if result is not None:
+            render.print_notes(self.out, result)
 
 
 @cli.command()
@@ -122,6 +124,9 @@ class _CliListener(workflow.Listener):
 @click.option("--stash", is_flag=True, help="Set uncommitted changes aside and restore them after.")
 @click.option("--dry-run", is_flag=True, help="Show the diff; change nothing.")
 @click.option("--keep-going", is_flag=True, help="Go on with the next recipe after a failure.")
+@click.option(
+    "--skip-unparsable", is_flag=True, help="Apply to the files that parse, report the rest."
+)
 @click.option("--yes", "-y", is_flag=True, help="Never ask (scripts, CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @REPO_OPTION
@@ -134,6 +139,7 @@ def apply(
     stash: bool,
     dry_run: bool,
     keep_going: bool,
+    skip_unparsable: bool,
     yes: bool,
     as_json: bool,
     repo: Path,
@@ -145,9 +151,11 @@ def apply(
         raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
     chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
     if dry_run:
-        return _dry_run(repo, chosen, as_json)
+        return _dry_run(repo, chosen, as_json, skip_unparsable)
     _recover_first(repo, yes)
-    options = workflow.ApplyOptions(branch, in_place, stash, keep_going)
+    options = workflow.ApplyOptions(
+        branch, in_place, stash, keep_going, skip_unparsable=skip_unparsable
+    )
     report = workflow.apply(repo, chosen, options, _CliListener(quiet=as_json))
     if as_json:
         click.echo(json.dumps(_report_json(report), indent=2))
@@ -156,8 +164,8 @@ def apply(
     return report.exit_code
 
 
-def _dry_run(repo: Path, chosen: Sequence[Recipe], as_json: bool) -> int:
-    results = workflow.preview(repo, chosen)
+def _dry_run(repo: Path, chosen: Sequence[Recipe], as_json: bool, skip: bool) -> int:
+    results = workflow.preview(repo, chosen, skip)
     if as_json:
         data = [
             {

@@ -56,14 +56,19 @@ def print_result(out: Console, recipe: Recipe, result: TransformResult, diffs: b
     out.print(Text(f"{recipe.id}: {recipe.title}", style="bold"))
     if not result.changes:
         out.print("  nothing to change")
+    print_notes(out, result)
+    if diffs:
+        for change in result.changes:
+            print_diff(out, change)
+
+
+def print_notes(out: Console, result: TransformResult) -> None:
+    """The transform's notes and the findings it reported without editing."""
     for note in result.notes:
         out.print(f"  note: {note}", markup=False)
     for finding in result.findings:
         if not finding.edited:
             out.print(f"  {finding.path}:{finding.line}: {finding.message}", markup=False)
-    if diffs:
-        for change in result.changes:
-            print_diff(out, change)
 
 
 def recipes_table(recipes: Iterable[Recipe], status: Mapping[str, str]) -> Table:

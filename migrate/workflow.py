@@ -34,6 +34,7 @@ class ApplyOptions:
     stash: bool = False
     keep_going: bool = False
     run_name: str | None = None
+    skip_unparsable: bool = False
 
 
 class Listener:
@@ -69,22 +70,39 @@ class ApplyReport:
         return EXIT_STEP_FAILED if failed else EXIT_OK
 
 
-def compute(root: Path, recipe: Recipe, files: Sequence[str]) -> TransformResult:
-    """Run the recipe's transform over the files its globs select; nothing is written."""
+def compute(
+    root: Path, recipe: Recipe, files: Sequence[str], skip_unparsable: bool = False
+) -> TransformResult:
+    """Run the recipe's transform over the files its globs select; nothing is written.
+
+    A file the transform cannot parse stops the recipe (unless `skip_unparsable`): a silently
+    skipped file would look migrated when it is not.
+    """
     run = transforms.for_recipe(recipe.transform, recipe.source)
     try:
-        return run(Snapshot(root, select(tuple(files), recipe.paths)), recipe.params)
+        result = run(Snapshot(root, select(tuple(files), recipe.paths)), recipe.params)
     except UserError as e:
         if str(recipe.source) in e.message:
             raise
         raise type(e)(f"{recipe.source}: {e.message}") from None
+    unparsable = [f for f in result.findings if f.kind == "parse-error"]
+    if unparsable and not skip_unparsable:
+        first = unparsable[0]
+        more = f" (and {len(unparsable) - 1} more)" if len(unparsable) > 1 else ""
+        raise UserError(
+            f"{first.path}{more}: {first.message}; recipe {recipe.id!r} changed nothing"
+            " (pass --skip-unparsable to apply it to the other files)."
+        )
+    return result
 
 
-def preview(root: Path, recipes: Sequence[Recipe]) -> list[tuple[Recipe, TransformResult]]:
+def preview(
+    root: Path, recipes: Sequence[Recipe], skip_unparsable: bool = False
+) -> list[tuple[Recipe, TransformResult]]:
     """What each recipe would change in the work tree as it is now (the `--dry-run`)."""
     with gitrepo.open_repo(root) as repo:
         files = gitrepo.tracked_paths(repo)
-        return [(r, compute(gitrepo.root(repo), r, files)) for r in recipes]
+        return [(r, compute(gitrepo.root(repo), r, files, skip_unparsable)) for r in recipes]
 
 
 def new_run_id() -> str:
@@ -188,7 +206,7 @@ def apply(
                 _enter_branch(repo, run, is_new)
                 journal.save_run(repo, run)
                 for recipe in recipes:
-                    step = _run_step(repo, run, recipe, inflight, listener, done)
+                    step = _run_step(repo, run, recipe, inflight, listener, done, options)
                     run = run.with_step(step)
                     journal.save_run(repo, run)
                     done.append(step)
@@ -215,6 +233,7 @@ def _run_step(
     inflight: Inflight,
     listener: Listener,
     done: Sequence[Step],
+    options: ApplyOptions,
 ) -> Step:
     pre = str(gitrepo.head_sha(repo))
     blocked = _blocked_by(recipe, done)
@@ -224,7 +243,8 @@ def _run_step(
         return step
     listener.step_started(recipe)
     root = gitrepo.root(repo)
-    approved = listener.approve(recipe, compute(root, recipe, gitrepo.tracked_paths(repo)))
+    result = compute(root, recipe, gitrepo.tracked_paths(repo), options.skip_unparsable)
+    approved = listener.approve(recipe, result)
     if approved is None or not approved.changes:
         status: StepStatus = "skipped" if approved is None else "no-changes"
         step = Step(recipe.id, status, pre, summary=summarise(approved) if approved else "")

@@ -78,6 +78,53 @@ def _run_libcst(cls: type[Any], snapshot: Snapshot, params: Mapping[str, Any]) -
     return TransformResult(tuple(changes), tuple(findings), (), counts)
 
 
+def _bowler_tool(build: Any, path: Path) -> Any:
+    from bowler import Query
+    from bowler.tool import BowlerTool
+
+    query = Query(["."])
+    built = build(query)
+    query = built if isinstance(built, Query) else query
+    return BowlerTool(
+        query.compile(),
+        interactive=False,
+        write=False,
+        silent=True,
+        in_process=True,
+        options={"print_function": True},
+    )
+
+
+def _bowler_text(tool: Any, text: str, path: str) -> str | None:
+    """The new text, or None when Bowler's parser (fissix) cannot read the file."""
+    import logging
+
+    logging.getLogger("RefactoringTool").disabled = True
+    padded = text if text.endswith("\n") else text + "\n"
+    tree = tool.refactor_string(padded, path)
+    if tree is None:
+        return None
+    after = str(tree)
+    return after if text.endswith("\n") else after[:-1]
+
+
+def _run_bowler(build: Any, path: Path, snapshot: Snapshot) -> TransformResult:
+    tool = _bowler_tool(build, path)
+    changes, findings = [], []
+    for rel in snapshot.files:
+        source = snapshot.read(rel) if rel.endswith((".py", ".pyi")) else None
+        if source is None:
+            continue
+        after = _bowler_text(tool, source.text, rel)
+        if after is None:
+            message = "Bowler cannot parse it (its parser stops at Python 3.9 syntax such as match)"
+            findings.append(Finding(rel, 1, "parse-error", message))
+        elif after != source.text:
+            changes.append(FileChange(rel, source.text, after, source.encoding, source.bom))
+    counts = {"files": len(changes), "unparsable": len(findings)}
+    return TransformResult(tuple(changes), tuple(findings), (), counts)
+
+
 def load(transform: str, source: Path) -> TransformFn:
     """The transform function for a user recipe; `source` is the recipe file it is relative to."""
     kind, _, rel = transform.partition(":")
@@ -86,4 +133,7 @@ def load(transform: str, source: Path) -> TransformFn:
     if kind == "libcst":
         cls = _libcst_class(module, path)
         return lambda snapshot, params: _run_libcst(cls, snapshot, params)
-    raise UserError(f"{source}: key 'transform': {kind!r} recipes are not supported.")
+    build = getattr(module, "query", None)
+    if not callable(build):
+        raise UserError(f"{path}: defines no function `query(q)` that adds Bowler selectors.")
+    return lambda snapshot, params: _run_bowler(build, path, snapshot)

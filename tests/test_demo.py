@@ -1,0 +1,30 @@
+"""`migrate demo`: the README's first command, on a machine without a git identity."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import git
+
+
+def test_demo_applies_every_recipe_without_git_identity(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env |= {"HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    target = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "demo", "--keep", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "reverted" not in result.stdout
+    recipes = git(target, "log", "--format=%(trailers:key=Migrate-Recipe,valueonly)", "main..HEAD")
+    applied = {line.strip() for line in recipes.splitlines() if line.strip()}
+    assert {"max-workers", "agent-parallelism-doc"} <= applied
+    assert git(target, "status", "--porcelain") == ""
