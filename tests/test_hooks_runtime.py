@@ -1,0 +1,775 @@
+"""The unified hook runtime: a generated hook, run as Claude Code runs it, against its members.
+
+Each end-to-end test writes tiny member scripts into a temporary project, runs the generated
+unified hook (`python3 .claude/hooks/unified_test.py`, payload on stdin) and compares it with
+each member run alone as `python3 member.py` (the reference), with fork and without.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.hooks import runtime
+from migrate.hooks.runtime import classify, combine, matcher_matches
+
+UNIFIED_TEMPLATE = '''#!/usr/bin/env python3
+"""Unified hook `unified_test`: written by the tests."""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _unified_runtime import main
+MEMBERS = {members!r}
+if __name__ == "__main__":
+    main(MEMBERS)
+'''
+
+
+class Project:
+    """A temporary Claude Code project with hooks in `.claude/hooks/`."""
+
+    def __init__(self, root: Path, no_fork: bool) -> None:
+        self.root = root
+        self.hooks = root / ".claude" / "hooks"
+        self.hooks.mkdir(parents=True)
+        (self.hooks / "_unified_runtime.py").write_text(Path(runtime.__file__).read_text())
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+        self.env["CLAUDE_PROJECT_DIR"] = str(root)
+        self.env.pop("MIGRATE_HOOKS_NO_FORK", None)
+        if no_fork:
+            self.env["MIGRATE_HOOKS_NO_FORK"] = "1"
+
+    def hook(self, name: str, source: str, **registration: Any) -> dict[str, Any]:
+        """Write `.claude/hooks/<name>` and return its member entry."""
+        path = self.hooks / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+        member = {
+            "name": name,
+            "script": f"$CLAUDE_PROJECT_DIR/.claude/hooks/{name}",
+            "args": [],
+            "event": "PreToolUse",
+            "matchers": ["*"],
+            "timeout": 60,
+            "chain": None,
+        }
+        member.update(registration)
+        return member
+
+    def run_unified(self, members: list[dict[str, Any]], payload: Any) -> Run:
+        script = self.hooks / "unified_test.py"
+        script.write_text(UNIFIED_TEMPLATE.format(members=members))
+        return self._run([str(script)], payload)
+
+    def run_alone(self, member: dict[str, Any], payload: Any) -> Run:
+        """The reference: the member's original command, `python3 script args...`."""
+        words = [member["script"], *member["args"]]
+        argv = [w.replace("${CLAUDE_PROJECT_DIR}", str(self.root)) for w in words]
+        argv = [w.replace("$CLAUDE_PROJECT_DIR", str(self.root)) for w in argv]
+        return self._run(argv, payload)
+
+    def _run(self, argv: list[str], payload: Any) -> Run:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, *argv],
+            input=data,
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            timeout=30,
+        )
+        return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+
+class Run:
+    def __init__(self, code: int, stdout: bytes, stderr: bytes, seconds: float) -> None:
+        self.code, self.stdout, self.stderr, self.seconds = code, stdout, stderr, seconds
+
+    @property
+    def triple(self) -> tuple[int, bytes, bytes]:
+        return self.code, self.stdout, self.stderr
+
+    @property
+    def json(self) -> dict[str, Any]:
+        assert self.code == 0, self.stderr
+        value = json.loads(self.stdout)
+        assert isinstance(value, dict)
+        return value
+
+
+@pytest.fixture(params=["fork", "no-fork"])
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
+    return Project(tmp_path / "project", no_fork=request.param == "no-fork")
+
+
+def pre_tool(tool: str = "Bash", **extra: Any) -> dict[str, Any]:
+    return {
+        "session_id": "s1",
+        "cwd": "/somewhere",
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": {"command": "ls"},
+        **extra,
+    }
+
+
+def event(name: str, **extra: Any) -> dict[str, Any]:
+    return {"session_id": "s1", "hook_event_name": name, **extra}
+
+
+def prints_json(value: dict[str, Any], sleep: float = 0.0) -> str:
+    """Source of a member that reads stdin, maybe sleeps, and prints `value` as JSON."""
+    return (
+        "import json, sys, time\njson.load(sys.stdin)\n"
+        f"time.sleep({sleep})\nprint(json.dumps({value!r}))\n"
+    )
+
+
+def decision(value: str, reason: str) -> dict[str, Any]:
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": value,
+            "permissionDecisionReason": reason,
+        }
+    }
+
+
+# --- Matchers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event_name", "matcher", "payload", "expected"),
+    [
+        pytest.param("PreToolUse", "*", {"tool_name": "Bash"}, True, id="star"),
+        pytest.param("PreToolUse", "", {"tool_name": "Bash"}, True, id="empty"),
+        pytest.param("PreToolUse", None, {"tool_name": "Bash"}, True, id="missing"),
+        pytest.param("PreToolUse", "Bash", {"tool_name": "Bash"}, True, id="exact"),
+        pytest.param("PreToolUse", "bash", {"tool_name": "Bash"}, False, id="case-sensitive"),
+        pytest.param("PreToolUse", "Edit", {"tool_name": "NotebookEdit"}, False, id="exact-whole"),
+        pytest.param("PreToolUse", "Write|Edit", {"tool_name": "Edit"}, True, id="list"),
+        pytest.param("PreToolUse", "Write|Edit", {"tool_name": "MultiEdit"}, False, id="list-out"),
+        pytest.param("PreToolUse", "Write, Edit", {"tool_name": "Edit"}, True, id="comma-list"),
+        pytest.param("PreToolUse", "Edit.*", {"tool_name": "NotebookEdit"}, True, id="regex"),
+        pytest.param("PreToolUse", "^Edit$", {"tool_name": "NotebookEdit"}, False, id="anchored"),
+        pytest.param("PreToolUse", "mcp__.*", {"tool_name": "mcp__mem__get"}, True, id="mcp"),
+        pytest.param("PreToolUse", "Bash", {}, False, id="no-field"),
+        pytest.param("SessionStart", "compact", {"source": "compact"}, True, id="source"),
+        pytest.param("SessionStart", "compact", {"source": "startup"}, False, id="source-out"),
+        pytest.param("Notification", "idle_prompt", {"notification_type": "x"}, False, id="notif"),
+        pytest.param("UserPromptSubmit", "Bash", {"prompt": "hi"}, True, id="no-matcher-event"),
+        pytest.param("Stop", "Nothing", {}, True, id="stop-ignores"),
+    ],
+)
+def test_matcher_rules(
+    event_name: str, matcher: str | None, payload: dict[str, Any], expected: bool
+) -> None:
+    assert matcher_matches(event_name, matcher, payload) is expected
+
+
+def test_member_whose_matcher_does_not_match_is_not_run(project: Project) -> None:
+    writer = project.hook(
+        "writer.py",
+        "open('ran.txt', 'w').write('ran')\nprint('{\"systemMessage\": \"ran\"}')\n",
+        matchers=["Write"],
+    )
+    assert project.run_unified([writer], pre_tool("Bash")).triple == (0, b"", b"")
+    assert not (project.root / "ran.txt").exists()
+    assert project.run_unified([writer], pre_tool("Write")).json == {"systemMessage": "ran"}
+    assert (project.root / "ran.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("matchers", "tools_run", "tools_not_run"),
+    [
+        pytest.param(
+            ["Edit.*"], ["Edit", "NotebookEdit", "EditX"], ["Write", "MultiEd"], id="regex"
+        ),
+        pytest.param(["Write|Edit"], ["Write", "Edit"], ["MultiEdit", "NotebookEdit"], id="exact"),
+        pytest.param(["Bash", "Write|Edit"], ["Bash", "Edit"], ["Read"], id="several"),
+    ],
+)
+def test_member_runs_only_for_tools_its_matchers_match(
+    project: Project, matchers: list[str], tools_run: list[str], tools_not_run: list[str]
+) -> None:
+    member = project.hook("m.py", prints_json({"systemMessage": "ran"}), matchers=matchers)
+    for tool in tools_run:
+        assert project.run_unified([member], pre_tool(tool)).json == {"systemMessage": "ran"}
+    for tool in tools_not_run:
+        assert project.run_unified([member], pre_tool(tool)).triple == (0, b"", b"")
+
+
+def test_member_of_another_event_is_not_run(project: Project) -> None:
+    member = project.hook("m.py", prints_json({"systemMessage": "ran"}), event="PostToolUse")
+    assert project.run_unified([member], pre_tool()).triple == (0, b"", b"")
+
+
+def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
+    member = project.hook("m.py", "open('ran.txt', 'w').write('ran')\n")
+    assert project.run_unified([member], b"this is not json").triple == (0, b"", b"")
+    assert not (project.root / "ran.txt").exists()
+
+
+# --- One member: reproduced exactly ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "import sys\nsys.stdin.read()\nsys.stderr.write('no rm\\n')\nsys.exit(2)\n", id="exit-2"
+        ),
+        pytest.param("import sys\nsys.exit('message for the user')\n", id="sys-exit-text"),
+        pytest.param("import sys\nsys.exit(3)\n", id="sys-exit-3"),
+        pytest.param("import json, sys\nraise RuntimeError('boom')\n", id="traceback"),
+        pytest.param("def broken(:\n    pass\n", id="syntax-error"),
+        pytest.param(
+            "import os\nprint('buffered')\nos.write(1, b'raw\\n')\nprint('again')\n", id="os-write"
+        ),
+        pytest.param(
+            "import atexit\natexit.register(lambda: print('from atexit'))\nprint('main')\n",
+            id="atexit",
+        ),
+        pytest.param(
+            "import threading, time\n"
+            "def late():\n    time.sleep(0.2)\n    print('thread done')\n"
+            "threading.Thread(target=late).start()\nprint('main done')\n",
+            id="thread",
+        ),
+        pytest.param(prints_json(decision("deny", "not here")), id="json-deny"),
+    ],
+)
+def test_single_member_behaves_as_run_alone(project: Project, source: str) -> None:
+    member = project.hook("m.py", source)
+    alone = project.run_alone(member, pre_tool())
+    assert project.run_unified([member], pre_tool()).triple == alone.triple
+
+
+def test_unbuffered_python_is_reproduced_too(project: Project) -> None:
+    project.env["PYTHONUNBUFFERED"] = "1"
+    member = project.hook("m.py", "import os\nprint('first')\nos.write(1, b'second\\n')\n")
+    alone = project.run_alone(member, pre_tool())
+    assert alone.stdout == b"first\nsecond\n"
+    assert project.run_unified([member], pre_tool()).triple == alone.triple
+
+
+def test_missing_script_fails_like_python(project: Project) -> None:
+    member = project.hook("m.py", "")
+    member["script"] = "$CLAUDE_PROJECT_DIR/.claude/hooks/gone.py"
+    alone = project.run_alone(member, pre_tool())
+    unified = project.run_unified([member], pre_tool())
+    assert unified.code == alone.code == 2
+    assert unified.stderr.split(b":", 1)[1] == alone.stderr.split(b":", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        pytest.param("$CLAUDE_PROJECT_DIR/.claude/hooks/probe.py", [], id="absolute"),
+        pytest.param(
+            ".claude/hooks/probe.py", ["--flag", "${CLAUDE_PROJECT_DIR}/x"], id="relative"
+        ),
+    ],
+)
+def test_member_sees_file_name_argv_and_path_as_python3_gives_them(
+    project: Project, script: str, args: list[str]
+) -> None:
+    member = project.hook(
+        "probe.py",
+        """
+        import json, sys
+        print(json.dumps({"file": __file__, "name": __name__, "argv": sys.argv, "path": sys.path,
+                          "main": sys.modules["__main__"].__dict__ is globals(),
+                          "stdin": sys.stdin.read()}))
+        """,
+        script=script,
+        args=args,
+    )
+    alone = project.run_alone(member, pre_tool())
+    assert json.loads(alone.stdout)["argv"][0] == script.replace(
+        "$CLAUDE_PROJECT_DIR", str(project.root)
+    )
+    assert project.run_unified([member], pre_tool()).triple == alone.triple
+
+
+def test_member_imports_its_own_sibling_not_the_runtimes(project: Project) -> None:
+    (project.hooks / "helper.py").write_text("WHO = 'runtime folder'\n")
+    member = project.hook("sub/m.py", "import helper\nprint(helper.WHO)\n")
+    (project.hooks / "sub" / "helper.py").write_text("WHO = 'member folder'\n")
+    alone = project.run_alone(member, pre_tool())
+    assert alone.stdout == b"member folder\n"
+    assert project.run_unified([member], pre_tool()).triple == alone.triple
+
+
+# --- Process isolation and timeouts ----------------------------------------------------
+
+
+def test_timed_out_member_is_killed_and_its_output_discarded(project: Project) -> None:
+    slow = project.hook(
+        "slow.py",
+        """
+        import subprocess, time
+        helper = subprocess.Popen(["sleep", "30"])
+        open("helper.pid", "w").write(str(helper.pid))
+        print("too late", flush=True)
+        time.sleep(5)
+        """,
+        timeout=1,
+    )
+    fast = project.hook("fast.py", prints_json({"systemMessage": "fast is fine"}))
+    unified = project.run_unified([slow, fast], pre_tool())
+    assert unified.seconds < 3.5
+    assert unified.json == {
+        "systemMessage": "[slow.py] timed out; its output was discarded\n[fast.py] fast is fine"
+    }
+    helper = int((project.root / "helper.pid").read_text())
+    assert _ended(helper), "the process the timed-out member started was not killed"
+
+
+def _ended(pid: int) -> bool:
+    """Whether `pid` is gone (or a zombie) within a second."""
+    for _ in range(100):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_single_timed_out_member_gives_only_the_note(project: Project) -> None:
+    slow = project.hook(
+        "slow.py", "import time\nprint('too late', flush=True)\ntime.sleep(5)\n", timeout=1
+    )
+    unified = project.run_unified([slow], pre_tool())
+    assert unified.seconds < 3.5
+    assert unified.json == {"systemMessage": "[slow.py] timed out; its output was discarded"}
+
+
+def test_process_left_running_by_a_member_neither_delays_nor_corrupts_the_result(
+    project: Project,
+) -> None:
+    spawner = project.hook(
+        "spawner.py",
+        """
+        import subprocess
+        subprocess.Popen(["sh", "-c", "sleep 3; echo LATE"])
+        print('{"systemMessage": "spawned"}')
+        """,
+    )
+    other = project.hook("other.py", prints_json({"systemMessage": "other"}))
+    unified = project.run_unified([spawner], pre_tool())
+    assert unified.seconds < 2.5
+    assert unified.triple == (0, b'{"systemMessage": "spawned"}\n', b"")
+    both = project.run_unified([spawner, other], pre_tool())
+    assert both.seconds < 2.5
+    assert both.json == {"systemMessage": "[spawner.py] spawned\n[other.py] other"}
+
+
+def test_members_that_read_part_or_none_of_a_large_payload_do_not_block(project: Project) -> None:
+    payload = event("UserPromptSubmit", prompt="x" * 1_500_000)
+    members = [
+        project.hook(
+            "head.py",
+            "import sys\nprint(sys.stdin.buffer.read(12).decode())\n",
+            event="UserPromptSubmit",
+        ),
+        project.hook("none.py", "print('did not read')\n", event="UserPromptSubmit"),
+        project.hook(
+            "line.py", "import sys\nprint(len(sys.stdin.readline()))\n", event="UserPromptSubmit"
+        ),
+    ]
+    alone = [project.run_alone(m, payload) for m in members]
+    unified = project.run_unified(members, payload)
+    assert unified.seconds < 10
+    expected = "\n\n".join(
+        f"[{m['name']}]\n{a.stdout.decode().strip()}" for m, a in zip(members, alone, strict=True)
+    )
+    assert unified.json["hookSpecificOutput"]["additionalContext"] == expected
+    assert "did not read" in expected and '{"session_id' in expected and "1500" in expected
+
+
+def test_chained_members_run_one_after_another_in_registration_order(project: Project) -> None:
+    append = "import sys, time\ntime.sleep({sleep})\nopen('state.txt', 'a').write('{name}\\n')\n"
+    chain = "state:state.txt"
+    members = [
+        project.hook("first.py", append.format(sleep=0.5, name="first"), chain=chain),
+        project.hook("second.py", append.format(sleep=0, name="second"), chain=chain),
+        project.hook("third.py", append.format(sleep=0, name="third"), chain=chain),
+        project.hook("free.py", append.format(sleep=0.1, name="free")),
+    ]
+    assert project.run_unified(members, pre_tool()).triple == (0, b"", b"")
+    lines = (project.root / "state.txt").read_text().splitlines()
+    assert [line for line in lines if line != "free"] == ["first", "second", "third"]
+    assert lines.index("free") < lines.index("first")  # the unchained member did not wait
+
+
+def test_unchained_members_run_in_parallel(project: Project) -> None:
+    members = [project.hook(f"m{i}.py", "import time\ntime.sleep(0.6)\n") for i in range(4)]
+    unified = project.run_unified(members, pre_tool())
+    assert unified.triple == (0, b"", b"")
+    assert unified.seconds < 1.8  # one after another would take 2.4 s
+
+
+# --- Merge rules -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("decisions", "expected"),
+    [
+        pytest.param(["allow", "ask", "defer", "deny"], "deny", id="deny-wins"),
+        pytest.param(["allow", "defer", "ask"], "defer", id="defer-over-ask"),
+        pytest.param(["ask", "allow"], "ask", id="ask-over-allow"),
+        pytest.param(["allow", "allow"], "allow", id="allow"),
+    ],
+)
+def test_strongest_permission_decision_wins(
+    project: Project, decisions: list[str], expected: str
+) -> None:
+    members = [
+        project.hook(f"{d}{i}.py", prints_json(decision(d, f"{d} from {i}")))
+        for i, d in enumerate(decisions)
+    ]
+    members.append(project.hook("silent.py", "import sys\nsys.stdin.read()\n"))
+    alone = [project.run_alone(m, pre_tool()) for m in members]
+    said = [json.loads(a.stdout)["hookSpecificOutput"]["permissionDecision"] for a in alone[:-1]]
+    assert said == decisions and alone[-1].triple == (0, b"", b"")
+    specific = project.run_unified(members, pre_tool()).json["hookSpecificOutput"]
+    assert specific["hookEventName"] == "PreToolUse"
+    assert specific["permissionDecision"] == expected
+    winners = [
+        f"[{expected}{i}.py] {expected} from {i}" for i, d in enumerate(decisions) if d == expected
+    ]
+    assert specific["permissionDecisionReason"] == "\n".join(winners)
+
+
+def test_no_member_decided_means_no_decision(project: Project) -> None:
+    members = [
+        project.hook("note.py", prints_json({"systemMessage": "just saying"})),
+        project.hook(
+            "ctx.py",
+            prints_json(
+                {"hookSpecificOutput": {"hookEventName": "PreToolUse", "additionalContext": "fyi"}}
+            ),
+        ),
+        project.hook("text.py", "print('plain text is only logged on PreToolUse')\n"),
+    ]
+    assert project.run_unified(members, pre_tool()).json == {
+        "systemMessage": "[note.py] just saying",
+        "hookSpecificOutput": {"hookEventName": "PreToolUse", "additionalContext": "[ctx.py]\nfyi"},
+    }
+
+
+def test_silence_is_never_turned_into_allow(project: Project) -> None:
+    members = [
+        project.hook("reads.py", "import sys\nsys.stdin.read()\n"),
+        project.hook("logs.py", "import sys\nprint('only a log line', file=sys.stderr)\n"),
+        project.hook("nothing.py", ""),
+    ]
+    assert project.run_unified(members, pre_tool()).triple == (0, b"", b"")
+
+
+def test_plain_context_is_labelled_in_registration_order(project: Project) -> None:
+    members = [
+        project.hook(
+            "slow_ctx.py",
+            "import time\ntime.sleep(0.3)\nprint('remember the milk')\n",
+            event="UserPromptSubmit",
+        ),
+        project.hook(
+            "json_ctx.py",
+            prints_json(
+                {
+                    "hookSpecificOutput": {
+                        "hookEventName": "UserPromptSubmit",
+                        "additionalContext": "json context",
+                    }
+                }
+            ),
+            event="UserPromptSubmit",
+        ),
+        project.hook(
+            "fast_ctx.py", "print('line one')\nprint('line two')\n", event="UserPromptSubmit"
+        ),
+    ]
+    payload = event("UserPromptSubmit", prompt="hello")
+    alone = [project.run_alone(m, payload) for m in members]
+    assert alone[0].stdout == b"remember the milk\n" and alone[2].stdout == b"line one\nline two\n"
+    assert project.run_unified(members, payload).json == {
+        "hookSpecificOutput": {
+            "hookEventName": "UserPromptSubmit",
+            "additionalContext": "[slow_ctx.py]\nremember the milk\n\n[json_ctx.py]\njson context"
+            "\n\n[fast_ctx.py]\nline one\nline two",
+        }
+    }
+
+
+def test_block_decisions_are_joined_in_registration_order(project: Project) -> None:
+    members = [
+        project.hook(
+            "a.py", prints_json({"decision": "block", "reason": "tests fail"}, 0.3), event="Stop"
+        ),
+        project.hook(
+            "b.py", prints_json({"decision": "block", "reason": "lint fails"}), event="Stop"
+        ),
+        project.hook("c.py", prints_json({"systemMessage": "checked"}), event="Stop"),
+    ]
+    assert project.run_unified(members, event("Stop", stop_hook_active=False)).json == {
+        "decision": "block",
+        "reason": "[a.py] tests fail\n[b.py] lint fails",
+        "systemMessage": "[c.py] checked",
+    }
+
+
+def test_continue_false_wins_and_stop_reasons_are_joined(project: Project) -> None:
+    members = [
+        project.hook(
+            "halt.py",
+            prints_json({"continue": False, "stopReason": "budget spent"}),
+            event="UserPromptSubmit",
+        ),
+        project.hook(
+            "go.py",
+            prints_json({"continue": True, "systemMessage": "all good"}),
+            event="UserPromptSubmit",
+        ),
+        project.hook("ctx.py", "print('some context')\n", event="UserPromptSubmit"),
+    ]
+    assert project.run_unified(members, event("UserPromptSubmit", prompt="x")).json == {
+        "continue": False,
+        "stopReason": "[halt.py] budget spent",
+        "systemMessage": "[go.py] all good",
+        "hookSpecificOutput": {
+            "hookEventName": "UserPromptSubmit",
+            "additionalContext": "[ctx.py]\nsome context",
+        },
+    }
+
+
+def test_exit_2_blocks_with_every_blocking_reason_on_stderr(project: Project) -> None:
+    members = [
+        project.hook("json_deny.py", prints_json(decision("deny", "json says no"), 0.2)),
+        project.hook("exit2.py", "import sys\nsys.stderr.write('exit says no\\n')\nsys.exit(2)\n"),
+        project.hook(
+            "ctx.py", prints_json({"systemMessage": "dropped: stdout is not read on exit 2"})
+        ),
+    ]
+    assert project.run_unified(members, pre_tool()).triple == (
+        2,
+        b"",
+        b"[json_deny.py] json says no\n[exit2.py] exit says no\n",
+    )
+
+
+def test_exit_2_on_post_tool_use_goes_back_to_claude(project: Project) -> None:
+    members = [
+        project.hook(
+            "a.py",
+            "import sys\nprint('fix the tests', file=sys.stderr)\nsys.exit(2)\n",
+            event="PostToolUse",
+        ),
+        project.hook(
+            "b.py",
+            "import sys\nprint('and the lint', file=sys.stderr)\nsys.exit(2)\n",
+            event="PostToolUse",
+        ),
+    ]
+    payload = {**pre_tool(), "hook_event_name": "PostToolUse", "tool_response": {}}
+    assert project.run_unified(members, payload).triple == (
+        2,
+        b"",
+        b"[a.py] fix the tests\n[b.py] and the lint\n",
+    )
+
+
+def test_exit_2_where_the_event_cannot_block_is_a_non_blocking_error(project: Project) -> None:
+    members = [
+        project.hook(
+            "a.py",
+            "import sys\nprint('cannot block here', file=sys.stderr)\nsys.exit(2)\n",
+            event="Notification",
+        ),
+        project.hook("b.py", prints_json({"systemMessage": "hello"}), event="Notification"),
+    ]
+    payload = event("Notification", message="hi", notification_type="idle_prompt")
+    assert project.run_unified(members, payload).json == {
+        "systemMessage": "[a.py] failed with exit code 2: cannot block here\n[b.py] hello"
+    }
+
+
+def test_crashing_member_is_its_error_not_the_runners(project: Project) -> None:
+    members = [
+        project.hook("crash.py", "raise RuntimeError('boom')\n", event="UserPromptSubmit"),
+        project.hook("oops.py", "import sys\nsys.exit('bad config')\n", event="UserPromptSubmit"),
+        project.hook("ok.py", "print('still here')\n", event="UserPromptSubmit"),
+    ]
+    payload = event("UserPromptSubmit", prompt="x")
+    assert project.run_alone(members[0], payload).stderr.startswith(b"Traceback (most recent")
+    assert project.run_unified(members, payload).json == {
+        "systemMessage": "[crash.py] failed with exit code 1: Traceback (most recent call last):\n"
+        "[oops.py] failed with exit code 1: bad config",
+        "hookSpecificOutput": {
+            "hookEventName": "UserPromptSubmit",
+            "additionalContext": "[ok.py]\nstill here",
+        },
+    }
+
+
+def test_other_exit_code_with_json_still_decides(project: Project) -> None:
+    members = [
+        project.hook("a.py", prints_json(decision("deny", "no")) + "raise SystemExit(1)\n"),
+        project.hook("b.py", prints_json(decision("allow", "yes"))),
+    ]
+    specific = project.run_unified(members, pre_tool()).json["hookSpecificOutput"]
+    assert (specific["permissionDecision"], specific["permissionDecisionReason"]) == (
+        "deny",
+        "[a.py] no",
+    )
+
+
+def rewrite(command: str, then: str | None = None) -> dict[str, Any]:
+    specific: dict[str, Any] = {"hookEventName": "PreToolUse", "updatedInput": {"command": command}}
+    if then:
+        specific["permissionDecision"] = then
+    return {"hookSpecificOutput": specific}
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        pytest.param(
+            [rewrite("ls -la"), decision("allow", "fine")],
+            {
+                "permissionDecision": "allow",
+                "permissionDecisionReason": "[b.py] fine",
+                "updatedInput": {"command": "ls -la"},
+            },
+            id="one-rewrite-applied",
+        ),
+        pytest.param(
+            [rewrite("ls -la"), decision("ask", "sure?")],
+            {"permissionDecision": "ask", "permissionDecisionReason": "[b.py] sure?"},
+            id="not-with-ask",
+        ),
+        pytest.param(
+            [rewrite("ls -la", "allow"), decision("deny", "no")],
+            {"permissionDecision": "deny", "permissionDecisionReason": "[b.py] no"},
+            id="not-with-deny",
+        ),
+    ],
+)
+def test_updated_input_rule(
+    project: Project, outputs: list[dict[str, Any]], expected: dict[str, Any]
+) -> None:
+    members = [project.hook(f"{n}.py", prints_json(o)) for n, o in zip("ab", outputs, strict=True)]
+    out = project.run_unified(members, pre_tool()).json
+    assert out["hookSpecificOutput"] == {"hookEventName": "PreToolUse", **expected}
+
+
+def test_several_rewrites_keep_the_last_and_say_so(project: Project) -> None:
+    members = [
+        project.hook("a.py", prints_json(rewrite("ls -a"))),
+        project.hook("b.py", prints_json(rewrite("ls -b"), 0.2)),
+        project.hook("c.py", prints_json(decision("allow", "ok"))),
+    ]
+    out = project.run_unified(members, pre_tool()).json
+    assert out["hookSpecificOutput"]["updatedInput"] == {"command": "ls -b"}
+    assert (
+        out["systemMessage"]
+        == "[b.py] several members rewrote the tool input (a.py, b.py); kept b.py's"
+    )
+
+
+def test_session_start_plain_text_is_context(project: Project) -> None:
+    members = [
+        project.hook("a.py", "print('branch: main')\n", event="SessionStart", matchers=["startup"]),
+        project.hook(
+            "b.py", "print('3 open tasks')\n", event="SessionStart", matchers=["startup|resume"]
+        ),
+        project.hook("c.py", "print('compacted')\n", event="SessionStart", matchers=["compact"]),
+    ]
+    assert project.run_unified(members, event("SessionStart", source="startup")).json == {
+        "hookSpecificOutput": {
+            "hookEventName": "SessionStart",
+            "additionalContext": "[a.py]\nbranch: main\n\n[b.py]\n3 open tasks",
+        }
+    }
+
+
+# --- Policy details, on the pure functions ---------------------------------------------
+
+
+def result(
+    name: str,
+    stdout: str = "",
+    code: int = 0,
+    stderr: str = "",
+    event_name: str = "UserPromptSubmit",
+) -> runtime.MemberResult:
+    return classify(event_name, name, code, stdout.encode(), stderr.encode(), False)
+
+
+def test_context_over_the_cap_is_cut_fairly() -> None:
+    results = [result("a.py", "a" * 9000), result("b.py", "b" * 9000), result("c.py", "short")]
+    code, out, err = combine("UserPromptSubmit", results)
+    context = json.loads(out)["hookSpecificOutput"]["additionalContext"]
+    assert (code, err) == (0, b"")
+    assert len(context) <= runtime.OUTPUT_CAP
+    parts = context.split("\n\n")
+    assert parts[2] == "[c.py]\nshort"
+    for part, letter in zip(parts[:2], "ab", strict=True):
+        assert part.startswith(f"[{letter}.py]\n{letter * 4000}")
+        assert part.endswith("characters cut by the unified hook]")
+
+
+def test_context_under_the_cap_is_untouched() -> None:
+    results = [result("a.py", "a" * 4000), result("b.py", "b" * 4000)]
+    context = json.loads(combine("UserPromptSubmit", results)[1])["hookSpecificOutput"][
+        "additionalContext"
+    ]
+    assert context == f"[a.py]\n{'a' * 4000}\n\n[b.py]\n{'b' * 4000}"
+
+
+@pytest.mark.parametrize(
+    ("kind_args", "kind"),
+    [
+        pytest.param(
+            {"code": 2, "stderr": "no", "event_name": "PreToolUse"}, "block", id="exit-2-blocks"
+        ),
+        pytest.param(
+            {"code": 2, "stderr": "no", "event_name": "SessionStart"}, "error", id="exit-2-no-block"
+        ),
+        pytest.param(
+            {"code": 1, "stdout": '{"decision": "block"}', "event_name": "Stop"},
+            "json",
+            id="exit-1-json",
+        ),
+        pytest.param(
+            {"code": 1, "stdout": "text", "event_name": "Stop"}, "error", id="exit-1-text"
+        ),
+        pytest.param({"stdout": "text", "event_name": "UserPromptSubmit"}, "context", id="context"),
+        pytest.param({"stdout": "text", "event_name": "PreToolUse"}, "silent", id="text-dropped"),
+        pytest.param(
+            {"stdout": "{not json", "event_name": "SessionStart"}, "context", id="bad-json"
+        ),
+        pytest.param({}, "silent", id="nothing"),
+    ],
+)
+def test_classify(kind_args: dict[str, Any], kind: str) -> None:
+    assert result("m.py", **kind_args).kind == kind
+
+
+def test_exit_2_reason_prefers_the_json_reason() -> None:
+    stdout = json.dumps({"decision": "block", "reason": "from json"})
+    assert result("m.py", stdout, 2, "from stderr", "Stop").text == "from json"
+    assert result("m.py", "", 2, "from stderr", "Stop").text == "from stderr"
