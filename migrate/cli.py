@@ -13,7 +13,14 @@ from pathlib import Path
 import click
 
 from migrate import __version__, gitrepo, journal, recipes, render, rollback, workflow
-from migrate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
+from migrate.errors import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    EXIT_USAGE,
+    UserError,
+)
 from migrate.model import Recipe, TransformResult
 
 REPO_OPTION = click.option(
@@ -325,6 +332,56 @@ def demo(keep: Path | None) -> int:
     _print_report(report)
     out.print(f"inspect it: cd {project} && git log --stat {report.run.base_commit[:10]}..")
     return report.exit_code
+
+
+@cli.group()
+def hooks() -> None:
+    """Claude Code hooks: check a consolidation, measure latency."""
+
+
+def _default_before(repo: Path) -> str:
+    """The open run's base, or HEAD~1 without a run."""
+    with gitrepo.open_repo(repo) as r:
+        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+        if run is not None:
+            return run.base_commit
+        if gitrepo.ref_sha(r, "HEAD~1") is None:
+            raise UserError("HEAD has no parent to compare with; pass --before REV.")
+        return "HEAD~1"
+
+
+@hooks.command("verify")
+@click.option("--before", "before", help="Revision of the old registration (default: run base).")
+@click.option("--after", "after", help="Revision of the new one (default: the work tree).")
+@click.option(
+    "--payloads",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL file of recorded payloads (default: built-in samples).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@REPO_OPTION
+def hooks_verify(
+    before: str | None, after: str | None, payloads: Path | None, as_json: bool, repo: Path
+) -> int:
+    """Replay payloads through the hooks before and after; any difference fails."""
+    from migrate.hooks import replay, verify
+
+    chosen = replay.load_payloads(payloads) if payloads else None
+    report = verify.verify(repo, before or _default_before(repo), after, chosen)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        out = render.console()
+        for difference in report.differences:
+            out.print(verify.describe(difference), markup=False)
+        runs = report.as_dict()["handler_runs"]
+        verdict = "same effect" if report.ok else f"{len(report.differences)} difference(s)"
+        out.print(
+            f"{len(report.payloads)} payloads, {runs['before']} hook runs before and"
+            f" {runs['after']} after: {verdict}.",
+            markup=False,
+        )
+    return EXIT_OK if report.ok else EXIT_STEP_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -116,3 +116,47 @@ def delete_child(text: str, parent: Node, index: int) -> str:
 def line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def indent_unit(text: str) -> str:
+    """The file's indentation step (two spaces when it has none)."""
+    widths = [
+        len(line) - len(line.lstrip(" \t"))
+        for line in text.splitlines()
+        if line.strip() and line[:1] in " \t"
+    ]
+    if not widths:
+        return "  "
+    smallest = min(widths)
+    char = "\t" if any(line.startswith("\t") for line in text.splitlines()) else " "
+    return char * smallest
+
+
+def render(value: Any, unit: str, column: str) -> str:
+    """`value` as JSON in the file's style, its continuation lines indented by `column`."""
+    lines = json.dumps(value, indent=unit, ensure_ascii=False).split("\n")
+    return "\n".join([lines[0], *(column + line for line in lines[1:])])
+
+
+def _space_before(text: str, pos: int) -> str:
+    start = pos
+    while start > 0 and text[start - 1] in _WS:
+        start -= 1
+    return text[start:pos]
+
+
+def insert_child(text: str, array: Node, index: int, value: Any) -> str:
+    """Text with `value` inserted into `array` at `index`, in the style of its neighbours."""
+    unit = indent_unit(text)
+    if not array.items:
+        line_start = text.rfind("\n", 0, array.start) + 1
+        column = text[line_start : array.start]
+        column = column[: len(column) - len(column.lstrip(" \t"))]
+        return text[: array.start] + render([value], unit, column) + text[array.end :]
+    anchor = array.items[min(index, len(array.items) - 1)]
+    space = _space_before(text, anchor.start)
+    column = space.rsplit("\n", 1)[-1] if "\n" in space else ""
+    rendered = render(value, unit, column) if "\n" in space else json.dumps(value)
+    if index < len(array.items):
+        return text[: anchor.start] + rendered + "," + space + text[anchor.start :]
+    return text[: anchor.end] + "," + space + rendered + text[anchor.end :]

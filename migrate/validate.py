@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -20,10 +21,6 @@ from migrate.recipes import check_validation, read_toml
 CONFIG = Path(".migrate/config.toml")
 TAIL_LINES = 20
 NO_TESTS = 5  # pytest's exit code for "no tests collected"
-
-# Checks a recipe can switch on by name; the hooks package adds `hooks_verify`.
-ExtraCheck = Callable[["Context"], CheckResult]
-EXTRA_CHECKS: dict[str, ExtraCheck] = {}
 
 
 @dataclass(frozen=True)
@@ -172,5 +169,21 @@ def checks(ctx: Context, v: Validation) -> Iterator[tuple[str, Callable[[], Chec
         yield "pytest", lambda: _pytest(ctx, v)
     for i, command in enumerate(v.commands, 1):
         yield command, lambda c=command, i=i: _command(ctx, c, i, v.command_timeout)  # type: ignore[misc]
-    if v.hooks_verify and "hooks_verify" in EXTRA_CHECKS:
-        yield "hooks verify", lambda: EXTRA_CHECKS["hooks_verify"](ctx)
+    if v.hooks_verify:
+        yield "hooks verify", lambda: _hooks_verify(ctx)
+
+
+def _hooks_verify(ctx: Context) -> CheckResult:
+    """The hooks as registered before the step and after it must have the same effect."""
+    from migrate.hooks import verify
+
+    started = time.monotonic()
+    report = verify.verify(ctx.root, "HEAD", None)
+    log = ctx.log_dir / f"{ctx.prefix}-hooks-verify.json"
+    log.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
+    seconds = time.monotonic() - started
+    detail = f"{len(report.payloads)} payloads, same effect before and after"
+    if report.ok:
+        return CheckResult("hooks verify", "passed", detail, str(log), seconds)
+    lines = [verify.describe(d) for d in report.differences[:TAIL_LINES]]
+    return CheckResult("hooks verify", "failed", "\n".join(lines), str(log), seconds)

@@ -37,24 +37,25 @@ def script_names(command: str) -> set[str]:
     return names
 
 
-def _first_match(
-    root: jsonedit.Node, wanted: Callable[[Handler], bool]
-) -> list[tuple[jsonedit.Node, int]] | None:
+Wanted = Callable[[str, Handler], bool]  # (event, handler) -> remove it?
+
+
+def _first_match(root: jsonedit.Node, wanted: Wanted) -> list[tuple[jsonedit.Node, int]] | None:
     """The path (parent, index) from the `hooks` table down to the first wanted handler."""
     hooks = root.member("hooks")
     if hooks is None or not hooks.keys:
         return None
-    for e_index, event in enumerate(hooks.items):
+    for e_index, ((event_name, _), event) in enumerate(zip(hooks.keys, hooks.items, strict=True)):
         for g_index, group in enumerate(event.items):
             handlers = group.member("hooks")
             for h_index, handler in enumerate(handlers.items if handlers else []):
-                if isinstance(handler.value, dict) and wanted(handler.value):
+                if isinstance(handler.value, dict) and wanted(event_name, handler.value):
                     assert handlers is not None
                     return [(hooks, e_index), (event, g_index), (handlers, h_index)]
     return None
 
 
-def remove_handlers(text: str, path: str, wanted: Callable[[Handler], bool]) -> tuple[str, int]:
+def remove_handlers(text: str, path: str, wanted: Wanted) -> tuple[str, int]:
     """Text without the wanted handlers (emptied matcher groups and events go too), and how many."""
     removed = 0
     while True:
@@ -72,7 +73,7 @@ def remove_handlers(text: str, path: str, wanted: Callable[[Handler], bool]) -> 
 def disable(text: str, path: str, name: str) -> str:
     """Remove every registration of the hook script `name` (`x` or `x.py`)."""
     new, count = remove_handlers(
-        text, path, lambda h: name in script_names(str(h.get("command", "")))
+        text, path, lambda _, h: name in script_names(str(h.get("command", "")))
     )
     if count == 0:
         raise UserError(f"{path}: no hook named {name!r} is registered.")

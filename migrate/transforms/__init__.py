@@ -6,6 +6,7 @@ Each built-in transform lives in its own module here and registers itself with `
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,14 @@ from migrate.model import TransformResult
 
 TransformFn = Callable[[Snapshot, Mapping[str, Any]], TransformResult]
 
-BUILTIN_MODULES = ("max_workers", "agent_doc")
+BUILTIN_MODULES = (
+    "subprocess_timeouts",
+    "max_workers",
+    "agent_doc",
+    "unified_hooks",
+    "hook_settings",
+    "remove_old_hooks",
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ def register(
     return decorate
 
 
+@functools.cache
 def _load_builtins() -> None:
     for module in BUILTIN_MODULES:
         importlib.import_module(f"migrate.transforms.{module}")
@@ -94,14 +103,12 @@ def _load_builtins() -> None:
 
 def get(name: str) -> TransformSpec | None:
     """The registered transform called `name`, or None."""
-    if not _REGISTRY:
-        _load_builtins()
+    _load_builtins()
     return _REGISTRY.get(name)
 
 
 def names() -> list[str]:
-    if not _REGISTRY:
-        _load_builtins()
+    _load_builtins()
     return sorted(_REGISTRY)
 
 

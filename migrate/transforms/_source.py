@@ -7,9 +7,12 @@ so every byte outside an edited construct stays as it was.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,8 @@ class Lines:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts = [0]
-        for i, ch in enumerate(text):
-            # ast counts \r\n, \n and lone \r as line ends, like str.splitlines on these three.
-            if ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n"):
-                self._starts.append(i + 1)
+        # ast counts \r\n, \n and a lone \r as line ends.
+        self._starts = [0, *(m.end() for m in _LINE_END.finditer(text))]
 
     def line_start(self, lineno: int) -> int:
         return self._starts[lineno - 1]

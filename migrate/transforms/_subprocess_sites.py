@@ -1,0 +1,1146 @@
+"""Where a module calls subprocess, `os.system` or asyncio subprocesses, with exact name resolution.
+
+Two front ends read a module into the same small facts (scopes, bindings, candidate calls):
+`ast` on the hot path, LibCST for syntax this interpreter cannot parse. One resolver turns those
+facts into `Site`s, so both parsers find the same calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from migrate.transforms._source import Lines
+
+Chain = tuple[str, ...]
+Pos = tuple[int, int]  # (line, column) in the front end's own units
+HOLE = "\x00"
+Parser = Literal["ast", "libcst"]  # stands for each formatted value of an f-string command
+
+RUNNERS = frozenset(f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output"))
+POPEN = "subprocess.Popen"
+POPEN_METHODS = frozenset({"wait", "communicate"})
+NO_TIMEOUT: Mapping[str, Literal["os-system", "asyncio-subprocess"]] = {
+    "os.system": "os-system",
+    "os.popen": "os-system",
+    "asyncio.create_subprocess_exec": "asyncio-subprocess",
+    "asyncio.create_subprocess_shell": "asyncio-subprocess",
+    "asyncio.subprocess.create_subprocess_exec": "asyncio-subprocess",
+    "asyncio.subprocess.create_subprocess_shell": "asyncio-subprocess",
+}
+# What `from <module> import *` binds among the names this module cares about.
+_STAR_EXPORTS: Mapping[str, tuple[str, ...]] = {
+    "subprocess": ("run", "call", "check_call", "check_output", "Popen"),
+    "os": ("system", "popen"),
+    "asyncio": ("create_subprocess_exec", "create_subprocess_shell"),
+    "asyncio.subprocess": ("create_subprocess_exec", "create_subprocess_shell"),
+}
+_CALLED_ATTRS = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | POPEN_METHODS)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name or dotted attribute: `subprocess.run`, `p.wait`, `cmd`."""
+
+    chain: Chain
+
+
+@dataclass(frozen=True)
+class Method:
+    """`<call>.wait` / `<call>.communicate`: `receiver` is the front end's node of the call."""
+
+    receiver: object
+    name: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A str or bytes constant, or an f-string with `HOLE` for each formatted value."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A list or tuple literal."""
+
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Concat:
+    """`left + right`."""
+
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
+class Const:
+    """True, False or None."""
+
+    value: bool | None
+
+
+class Other:
+    """Any expression the resolver does not look into."""
+
+
+class Star(Other):
+    """A `*iterable` argument or list item."""
+
+
+OTHER = Other()
+STAR = Star()
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One way a name gets bound: by an import (`imported`), or an assignment of `value`."""
+
+    imported: str | None = None
+    value: object = None  # the front end's node assigned by `=`, `:=` or `with ... as`
+
+
+@dataclass(eq=False)
+class Scope:
+    parent: Scope | None
+    kind: Literal["module", "function", "class", "comprehension"]
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class RawLayout:
+    """Positions of a call's parts in the front end's units; `last_*` is None without arguments."""
+
+    start: Pos
+    func_end: Pos
+    end: Pos
+    last_start: Pos | None
+    last_end: Pos | None
+
+
+@dataclass(frozen=True, eq=False)
+class CallNode:
+    func: Ref | Method | Other
+    args: tuple[Value, ...]
+    keywords: Mapping[str, Value]
+    double_star: bool
+    scope: Scope
+    line: int
+    raw: RawLayout | None  # None inside an f-string, where positions are not trusted
+
+
+Value = Union[Ref, Text, Seq, Concat, Const, Other, CallNode]  # noqa: UP007 - a runtime alias
+_Words = tuple[tuple[str | None, ...], bool]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """String indices: the call (`end` is after its `)`), the callee's end, the last argument."""
+
+    start: int
+    func_end: int
+    end: int
+    last_start: int | None
+    last_end: int | None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a front end read from a module."""
+
+    calls: tuple[CallNode, ...]
+    value_of: Callable[[object, Scope], Value]
+    index: Callable[[Pos], int]
+    parser: Parser
+
+    def layout(self, call: CallNode) -> Layout | None:
+        raw = call.raw
+        if raw is None:
+            return None
+        start = None if raw.last_start is None else self.index(raw.last_start)
+        end = None if raw.last_end is None else self.index(raw.last_end)
+        return Layout(
+            self.index(raw.start), self.index(raw.func_end), self.index(raw.end), start, end
+        )
+
+
+@dataclass(frozen=True)
+class Command:
+    """The command a call runs, as far as the source says: argv words or a shell command line."""
+
+    words: tuple[str | None, ...] | None = None  # None: an unknown word
+    shell: str | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    """A call the recipe edits (`timeout`) or reports (`os-system`, `asyncio-subprocess`)."""
+
+    kind: Literal["timeout", "os-system", "asyncio-subprocess"]
+    name: str
+    call: CallNode
+    command: Command
+
+
+# -- scopes ------------------------------------------------------------------------------------
+
+
+def _owner(scope: Scope, name: str, module: Scope) -> Scope:
+    """The scope whose table holds `name` when `scope` binds it (`global`/`nonlocal` move it)."""
+    if name in scope.globals:
+        return module
+    if name in scope.nonlocals:
+        outer = scope.parent
+        while outer is not None and outer.kind == "class":
+            outer = outer.parent
+        return outer or module
+    return scope
+
+
+def _module_of(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def lookup(scope: Scope, name: str) -> tuple[Scope, list[Binding]] | None:
+    """Python's LEGB rule over the tables: enclosing class bodies are not visible."""
+    current: Scope | None = _owner(scope, name, _module_of(scope))
+    while current is not None:
+        found = current.bindings.get(name)
+        if found:
+            return current, found
+        current = current.parent
+        while current is not None and current.kind == "class":
+            current = current.parent
+    return None
+
+
+def qualname(chain: Chain, scope: Scope) -> str | None:
+    """`subprocess.run` for `sp.run` after `import subprocess as sp`; None if not only imports."""
+    found = lookup(scope, chain[0])
+    if found is None:
+        return None
+    names = {b.imported for b in found[1]}
+    if len(names) != 1:
+        return None
+    (imported,) = names
+    return None if imported is None else ".".join((imported, *chain[1:]))
+
+
+class _Walker:
+    """Scope bookkeeping shared by both front ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.module = Scope(None, "module")
+        self.scope = self.module
+        self.imported: set[str] = set()
+        self.fstring_line = 0
+
+    def bind(self, name: str, imported: str | None = None, value: object = None) -> None:
+        owner = _owner(self.scope, name, self.module)
+        owner.bindings.setdefault(name, []).append(Binding(imported, value))
+        if imported is not None:
+            self.imported.add(name)
+
+    def bind_walrus(self, name: str, value: object) -> None:
+        saved = self.scope
+        while self.scope.kind == "comprehension" and self.scope.parent is not None:
+            self.scope = self.scope.parent
+        self.bind(name, None, value)
+        self.scope = saved
+
+    def bind_import(self, dotted: str, asname: str | None) -> None:
+        if asname is not None:
+            self.bind(asname, dotted)
+        else:
+            head = dotted.split(".", 1)[0]
+            self.bind(head, head)
+
+    def bind_from(self, module: str, level: int, name: str, asname: str | None) -> None:
+        if level:
+            self.bind(asname or name)  # relative imports never reach the stdlib
+        elif name == "*":
+            for star in _STAR_EXPORTS.get(module, ()):
+                self.bind(star, f"{module}.{star}")
+        else:
+            self.bind(asname or name, f"{module}.{name}")
+
+    @contextmanager
+    def enter(self, kind: Literal["function", "class", "comprehension"]) -> Iterator[None]:
+        saved = self.scope
+        self.scope = Scope(saved, kind)
+        try:
+            yield
+        finally:
+            self.scope = saved
+
+    @contextmanager
+    def fstring(self, line: int) -> Iterator[None]:
+        saved = self.fstring_line
+        self.fstring_line = saved or line
+        try:
+            yield
+        finally:
+            self.fstring_line = saved
+
+    def is_candidate(self, func: Ref | Method) -> bool:
+        if isinstance(func, Method):
+            return True
+        chain = func.chain
+        return chain[0] in self.imported or (len(chain) == 2 and chain[1] in POPEN_METHODS)
+
+
+# -- ast front end ------------------------------------------------------------------------------
+
+
+def _ast_chain(node: ast.expr) -> Chain | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return tuple(reversed(parts))
+
+
+def _ast_func(node: ast.expr) -> Ref | Method | None:
+    if isinstance(node, ast.Name):
+        return Ref((node.id,))
+    if not isinstance(node, ast.Attribute) or node.attr not in _CALLED_ATTRS:
+        return None
+    chain = _ast_chain(node)
+    if chain is not None:
+        return Ref(chain)
+    if isinstance(node.value, ast.Call) and node.attr in POPEN_METHODS:
+        return Method(node.value, node.attr)
+    return None
+
+
+def _ast_start(node: ast.expr | ast.keyword) -> Pos:
+    return node.lineno, node.col_offset
+
+
+def _ast_end(node: ast.expr | ast.keyword) -> Pos:
+    return node.end_lineno or node.lineno, node.end_col_offset or 0
+
+
+class _AstFront(_Walker):
+    """Not an `ast.NodeVisitor`: a type dispatch skipping `ctx` and operator nodes is 2x faster."""
+
+    def __init__(self, relevant: Callable[[ast.stmt], bool]) -> None:
+        super().__init__()
+        self.relevant = relevant
+        self.pending: list[tuple[ast.Call, Ref | Method, Scope, int]] = []
+
+    def visit(self, node: ast.AST) -> None:
+        handler = _AST_HANDLERS.get(type(node))
+        if handler is None:
+            self.generic_visit(node)
+        else:
+            handler(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in _ast_fields(type(node)):
+            value = getattr(node, name)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        pass
+
+    def facts(self, text: str) -> Facts:
+        calls = tuple(
+            self.call_node(node, scope, func, fline)
+            for node, func, scope, fline in self.pending
+            if self.is_candidate(func)
+        )
+        lines: list[Lines] = []
+
+        def index(pos: Pos) -> int:
+            if not lines:
+                lines.append(Lines(text))
+            return lines[0].offset(*pos)
+
+        return Facts(calls, self.value, index, "ast")
+
+    def call_node(
+        self, node: ast.Call, scope: Scope, func: Ref | Method | Other, fline: int = 0
+    ) -> CallNode:
+        args = tuple(
+            STAR if isinstance(a, ast.Starred) else self.value(a, scope) for a in node.args
+        )
+        keywords = {k.arg: self.value(k.value, scope) for k in node.keywords if k.arg is not None}
+        parts: list[ast.expr | ast.keyword] = [*node.args, *node.keywords]
+        last = max(parts, key=_ast_start) if parts else None
+        raw = RawLayout(
+            _ast_start(node),
+            _ast_end(node.func),
+            _ast_end(node),
+            _ast_start(last) if last else None,
+            _ast_end(last) if last else None,
+        )
+        double_star = any(k.arg is None for k in node.keywords)
+        line = fline or node.lineno
+        return CallNode(func, args, keywords, double_star, scope, line, None if fline else raw)
+
+    def value(self, node: object, scope: Scope) -> Value:
+        if isinstance(node, ast.Name):
+            return Ref((node.id,))
+        if isinstance(node, ast.Attribute):
+            chain = _ast_chain(node)
+            return Ref(chain) if chain else OTHER
+        if isinstance(node, ast.Constant):
+            return _constant(node.value)
+        if isinstance(node, ast.JoinedStr):
+            return Text("".join(_ast_text_part(v) for v in node.values))
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = (
+                STAR if isinstance(e, ast.Starred) else self.value(e, scope) for e in node.elts
+            )
+            return Seq(tuple(items))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return Concat(self.value(node.left, scope), self.value(node.right, scope))
+        if isinstance(node, ast.Call):
+            chain = _ast_chain(node.func)
+            func = Ref(chain) if chain else _ast_func(node.func)
+            return self.call_node(node, scope, func or OTHER)
+        return OTHER
+
+    # Scopes: what runs in the enclosing scope is visited before entering the new one.
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if not self.relevant(node):
+            self.bind(node.name)
+            return
+        for expr in (*node.decorator_list, *_ast_outer(node.args)):
+            self.visit(expr)
+        if node.returns:
+            self.visit(node.returns)
+        self.bind(node.name)
+        with self.enter("function"):
+            self._bind_arguments(node.args)
+            for stmt in node.body:
+                self.visit(stmt)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for expr in _ast_outer(node.args):
+            self.visit(expr)
+        with self.enter("function"):
+            self._bind_arguments(node.args)
+            self.visit(node.body)
+
+    def _bind_arguments(self, args: ast.arguments) -> None:
+        for arg in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
+            if arg is not None:
+                self.bind(arg.arg)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if not self.relevant(node):
+            self.bind(node.name)
+            return
+        for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            self.visit(expr)
+        self.bind(node.name)
+        with self.enter("class"):
+            for stmt in node.body:
+                self.visit(stmt)
+
+    def _comprehension(self, generators: list[ast.comprehension], *elts: ast.expr) -> None:
+        self.visit(generators[0].iter)
+        with self.enter("comprehension"):
+            for i, gen in enumerate(generators):
+                if i:
+                    self.visit(gen.iter)
+                self.visit(gen.target)
+                for cond in gen.ifs:
+                    self.visit(cond)
+            for elt in elts:
+                self.visit(elt)
+
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node.generators, node.key, node.value)
+
+    # Bindings.
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            self.bind(node.id)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self._target(target, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+        self._target(node.target, node.value)
+
+    def _target(self, target: ast.expr, value: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, None, value)
+        else:
+            self.visit(target)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self.bind_walrus(node.target.id, node.value)
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._target(item.optional_vars, item.context_expr)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.bind(node.name)
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.bind_import(alias.name, alias.asname)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.bind_from(node.module or "", node.level, alias.name, alias.asname)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scope.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.scope.nonlocals.update(node.names)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self.bind(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self.bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self.bind(node.rest)
+        self.generic_visit(node)
+
+    # Calls.
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        with self.fstring(node.lineno):
+            self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = _ast_func(node.func)
+        if func is not None:
+            self.pending.append((node, func, self.scope, self.fstring_line))
+        self.generic_visit(node)
+
+
+_AST_HANDLERS: dict[type[ast.AST], Callable[[_AstFront, Any], None]] = {
+    getattr(ast, name[6:]): method
+    for name, method in vars(_AstFront).items()
+    if name.startswith("visit_") and hasattr(ast, name[6:])
+}
+_NOT_VISITED = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
+
+
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _ast_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(node_type)
+    if fields is None:
+        fields = _FIELDS[node_type] = tuple(f for f in node_type._fields if f not in _NOT_VISITED)
+    return fields
+
+
+def _ast_outer(args: ast.arguments) -> list[ast.expr]:
+    """Defaults and annotations: evaluated where the function is defined."""
+    out = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+    every = (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg)
+    out.extend(a.annotation for a in every if a is not None and a.annotation is not None)
+    return out
+
+
+def _ast_text_part(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return HOLE
+
+
+def _constant(value: object) -> Value:
+    if isinstance(value, str):
+        return Text(value)
+    if isinstance(value, bytes):
+        return Text(value.decode("latin-1"))
+    if value is None or isinstance(value, bool):
+        return Const(value)
+    return OTHER
+
+
+# -- LibCST front end ---------------------------------------------------------------------------
+
+
+def _cst_chain(node: cst.BaseExpression) -> Chain | None:
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return tuple(reversed(parts))
+
+
+def _cst_dotted(node: cst.BaseExpression) -> str:
+    return ".".join(_cst_chain(node) or ())
+
+
+def _cst_func(node: cst.BaseExpression) -> Ref | Method | None:
+    if isinstance(node, cst.Name):
+        return Ref((node.value,))
+    if not isinstance(node, cst.Attribute) or node.attr.value not in _CALLED_ATTRS:
+        return None
+    chain = _cst_chain(node)
+    if chain is not None:
+        return Ref(chain)
+    if isinstance(node.value, cst.Call) and node.attr.value in POPEN_METHODS:
+        return Method(node.value, node.attr.value)
+    return None
+
+
+def _cst_params(params: cst.Parameters) -> list[cst.Param]:
+    out = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if isinstance(params.star_arg, cst.Param):
+        out.append(params.star_arg)
+    if params.star_kwarg is not None:
+        out.append(params.star_kwarg)
+    return out
+
+
+def _cst_outer(params: cst.Parameters) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    for param in _cst_params(params):
+        if param.default is not None:
+            out.append(param.default)
+        if param.annotation is not None:
+            out.append(param.annotation.annotation)
+    return out
+
+
+def _cst_text(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value.decode("latin-1") if isinstance(value, bytes) else value
+    if isinstance(node, cst.FormattedString):
+        return "".join(
+            p.value if isinstance(p, cst.FormattedStringText) else HOLE for p in node.parts
+        )
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _cst_text(node.left), _cst_text(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+class _CstFront(_Walker, cst.CSTVisitor):
+    def __init__(self, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+        super().__init__()
+        self.positions = positions
+        self.pending: list[tuple[cst.Call, Ref | Method, Scope, int]] = []
+
+    def facts(self, text: str) -> Facts:
+        calls = tuple(
+            self.call_node(node, scope, func, fline)
+            for node, func, scope, fline in self.pending
+            if self.is_candidate(func)
+        )
+        lines = Lines(text)
+        return Facts(calls, self.value, lambda p: lines.line_start(p[0]) + p[1], "libcst")
+
+    def pos(self, node: cst.CSTNode) -> tuple[Pos, Pos]:
+        code_range = self.positions[node]
+        start, end = code_range.start, code_range.end
+        return (start.line, start.column), (end.line, end.column)
+
+    def call_node(
+        self, node: cst.Call, scope: Scope, func: Ref | Method | Other, fline: int = 0
+    ) -> CallNode:
+        positional = [a for a in node.args if a.keyword is None and a.star != "**"]
+        args = tuple(STAR if a.star == "*" else self.value(a.value, scope) for a in positional)
+        keywords = {a.keyword.value: self.value(a.value, scope) for a in node.args if a.keyword}
+        last = self.pos(node.args[-1]) if node.args else None
+        raw = RawLayout(
+            self.pos(node)[0],
+            self.pos(node.func)[1],
+            self.pos(node)[1],
+            last[0] if last else None,
+            last[1] if last else None,
+        )
+        double_star = any(a.star == "**" for a in node.args)
+        line = fline or self.pos(node)[0][0]
+        return CallNode(func, args, keywords, double_star, scope, line, None if fline else raw)
+
+    def value(self, node: object, scope: Scope) -> Value:
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Const({"True": True, "False": False, "None": None}[node.value])
+            return Ref((node.value,))
+        if isinstance(node, cst.Attribute):
+            chain = _cst_chain(node)
+            return Ref(chain) if chain else OTHER
+        if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            text = _cst_text(node)
+            return OTHER if text is None else Text(text)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            items = (
+                STAR if isinstance(e, cst.StarredElement) else self.value(e.value, scope)
+                for e in node.elements
+            )
+            return Seq(tuple(items))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return Concat(self.value(node.left, scope), self.value(node.right, scope))
+        if isinstance(node, cst.Call):
+            chain = _cst_chain(node.func)
+            func = Ref(chain) if chain else _cst_func(node.func)
+            return self.call_node(node, scope, func or OTHER)
+        return OTHER
+
+    def walk(self, nodes: Sequence[cst.CSTNode]) -> None:
+        for node in nodes:
+            node.visit(self)
+
+    # Scopes.
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.walk([d.decorator for d in node.decorators])
+        self.walk(_cst_outer(node.params))
+        if node.returns is not None:
+            node.returns.annotation.visit(self)
+        self.bind(node.name.value)
+        with self.enter("function"):
+            for param in _cst_params(node.params):
+                self.bind(param.name.value)
+            node.body.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.walk(_cst_outer(node.params))
+        with self.enter("function"):
+            for param in _cst_params(node.params):
+                self.bind(param.name.value)
+            node.body.visit(self)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.walk([d.decorator for d in node.decorators])
+        self.walk([a.value for a in (*node.bases, *node.keywords)])
+        self.bind(node.name.value)
+        with self.enter("class"):
+            node.body.visit(self)
+        return False
+
+    def _comprehension(self, for_in: cst.CompFor, *elts: cst.BaseExpression) -> bool:
+        for_in.iter.visit(self)
+        with self.enter("comprehension"):
+            comp: cst.CompFor | None = for_in
+            while comp is not None:
+                if comp is not for_in:
+                    comp.iter.visit(self)
+                self._target(comp.target, None)
+                self.walk([c.test for c in comp.ifs])
+                comp = comp.inner_for_in
+            self.walk(elts)
+        return False
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._comprehension(node.for_in, node.elt)
+
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return self._comprehension(node.for_in, node.elt)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return self._comprehension(node.for_in, node.elt)
+
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return self._comprehension(node.for_in, node.key, node.value)
+
+    # Bindings: LibCST has no Store context, so every binding construct names its targets.
+
+    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, None, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value, None)
+        else:
+            target.visit(self)
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        node.value.visit(self)
+        for target in node.targets:
+            self._target(target.target, node.value)
+        return False
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        node.annotation.annotation.visit(self)
+        if node.value is not None:
+            node.value.visit(self)
+        self._target(node.target, node.value)
+        return False
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        node.value.visit(self)
+        self._target(node.target, None)
+        return False
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
+        node.value.visit(self)
+        if isinstance(node.target, cst.Name):
+            self.bind_walrus(node.target.value, node.value)
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        node.iter.visit(self)
+        self._target(node.target, None)
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_With(self, node: cst.With) -> bool:
+        for item in node.items:
+            item.item.visit(self)
+            if item.asname is not None:
+                self._target(item.asname.name, item.item)
+        node.body.visit(self)
+        return False
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+        if node.type is not None:
+            node.type.visit(self)
+        if node.name is not None:
+            self._target(node.name.name, None)
+        node.body.visit(self)
+        return False
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> bool:
+        return self.visit_ExceptHandler(node)
+
+    def visit_Del(self, node: cst.Del) -> bool:
+        self._target(node.target, None)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            asname = alias.asname.name if alias.asname else None
+            self.bind_import(_cst_dotted(alias.name), _cst_dotted(asname) if asname else None)
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        module = _cst_dotted(node.module) if node.module else ""
+        if isinstance(node.names, cst.ImportStar):
+            self.bind_from(module, len(node.relative), "*", None)
+            return False
+        for alias in node.names:
+            asname = alias.asname.name if alias.asname else None
+            self.bind_from(
+                module,
+                len(node.relative),
+                _cst_dotted(alias.name),
+                _cst_dotted(asname) if asname else None,
+            )
+        return False
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        self.scope.globals.update(n.name.value for n in node.names)
+        return False
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
+        self.scope.nonlocals.update(n.name.value for n in node.names)
+        return False
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> bool:
+        if node.name is not None:
+            self.bind(node.name.value)
+        return True
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> bool:
+        if node.name is not None:
+            self.bind(node.name.value)
+        return False
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> bool:
+        if node.rest is not None:
+            self.bind(node.rest.value)
+        return True
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> bool:
+        self.bind(node.name.value)
+        node.value.visit(self)
+        return False
+
+    # Calls.
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> bool:
+        with self.fstring(self.pos(node)[0][0]):
+            self.walk(node.parts)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = _cst_func(node.func)
+        if func is not None:
+            self.pending.append((node, func, self.scope, self.fstring_line))
+        return True
+
+
+# -- reading a module --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unparsable:
+    """Neither parser could read the module."""
+
+    line: int
+    reason: str
+
+
+# A def or class whose text has none of these cannot hold a site nor change what a name outside
+# it means (its bindings are its own, bar `global`/`nonlocal`), so its body is not walked.
+_RELEVANT_WORDS = (
+    *("subprocess", "run", "call", "check_output", "wait", "communicate", "system", "popen"),
+    *("Popen", "global", "nonlocal"),
+)
+_MODULES = frozenset({"subprocess", "os", "asyncio"})
+
+
+class _Relevance:
+    """Whether a def or class mentions a word that can matter (also module-level import aliases)."""
+
+    def __init__(self, text: str, tree: ast.Module) -> None:
+        self.text = text
+        self.words = (*_RELEVANT_WORDS, *_module_aliases(tree))
+        # `ast` also ends lines at a lone CR, which `split("\n")` would miss.
+        lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+        self.offsets: list[int] | None = None if lone_cr else _line_offsets(text)
+
+    def __call__(self, node: ast.stmt) -> bool:
+        if self.offsets is None:
+            return True
+        decorators = getattr(node, "decorator_list", ())
+        first = min([node.lineno, *(d.lineno for d in decorators)])
+        segment = self.text[self.offsets[first - 1] : self.offsets[node.end_lineno or node.lineno]]
+        return any(word in segment for word in self.words)
+
+
+def _line_offsets(text: str) -> list[int]:
+    return [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n"))]
+
+
+def _module_aliases(tree: ast.Module) -> set[str]:
+    """Names that `from subprocess/os/asyncio import x as name` binds outside defs and classes."""
+    aliases: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ImportFrom):
+            if not node.level and (node.module or "").split(".")[0] in _MODULES:
+                aliases.update(a.asname for a in node.names if a.asname)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                stack.extend(getattr(node, name, ()))
+    return aliases
+
+
+def read_facts(text: str, path: str, parser: Parser = "ast") -> Facts | Unparsable:
+    """The module's facts from `ast`, or LibCST when `ast` cannot parse it (or `parser` says)."""
+    if parser == "libcst":
+        return _read_with_libcst(text, 1, "LibCST cannot parse it")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, MemoryError) as error:
+        return _read_with_libcst(text, getattr(error, "lineno", None) or 1, str(error))
+    except RecursionError:
+        return Unparsable(1, "too deeply nested to parse")
+    front = _AstFront(_Relevance(text, tree))
+    try:
+        front.visit(tree)
+    except RecursionError:
+        return Unparsable(1, "too deeply nested to analyse")
+    return front.facts(text)
+
+
+def _read_with_libcst(text: str, line: int, reason: str) -> Facts | Unparsable:
+    try:
+        module = cst.parse_module(text)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        front = _CstFront(wrapper.resolve(PositionProvider))
+        module.visit(front)
+    except (cst.ParserSyntaxError, ValueError):
+        return Unparsable(line, reason)
+    except RecursionError:
+        return Unparsable(1, "too deeply nested to analyse")
+    return front.facts(text)
+
+
+def expression_parses(source: str, parser: Parser) -> bool:
+    """Whether `parser` (the one that read the module) reads `source` as an expression."""
+    try:
+        if parser == "ast":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(f"({source})", mode="eval")
+        else:
+            cst.parse_expression(f"({source})")
+    except (SyntaxError, ValueError, MemoryError, RecursionError, cst.ParserSyntaxError):
+        return False
+    return True
+
+
+# -- resolving calls into sites -----------------------------------------------------------------
+
+
+def find_sites(facts: Facts) -> list[Site]:
+    """The calls of `facts` that run a subprocess, in source order."""
+    resolver = _Resolver(facts.value_of)
+    sites = (resolver.site(call) for call in facts.calls)
+    return [site for site in sites if site is not None]
+
+
+class _Resolver:
+    def __init__(self, value_of: Callable[[object, Scope], Value]) -> None:
+        self.value_of = value_of
+
+    def site(self, call: CallNode) -> Site | None:
+        func = call.func
+        if isinstance(func, Method):
+            receiver = self.value_of(func.receiver, call.scope)
+            if isinstance(receiver, CallNode) and self.is_popen(receiver):
+                return Site("timeout", f"Popen.{func.name}", call, self.command(receiver))
+            return None
+        if not isinstance(func, Ref):
+            return None
+        name = qualname(func.chain, call.scope)
+        if name is None:
+            pass
+        elif name in RUNNERS:
+            return Site("timeout", name, call, self.command(call))
+        elif name in NO_TIMEOUT:
+            return Site(NO_TIMEOUT[name], name, call, Command())
+        if len(func.chain) == 2 and func.chain[1] in POPEN_METHODS:
+            command = self.popen_variable(func.chain[0], call.scope)
+            if command is not None:
+                return Site("timeout", f"Popen.{func.chain[1]}", call, command)
+        return None
+
+    def is_popen(self, value: Value) -> bool:
+        if not isinstance(value, CallNode) or not isinstance(value.func, Ref):
+            return False
+        return qualname(value.func.chain, value.scope) == POPEN
+
+    def popen_variable(self, name: str, scope: Scope) -> Command | None:
+        """The command of the Popen bound to `name` in `scope` (also `None` first), else None."""
+        owner = _owner(scope, name, _module_of(scope))
+        popens = []
+        for binding in owner.bindings.get(name, ()):
+            if binding.imported is not None or binding.value is None:
+                return None
+            value = self.value_of(binding.value, owner)
+            if isinstance(value, Const) and value.value is None:
+                continue
+            if not isinstance(value, CallNode) or not self.is_popen(value):
+                return None
+            popens.append(value)
+        if not popens:
+            return None
+        return self.command(popens[0]) if len(popens) == 1 else Command()
+
+    def command(self, call: CallNode) -> Command:
+        value = call.args[0] if call.args else call.keywords.get("args")
+        if value is None:
+            return Command()
+        value = self.literal(value, call.scope)
+        if isinstance(value, Text):
+            return Command(shell=value.text)
+        found = self.words(value, call.scope)
+        if found is None:
+            return Command()
+        words = found[0]
+        shell = call.keywords.get("shell")
+        if isinstance(shell, Const) and shell.value is True and words and words[0] is not None:
+            return Command(shell=words[0])
+        return Command(words=words)
+
+    def literal(self, value: Value, scope: Scope, depth: int = 0) -> Value:
+        """A name bound once, to a literal, stands for that literal (`cmd = [...]; run(cmd)`)."""
+        if not isinstance(value, Ref) or len(value.chain) != 1 or depth > 3:
+            return value
+        found = lookup(scope, value.chain[0])
+        if found is None or len(found[1]) != 1 or found[1][0].value is None:
+            return value
+        owner, (binding,) = found
+        bound = self.value_of(binding.value, owner)
+        if isinstance(bound, Ref):
+            return self.literal(bound, owner, depth + 1)
+        return bound if isinstance(bound, (Text, Seq, Concat)) else value
+
+    def words(self, value: Value, scope: Scope, depth: int = 0) -> _Words | None:
+        """Argv words (None for an unknown one) and whether the list is known to end there."""
+        value = self.literal(value, scope, depth)
+        if isinstance(value, Concat) and depth < 8:
+            left = self.words(value.left, scope, depth + 1)
+            if left is None or not left[1]:
+                return left
+            right = self.words(value.right, scope, depth + 1)
+            return (left[0] + (None,), False) if right is None else (left[0] + right[0], right[1])
+        if not isinstance(value, Seq):
+            return None
+        out: list[str | None] = []
+        for item in value.items:
+            if isinstance(item, Star):
+                return (*out, None), False
+            out.append(self.word(item, scope))
+        return tuple(out), True
+
+    def word(self, value: Value, scope: Scope) -> str | None:
+        """A literal word; an f-string keeps its holes when its start is known (`--dir={d}`)."""
+        if isinstance(value, Ref) and qualname(value.chain, scope) == "sys.executable":
+            return "python"
+        value = self.literal(value, scope)
+        if isinstance(value, Text) and not value.text.startswith(HOLE):
+            return value.text
+        return None

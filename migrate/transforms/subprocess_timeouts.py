@@ -1,0 +1,456 @@
+"""The `subprocess-timeouts` transform: add `timeout=` to subprocess calls that can hang forever.
+
+The value depends on the command: argv words from a list/tuple literal (or a name bound once to
+one), `sys.executable` standing for python. A string command is split like a shell line into its
+simple commands (at `&&`, `||`, `;`, `|`, `&`), each classified, and the longest timeout among
+them wins: `cd x && pip install y` gets the package-manager value. `scan` analyses one file for
+both this transform and the audit; the calls themselves are found in `_subprocess_sites`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from migrate.files import Snapshot, newline_of
+from migrate.model import EMPTY, FileChange, Finding, TransformResult
+from migrate.transforms import Param, register, str_list_param, table_param
+from migrate.transforms._source import Edit, apply_edits
+from migrate.transforms._subprocess_sites import (
+    HOLE,
+    Command,
+    Facts,
+    Layout,
+    Parser,
+    Site,
+    Star,
+    Unparsable,
+    expression_parses,
+    find_sites,
+    read_facts,
+)
+
+CATEGORIES: Mapping[str, str] = {
+    "git-push": "git push",
+    "tests": "test runner",
+    "package-managers": "package manager",
+}
+DEFAULT_RULES: Mapping[str, int] = {"git-push": 30, "tests": 60, "package-managers": 120}
+TEST_RUNNERS = ["pytest", "py.test", "tox", "nox", "unittest"]
+PACKAGE_MANAGERS = [
+    *("pip", "pip3", "uv", "poetry", "npm", "yarn", "pnpm"),
+    *("apt", "apt-get", "brew", "conda", "cargo"),
+]
+
+# A file can only call subprocess after an import line naming it (or asyncio's
+# create_subprocess_*), and os.system/os.popen through `os.` or an import from or as os.
+# Backslash-continued import lines are the blind spot.
+_SUBPROCESS_IMPORT = re.compile(r"(?:import|from)[ \t][^\n]*subprocess|create_subprocess")
+_OS_CALL = re.compile(r"os\.(?:system|popen)\b|from[ \t]+os[ \t]+import|import[ \t]+os[ \t]+as")
+_PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[dmw]?|py")
+_WRAPPERS = frozenset({"sudo", "env", "exec", "nice", "nohup", "command", "time"})
+_GIT_VALUE_OPTIONS = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"}
+)
+_SHELL_OPERATORS = frozenset({"&&", "||", ";", ";;", "|", "|&", "&", "(", ")"})
+_ADVICE = {
+    "os.system": "has no timeout; use subprocess.run([...], timeout=...) instead",
+    "os.popen": "has no timeout; use subprocess.run([...], capture_output=True, timeout=...)",
+    "asyncio-subprocess": "has no timeout; await asyncio.wait_for(proc.communicate(), timeout=...)",
+}
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _valid_rules(table: Mapping[str, Any]) -> bool:
+    return all(key in CATEGORIES and _positive_int(v) for key, v in table.items())
+
+
+PARAMS: Mapping[str, Param] = {
+    "default": Param(
+        10, "a positive whole number of seconds", _positive_int, "timeout for other commands"
+    ),
+    "rules": table_param(
+        DEFAULT_RULES,
+        "a table of seconds by command kind (keys: git-push, tests, package-managers;"
+        " values: positive whole numbers)",
+        _valid_rules,
+    ),
+    "test_runners": str_list_param(TEST_RUNNERS, "programs or `python -m` modules that run tests"),
+    "package_managers": str_list_param(PACKAGE_MANAGERS, "programs or modules that install"),
+}
+
+
+@dataclass(frozen=True)
+class TimeoutRules:
+    """The recipe's params, checked: seconds by category and the programs in each category."""
+
+    default: int = 10
+    seconds: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(DEFAULT_RULES))
+    test_runners: frozenset[str] = frozenset(TEST_RUNNERS)
+    package_managers: frozenset[str] = frozenset(PACKAGE_MANAGERS)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> TimeoutRules:
+        """Missing params (and missing categories in `rules`) keep their defaults."""
+        return cls(
+            default=params.get("default", 10),
+            seconds=MappingProxyType({**DEFAULT_RULES, **params.get("rules", {})}),
+            test_runners=frozenset(params.get("test_runners", TEST_RUNNERS)),
+            package_managers=frozenset(params.get("package_managers", PACKAGE_MANAGERS)),
+        )
+
+    def timeout_for(self, command: Command) -> tuple[int, str | None]:
+        """Seconds for the command, and the rule that chose them (None: not recognised)."""
+        if command.shell is not None:
+            verdicts = [self._classify(words) for words in _shell_segments(command.shell)]
+        else:
+            verdicts = [self._classify(command.words or (None,))]
+        known = [v for v in verdicts if v is not None]
+        if not known:
+            return self.default, None
+        categories = [v for v in known if v in self.seconds]
+        if not categories:
+            return self.default, "default"
+        best = max(categories, key=lambda c: self.seconds[c])
+        return self.seconds[best], CATEGORIES[best]
+
+    def _classify(self, words: tuple[str | None, ...]) -> str | None:
+        """A category, "" for a known command without one, None when the words do not say."""
+        words = _strip_wrappers(words)
+        program = _program(words[0]) if words else None
+        if program is None:
+            return None
+        rest = words[1:]
+        if _PYTHON.fullmatch(program):
+            program, rest = _python_module(rest)
+            if program is None:
+                return None
+        if program == "git":
+            sub = _git_subcommand(rest)
+            return None if sub is None else "git-push" if sub == "push" else ""
+        if program in self.test_runners:
+            return "tests"
+        if program in self.package_managers:
+            return "package-managers"
+        return ""
+
+
+def _program(word: str | None) -> str | None:
+    """`pip` for `/venv/bin/pip.exe` (or `f"{venv}/bin/pip"`); None when the name is unknown."""
+    if word is None:
+        return None
+    name = re.split(r"[\\/]", word)[-1].lower()
+    return None if HOLE in name else name.removesuffix(".exe")
+
+
+def _strip_wrappers(words: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """Drop `sudo`, `env`, their options and `NAME=value` assignments in front of the command."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        wrapper = word in _WRAPPERS and i + 1 < len(words)
+        assignment = word is not None and re.match(r"[A-Za-z_]\w*=", word) is not None
+        option = i > 0 and word is not None and word.startswith("-") and words[0] in _WRAPPERS
+        if not (wrapper or assignment or option):
+            break
+        i += 1
+    return words[i:]
+
+
+def _python_module(words: tuple[str | None, ...]) -> tuple[str | None, tuple[str | None, ...]]:
+    """The module of `python [options] -m module ...`; "" for a script or `-c`, None if unknown."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word is None:
+            return None, ()
+        if word == "-m":
+            return _program(words[i + 1]) if i + 1 < len(words) else None, words[i + 2 :]
+        if word in ("-c", "-") or not word.startswith("-"):
+            return "", ()
+        i += 2 if word in ("-W", "-X", "-Q") else 1
+    return "", ()
+
+
+def _git_subcommand(words: tuple[str | None, ...]) -> str | None:
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word is None or word.startswith(HOLE):
+            return None
+        if word in _GIT_VALUE_OPTIONS:
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        else:
+            return None if HOLE in word else word
+    return ""
+
+
+def _shell_segments(line: str) -> list[tuple[str | None, ...]]:
+    """The simple commands of a shell line: `cd x && pip install y` is `cd x` and `pip install y`.
+
+    A redirection and its target are dropped; a word starting with an f-string hole is None.
+    """
+    lexer = shlex.shlex(line.replace("\n", ";"), posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:  # unbalanced quotes
+        return [(None,)]
+    segments: list[list[str | None]] = [[]]
+    skip = False
+    for token in tokens:
+        if token in _SHELL_OPERATORS:
+            segments.append([])
+        elif set(token) <= set("<>&|;()"):
+            skip = True  # a redirection: the next word is its target
+        elif skip:
+            skip = False
+        else:
+            segments[-1].append(None if token.startswith(HOLE) else token)
+    return [tuple(s) for s in segments if s] or [(None,)]
+
+
+# -- where and how to write `timeout=` ----------------------------------------------------------
+
+
+def _line_start(text: str, index: int) -> int:
+    return max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+
+
+def _skip_space(text: str, i: int, stop: int) -> int:
+    """The index after whitespace, comments and line continuations from `i`."""
+    while i < stop:
+        char = text[i]
+        if char == "#":
+            ends = [e for e in (text.find("\n", i, stop), text.find("\r", i, stop)) if e >= 0]
+            i = min(ends, default=stop)
+        elif char in " \t\f\r\n\\":
+            i += 1
+        else:
+            break
+    return i
+
+
+def _skip_parens(text: str, i: int, stop: int) -> tuple[int, int]:
+    """From `i`, skip space and `)`s: (the index after the last `)`, or `i`; the next token)."""
+    end = i
+    while True:
+        i = _skip_space(text, i, stop)
+        if i < stop and text[i] == ")":
+            i += 1
+            end = i
+        else:
+            return end, i
+
+
+def _indent(text: str, last_start: int, close: int) -> str:
+    """The indentation for a new argument line: the last argument's, else the `)` line's + 4."""
+    prefix = text[_line_start(text, last_start) : last_start]
+    if not prefix.strip():
+        return prefix
+    closing = text[_line_start(text, close) : close]
+    if not closing.strip():
+        return closing + ("\t" if closing.startswith("\t") else "    ")
+    return re.sub(r"[^\t]", " ", prefix)
+
+
+def insertion(text: str, layout: Layout, keyword: str) -> Edit:
+    """The edit adding `keyword` (e.g. `timeout=10`) as the last argument, in the call's style."""
+    close = layout.end - 1
+    if layout.last_start is None or layout.last_end is None:
+        open_ = _skip_parens(text, layout.func_end, close)[1]
+        inside = text[open_ + 1 : close]
+        if not inside.strip():
+            return Edit(open_ + 1, close, keyword)
+        return Edit(open_ + 1, open_ + 1, keyword)
+    end, comma = _skip_parens(text, layout.last_end, close)  # `)`: the argument's own parens
+    if comma >= close or text[comma] != ",":
+        return Edit(end, end, f", {keyword}")
+    after_comma = text[comma + 1 : close]
+    if "\n" not in after_comma and "\r" not in after_comma:
+        return Edit(comma + 1, comma + 1, f" {keyword},")
+    line_end = min(e for e in (text.find("\n", comma), text.find("\r", comma)) if e >= 0)
+    newline = newline_of(text)
+    indent = _indent(text, layout.last_start, close)
+    return Edit(line_end, line_end, f"{newline}{indent}{keyword},")
+
+
+# -- one file -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """One file's analysis: the edits to make, what to report, and counts for the summary."""
+
+    path: str
+    before: str
+    after: str
+    edits: tuple[Edit, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+
+
+def _may_call(text: str) -> bool:
+    """A cheap test on the raw text: False means the file has nothing to edit or report."""
+    if "subprocess" in text and _SUBPROCESS_IMPORT.search(text):
+        return True
+    return ("system" in text or "popen" in text) and _OS_CALL.search(text) is not None
+
+
+def _has_timeout(site: Site) -> bool:
+    call = site.call
+    positional = {"Popen.wait": 1, "Popen.communicate": 2}.get(site.name)
+    return "timeout" in call.keywords or (positional is not None and len(call.args) >= positional)
+
+
+def _may_carry_timeout(site: Site) -> str | None:
+    if site.call.double_star:
+        return "**kwargs"
+    if site.name.startswith("Popen.") and any(isinstance(a, Star) for a in site.call.args):
+        return "*args"
+    return None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What to do with one site: the counter it adds to, what to report, what to splice."""
+
+    count: str
+    finding: Finding | None = None
+    edit: tuple[Layout, Edit] | None = None
+    default: bool = False
+
+
+def _decide(path: str, text: str, site: Site, facts: Facts, rules: TimeoutRules) -> _Decision:
+    line = site.call.line
+    if site.kind != "timeout":
+        advice = _ADVICE.get(site.name) or _ADVICE[site.kind]
+        return _Decision(
+            site.kind.replace("-", "_"), Finding(path, line, site.kind, f"{site.name} {advice}")
+        )
+    if _has_timeout(site):
+        return _Decision("has_timeout")
+    carrier = _may_carry_timeout(site)
+    if carrier is not None:
+        message = f"{site.name} left alone: it passes {carrier}, which may already pass timeout"
+        return _Decision("kwargs", Finding(path, line, "subprocess-kwargs", message))
+    layout = facts.layout(site.call)
+    if layout is None:
+        message = f"{site.name} inside an f-string has no timeout; add one by hand"
+        return _Decision("not_edited", Finding(path, line, "subprocess-timeout", message))
+    seconds, rule = rules.timeout_for(site.command)
+    why = rule or f"command not recognised: default {seconds} s"
+    message = f"{site.name}: added timeout={seconds} ({why})"
+    finding = Finding(path, line, "subprocess-timeout", message, edited=True)
+    edit = insertion(text, layout, f"timeout={seconds}")
+    return _Decision("calls", finding, (layout, edit), rule is None)
+
+
+def _broken_call(text: str, edited: list[tuple[Layout, Edit]], parser: Parser) -> int | None:
+    """The first edited call that no longer parses, with the edits inside it, or None.
+
+    Only the text inside calls changes, so checking each outermost edited call as an
+    expression is the same check as re-parsing the file, at a fraction of the cost.
+    """
+    spans = [(layout.start, layout.end) for layout, _ in edited]
+    for i, (start, end) in enumerate(spans):
+        if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
+            continue  # checked with the call around it
+        inside = [
+            Edit(e.start - start, e.end - start, e.new)
+            for _, e in edited
+            if start <= e.start and e.end <= end
+        ]
+        if not expression_parses(apply_edits(text[start:end], inside), parser):
+            return i
+    return None
+
+
+def scan(
+    path: str, text: str, params: TimeoutRules | Mapping[str, Any], parser: Parser = "ast"
+) -> FileScan:
+    """Find the calls to edit and report in one file; `params` are the recipe's params.
+
+    `parser="libcst"` skips `ast` (which is tried first, LibCST being the fallback).
+    """
+    rules = params if isinstance(params, TimeoutRules) else TimeoutRules.from_params(params)
+    if not _may_call(text):
+        return FileScan(path, text, text)
+    facts = read_facts(text, path, parser)
+    if isinstance(facts, Unparsable):
+        message = f"cannot parse this file ({facts.reason}); not changed"
+        finding = Finding(path, facts.line, "parse-error", message)
+        return FileScan(path, text, text, findings=(finding,), counts={"parse_errors": 1})
+    counts: Counter[str] = Counter()
+    findings: list[Finding] = []
+    edited: list[tuple[Layout, Edit]] = []
+    lines: list[int] = []
+    for site in find_sites(facts):
+        decision = _decide(path, text, site, facts, rules)
+        counts[decision.count] += 1
+        if decision.default:
+            counts["default"] += 1
+        if decision.finding is not None:
+            findings.append(decision.finding)
+        if decision.edit is not None:
+            edited.append(decision.edit)
+            lines.append(site.call.line)
+    broken = _broken_call(text, edited, facts.parser)
+    if broken is not None:
+        message = "adding a timeout here would break the syntax; file not changed (please report)"
+        finding = Finding(path, lines[broken], "internal-error", message)
+        return FileScan(path, text, text, findings=(finding,), counts={"internal_errors": 1})
+    edits = tuple(edit for _, edit in edited)
+    after = apply_edits(text, edits)
+    return FileScan(path, text, after, edits, tuple(findings), MappingProxyType(counts))
+
+
+# -- the transform ------------------------------------------------------------------------------
+
+_COUNT_KEYS = (
+    "calls",
+    "default",
+    "files",
+    "has_timeout",
+    "kwargs",
+    "not_edited",
+    "os_system",
+    "asyncio_subprocess",
+    "parse_errors",
+    "internal_errors",
+)
+
+
+@register(
+    "subprocess-timeouts",
+    "Add timeout= to subprocess calls that lack one, sized by the command they run.",
+    PARAMS,
+)
+def subprocess_timeouts(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
+    rules = TimeoutRules.from_params(params)
+    changes: list[FileChange] = []
+    findings: list[Finding] = []
+    counts: Counter[str] = Counter({key: 0 for key in _COUNT_KEYS})
+    for path in snapshot.files:
+        if not path.endswith((".py", ".pyi")):
+            continue
+        source = snapshot.read(path)
+        if source is None:
+            continue
+        result = scan(path, source.text, rules)
+        findings.extend(result.findings)
+        counts.update(result.counts)
+        if result.after != source.text:
+            changes.append(FileChange(path, source.text, result.after, source.encoding, source.bom))
+    counts["files"] = len(changes)
+    return TransformResult(tuple(changes), tuple(findings), (), MappingProxyType(dict(counts)))

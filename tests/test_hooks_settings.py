@@ -1,0 +1,205 @@
+"""The settings model and the minimal edits made to settings.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from migrate import jsonedit
+from migrate.errors import UserError
+from migrate.files import Snapshot
+from migrate.hooks import settings, settings_edit, unified
+from migrate.hooks.runtime import matcher_matches
+from migrate.transforms.hook_settings import register_hooks, unregister_members
+
+
+def snap(tmp_path: Path, files: dict[str, str]) -> Snapshot:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return Snapshot(tmp_path, tuple(files))
+
+
+@pytest.mark.parametrize(
+    "command, script, why",
+    [
+        pytest.param(
+            "python3 $CLAUDE_PROJECT_DIR/.claude/hooks/a.py", ".claude/hooks/a.py", None, id="var"
+        ),
+        pytest.param(
+            'python3 "${CLAUDE_PROJECT_DIR}"/.claude/hooks/a.py x',
+            ".claude/hooks/a.py",
+            None,
+            id="braces",
+        ),
+        pytest.param("python3 .claude/hooks/a.py", ".claude/hooks/a.py", None, id="relative"),
+        pytest.param(
+            "python .claude/hooks/a.py",
+            ".claude/hooks/a.py",
+            "runs python, not python3",
+            id="python",
+        ),
+        pytest.param("python3 a.py | tee log", None, "uses shell syntax", id="pipe"),
+        pytest.param("python3 a.py && echo ok", None, "uses shell syntax", id="and"),
+        pytest.param("python3 a.py > out", None, "uses shell syntax", id="redirect"),
+        pytest.param("node hook.js", None, "runs node", id="node"),
+        pytest.param("python3 -c pass", None, "without a script", id="inline"),
+        pytest.param("python3 /etc/hook.py", None, "outside the project", id="outside"),
+    ],
+)
+def test_which_commands_are_mergeable(
+    tmp_path: Path, command: str, script: str | None, why: str | None
+) -> None:
+    parsed = settings.script_of(command, snap(tmp_path, {}))
+    assert parsed.script == script
+    assert (parsed.not_mergeable is None) == (why is None)
+    if why:
+        assert why in str(parsed.not_mergeable)
+
+
+def test_executable_script_needs_a_python_shebang(tmp_path: Path) -> None:
+    s = snap(tmp_path, {"h/a.py": "#!/usr/bin/env python3\nprint(1)\n", "h/b.py": "print(1)\n"})
+    assert settings.script_of("h/a.py", s).not_mergeable is None
+    assert "shebang" in str(settings.script_of("h/b.py", s).not_mergeable)
+
+
+@pytest.mark.parametrize(
+    "handler, why",
+    [
+        pytest.param(
+            {"type": "command", "command": "python3 a.py", "async": True},
+            "asynchronously",
+            id="async",
+        ),
+        pytest.param(
+            {"type": "command", "command": "python3 a.py", "if": "Bash(git *)"}, "`if`", id="if"
+        ),
+        pytest.param({"type": "http", "url": "http://x"}, "http handler", id="http"),
+    ],
+)
+def test_handlers_left_alone(tmp_path: Path, handler: dict, why: str) -> None:
+    text = json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [handler]}]}})
+    (reg,) = settings.parse(text, ".claude/settings.json", snap(tmp_path, {}))
+    assert why in str(reg.not_mergeable)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        pytest.param('{"hooks": {"Stop": [}}', "line 1, column", id="invalid-json"),
+        pytest.param('{"hooks": []}', "$.hooks", id="hooks-not-object"),
+        pytest.param('{"hooks": {"Stop": {}}}', "$.hooks.Stop", id="event-not-list"),
+        pytest.param(
+            '{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": 3}]}]}}',
+            "$.hooks.Stop[0].hooks[0].command",
+            id="command-not-string",
+        ),
+        pytest.param(
+            '{"hooks": {"Stop": [{"matcher": 1, "hooks": []}]}}',
+            "$.hooks.Stop[0].matcher",
+            id="matcher",
+        ),
+    ],
+)
+def test_bad_settings_name_file_and_json_path(tmp_path: Path, text: str, where: str) -> None:
+    with pytest.raises(UserError) as error:
+        settings.parse(text, ".claude/settings.json", snap(tmp_path, {}))
+    assert ".claude/settings.json" in error.value.message and where in error.value.message
+
+
+@pytest.mark.parametrize(
+    "event, matchers, covered, not_covered",
+    [
+        pytest.param(
+            "PreToolUse",
+            ["Write|Edit", "Bash"],
+            ["Write", "Edit", "Bash"],
+            ["Read", "NotebookEdit"],
+            id="exact",
+        ),
+        pytest.param(
+            "PreToolUse",
+            ["Edit.*", "Bash"],
+            ["Edit", "NotebookEdit", "Bash"],
+            ["Read", "BashX"],
+            id="regex",
+        ),
+        pytest.param("PreToolUse", ["", "Bash"], ["Read"], [], id="everything"),
+        pytest.param("UserPromptSubmit", [""], ["anything"], [], id="no-matcher-event"),
+    ],
+)
+def test_combined_matcher_covers_exactly_its_members(
+    event: str, matchers: list[str], covered: list[str], not_covered: list[str]
+) -> None:
+    combined = unified.combined_matcher(event, matchers)
+    for tool in covered:
+        assert matcher_matches(event, combined, {"tool_name": tool})
+    for tool in not_covered:
+        assert not matcher_matches(event, combined, {"tool_name": tool})
+
+
+SETTINGS = """{
+    "env": {"A": "1"},
+    "hooks": {
+        "PreToolUse": [
+            {"matcher": "Bash", "hooks": [
+                {"type": "command", "command": "python3 .claude/hooks/a.py"}
+            ]},
+            {
+                "matcher": "Write|Edit",
+                "hooks": [
+                    {"type": "command", "command": "python3 .claude/hooks/b.py", "timeout": 7},
+                    {"type": "command", "command": "bash lint.sh | tee x"}
+                ]
+            }
+        ]
+    },
+    "model": "x"
+}
+"""
+
+
+def test_register_then_unregister_keeps_every_other_byte(tmp_path: Path) -> None:
+    s = snap(tmp_path, {".claude/settings.json": SETTINGS})
+    regs = [r for r in settings.load(s) if r.mergeable]
+    members = unified.members_from(regs, {})
+    hook = unified.UnifiedHook(".claude/hooks/unified_x.py", tuple(members))
+    text = register_hooks(SETTINGS, [hook], s)
+    text, removed = unregister_members(text, [hook], s)
+    assert removed == 2
+    data = json.loads(text)
+    groups = data["hooks"]["PreToolUse"]
+    assert groups[0]["hooks"][0]["command"] == hook.command
+    assert groups[0]["matcher"] == "Bash|Write|Edit"
+    kept = '            {\n                "matcher": "Write|Edit",\n                "hooks": [\n'
+    untouched = '{"type": "command", "command": "bash lint.sh | tee x"}\n'
+    assert kept + " " * 20 + untouched in text
+    assert groups[0]["hooks"][0]["timeout"] >= 600
+    assert groups[1] == {
+        "matcher": "Write|Edit",
+        "hooks": [{"type": "command", "command": "bash lint.sh | tee x"}],
+    }
+    assert text.startswith(
+        '{\n    "env": {"A": "1"},\n    "hooks": {\n        "PreToolUse": [\n'
+        '            {\n                "matcher": "Bash|Write|Edit",'
+    )
+    assert text.endswith('    },\n    "model": "x"\n}\n')
+    again = register_hooks(text, [hook], s)
+    assert unregister_members(again, [hook], s) == (text, 0)
+
+
+def test_json_delete_and_insert_are_local() -> None:
+    text = "[1,  2,\n 3]"
+    root = jsonedit.parse_document(text)
+    assert jsonedit.delete_child(text, root, 1) == "[1,\n 3]"
+    assert jsonedit.delete_child(text, root, 0) == "[2,\n 3]"
+    assert jsonedit.insert_child(text, root, 1, 9) == "[1,  9,  2,\n 3]"
+    assert json.loads(jsonedit.insert_child("[]", jsonedit.parse_document("[]"), 0, 9)) == [9]
+
+
+def test_disable_removes_emptied_groups_and_events() -> None:
+    new = settings_edit.disable(SETTINGS, "s.json", "a")
+    assert '"Bash"' not in new
+    assert json.loads(new)["hooks"]["PreToolUse"][0]["matcher"] == "Write|Edit"
