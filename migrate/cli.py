@@ -69,10 +69,27 @@ def recipe_status(repo: Path) -> dict[str, str]:
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="migrate")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
-    """Apply a maintenance plan to a git repository as validated, revertible commits."""
+def cli(ctx: click.Context) -> int | None:
+    """Apply a maintenance plan to a git repository as validated, revertible commits.
+
+    Without a command, in a terminal: the guided migration (`migrate guide`).
+    """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        code: int = ctx.invoke(guide)
+        return code
+    return None
+
+
+@cli.command()
+@click.option("--yes", "-y", is_flag=True, help="Never ask: apply every pending recipe.")
+@REPO_OPTION
+@RECIPES_OPTION
+def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+    """The guided migration: audit, pick recipes, review diffs, apply, report."""
+    from migrate import guide as guided
+
+    code: int = guided.run(repo, yes=yes, recipe_dirs=recipe_dirs)
+    return code
 
 
 @cli.command("list")
@@ -240,6 +257,10 @@ def status(as_json: bool, repo: Path) -> int:
         out.print("[red]a run was interrupted here: run `migrate recover`.[/red]")
     if run is None:
         out.print("no open migration run on this branch.")
+        with gitrepo.open_repo(repo) as r:
+            elsewhere = journal.open_run_based_on(r, gitrepo.current_branch(r))
+        if elsewhere is not None:
+            out.print(f"run {elsewhere.id} started here is open on branch {elsewhere.branch}.")
     else:
         render.print_run(out, run)
     return EXIT_OK

@@ -134,6 +134,15 @@ def open_run_for(repo: Repo, branch: str | None, head: str | None) -> Run | None
     return from_git(repo) if branch is not None else None
 
 
+def open_run_based_on(repo: Repo, branch: str | None) -> Run | None:
+    """The newest open run started from `branch` (its own branch is elsewhere)."""
+    for run in reversed(load_runs(repo)):
+        if run.state == "open" and branch is not None and run.base_branch == branch:
+            if run.branch != branch:
+                return run
+    return None
+
+
 def from_git(repo: Repo) -> Run | None:
     """Rebuild the newest run on HEAD's history from commit trailers (the journal was lost)."""
     steps: list[Step] = []

@@ -132,19 +132,19 @@ def all_steps(root: Path, delete_branch: bool) -> str:
     """Back to the state before the run; the migration branch is kept under a backup ref."""
     with gitrepo.open_repo(root) as repo:
         refuse_if_interrupted(repo)
-        run = journal.open_run_for(repo, gitrepo.current_branch(repo), gitrepo.head_sha(repo))
+        branch = gitrepo.current_branch(repo)
+        run = journal.open_run_for(repo, branch, gitrepo.head_sha(repo))
+        run = run or journal.open_run_based_on(repo, branch)
         if run is None:
             return _already_rolled_back(repo)
         gitrepo.check_state(repo, allow_detached=True, allow_dirty=False)
         backup = BACKUP_REF + run.id
-        head = str(gitrepo.head_sha(repo))
-        gitrepo.update_ref(repo, backup, head)
+        tip = gitrepo.ref_sha(repo, f"refs/heads/{run.branch}") if run.branch else None
+        gitrepo.update_ref(repo, backup, tip or str(gitrepo.head_sha(repo)))
         if run.in_place or run.base_branch is None or run.base_branch == run.branch:
             repo.git.reset("--hard", "-q", run.base_commit)
-        else:
+        elif branch != run.base_branch:
             repo.git.checkout("-q", run.base_branch)
-            if str(gitrepo.head_sha(repo)) != run.base_commit:
-                repo.git.checkout("-q", run.base_commit)  # the base branch moved on since
         closed = replace(run, state="rolled-back")
         journal.save_run(repo, closed)
         message = f"rolled back run {run.id}: HEAD is at its base {run.base_commit[:10]}"

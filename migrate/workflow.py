@@ -79,8 +79,10 @@ def compute(
     skipped file would look migrated when it is not.
     """
     run = transforms.for_recipe(recipe.transform, recipe.source)
+    # A write through a symlink would land outside the file git tracks (maybe outside the repo).
+    chosen = tuple(p for p in select(tuple(files), recipe.paths) if not (root / p).is_symlink())
     try:
-        result = run(Snapshot(root, select(tuple(files), recipe.paths)), recipe.params)
+        result = run(Snapshot(root, chosen), recipe.params)
     except UserError as e:
         if str(recipe.source) in e.message:
             raise

@@ -55,6 +55,18 @@ def test_rollback_all_twice_returns_to_base(tmp_path: Path) -> None:
     assert git(repo, "branch", "--list", branch)  # kept without --yes
 
 
+def test_rollback_all_from_the_base_branch(tmp_path: Path) -> None:
+    repo, base = applied_repo(tmp_path)
+    tip = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", "main")
+    assert "open on branch migrate/" in run_migrate(repo, "status").stdout
+    assert run_migrate(repo, "rollback", "--all").returncode == 0
+    assert git(repo, "rev-parse", "HEAD") == base
+    backups = git(repo, "for-each-ref", "--format=%(objectname)", "refs/migrate/backup/")
+    assert backups == tip
+    assert "no open migration run" in run_migrate(repo, "status").stdout
+
+
 def test_rollback_all_yes_deletes_branch_keeps_backup(tmp_path: Path) -> None:
     repo, _ = applied_repo(tmp_path)
     tip = git(repo, "rev-parse", "HEAD")
