@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -122,7 +123,56 @@ def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
         out.print(f"  params.{key} = {json.dumps(value)}", markup=False)
     for key, value in recipe.validate.items():
         out.print(f"  validate.{key} = {json.dumps(value)}", markup=False)
+    top = _top(repo)
+    if recipe.transform == "parallel-hook-runner" and top is not None:
+        from migrate.files import Snapshot
+        from migrate.transforms import parallel_runner
+
+        out.print("\n[bold]in this repository[/bold]")
+        for line in parallel_runner.explain(Snapshot(top, ()), recipe.params):
+            out.print(f"  {line}", markup=False)
     return EXIT_OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--sarif", is_flag=True, help="Print SARIF 2.1.0 (GitHub code scanning).")
+@click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there are findings.")
+@REPO_OPTION
+def audit(
+    paths: tuple[str, ...], as_json: bool, sarif: bool, fail_on_findings: bool, repo: Path
+) -> int:
+    """The plan's threading audit, exact: subprocess timeouts, pools, hooks per event."""
+    from migrate import audit as auditing
+
+    if as_json and sarif:
+        raise UserError("choose one of --json and --sarif.")
+    root = _top(repo) or repo
+    chosen = [str(Path(p).resolve()) for p in paths]
+    report = (
+        auditing.audit(root, chosen) if as_json or sarif else _audit_with_progress(root, chosen)
+    )
+    if as_json:
+        click.echo(json.dumps(auditing.as_json(report), indent=2))
+    elif sarif:
+        click.echo(json.dumps(auditing.as_sarif(report), indent=2))
+    else:
+        auditing.render(report, render.console())
+    # Informational findings (e.g. **kwargs calls left alone) never fail a CI job.
+    return EXIT_STEP_FAILED if fail_on_findings and report.issues_count else EXIT_OK
+
+
+def _audit_with_progress(root: Path, paths: Sequence[str]) -> Any:
+    from rich.progress import Progress
+
+    from migrate import audit as auditing
+
+    with Progress(console=render.console(stderr=True), transient=True) as bar:
+        task = bar.add_task("auditing", total=None)
+        return auditing.audit(
+            root, paths, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
 
 
 class _CliListener(workflow.Listener):
@@ -403,6 +453,41 @@ def hooks_verify(
             markup=False,
         )
     return EXIT_OK if report.ok else EXIT_STEP_FAILED
+
+
+@hooks.command("bench")
+@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option(
+    "--payloads",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL file of recorded payloads (default: built-in samples).",
+)
+@click.option("--before", help="Also measure this revision, side by side.")
+@click.option("--after", help="Revision to measure (default: the work tree).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@REPO_OPTION
+def hooks_bench(
+    runs: int,
+    payloads: Path | None,
+    before: str | None,
+    after: str | None,
+    as_json: bool,
+    repo: Path,
+) -> int:
+    """Hook latency per event: sequential, one process per hook, and the unified runner."""
+    from migrate.hooks import bench, replay
+
+    chosen = replay.load_payloads(payloads) if payloads else None
+    result = (
+        bench.compare(repo, before, after, runs, chosen)
+        if before
+        else bench.measure(repo, after, chosen, runs)
+    )
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        render.console().print(bench.table(result))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

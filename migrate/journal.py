@@ -137,9 +137,8 @@ def open_run_for(repo: Repo, branch: str | None, head: str | None) -> Run | None
 def open_run_based_on(repo: Repo, branch: str | None) -> Run | None:
     """The newest open run started from `branch` (its own branch is elsewhere)."""
     for run in reversed(load_runs(repo)):
-        if run.state == "open" and branch is not None and run.base_branch == branch:
-            if run.branch != branch:
-                return run
+        if run.state == "open" and branch is not None and run.base_branch == branch != run.branch:
+            return run
     return None
 
 

@@ -55,17 +55,12 @@ def step(root: Path, recipe_id: str) -> str:
                 f"recipe {recipe_id!r} cannot be reverted cleanly: later steps changed the same"
                 f" lines; roll back those first."
             ) from None
-        paths = list(target.files) or _changed_in(repo, target.commit)
+        # The revert staged everything itself (files the step created are already gone).
         sha = _commit_rollback(
-            repo, run, f"roll back {recipe_id}", paths, f"Migrate-Rollback: {recipe_id}"
+            repo, run, f"roll back {recipe_id}", [], f"Migrate-Rollback: {recipe_id}"
         )
         journal.save_run(repo, run.with_step(Step(recipe_id, "rolled-back", target.commit, sha)))
         return f"rolled back {recipe_id!r} with commit {sha[:10]}."
-
-
-def _changed_in(repo: Repo, sha: str) -> list[str]:
-    out = repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "-z", sha)
-    return [p for p in out.split("\0") if p]
 
 
 def file(root: Path, path: str) -> str:

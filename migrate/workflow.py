@@ -318,7 +318,7 @@ def _validate(
 def summarise(result: TransformResult) -> str:
     """One line for the commit message and the report: files changed and the transform's counts."""
     parts = [f"{len(result.changes)} file(s) changed"]
-    parts += [f"{key}: {value}" for key, value in result.counts.items()]
+    parts += [f"{key}: {value}" for key, value in result.counts.items() if value]
     return ", ".join(parts)
 
 

@@ -67,6 +67,8 @@ WARM_MODULES = (
     "collections",
     "typing",
     "hashlib",
+    "tempfile",
+    "shutil",
 )
 
 # The payload field each event's matcher is tested against; other events ignore matchers.
@@ -552,7 +554,7 @@ def _run_one_subprocess(
         out, err = popen.communicate(payload, timeout=job.timeout)
     except subprocess.TimeoutExpired:
         popen.kill()
-        code = popen.wait()
+        code = popen.wait(timeout=10)  # killed: returns at once
         return MemberRun(job.name, code, b"", b"", True, time.monotonic() - started)
     return MemberRun(job.name, popen.returncode, out, err, False, time.monotonic() - started)
 

@@ -132,7 +132,10 @@ def render(hook: UnifiedHook, title: str) -> str:
 
 def parse(path: str, text: str) -> UnifiedHook | None:
     """Read a generated unified hook back (its MEMBERS list); None when it is not one."""
-    tree = ast.parse(text)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "MEMBERS" for t in node.targets

@@ -115,6 +115,14 @@ class _Collect:
         )
 
 
+def effect_of(event: str, runs: Sequence[replay.HandlerRun]) -> tuple[Effect, int]:
+    """What Claude Code takes from these hooks' runs, and how many volatile values were masked."""
+    collect = _Collect()
+    for run in runs:
+        collect.add(event, run)
+    return collect.effect(), collect.volatile[0]
+
+
 @dataclass(frozen=True)
 class Difference:
     payload: int
@@ -168,17 +176,15 @@ def replay_side(repo: Any, rev: str | None, payloads: Sequence[Mapping[str, Any]
             handler_runs = tuple(
                 replay.run_handler(r, tree, data) for r in replay.matching(regs, payload)
             )
-            collect = _Collect()
-            for run in handler_runs:
-                collect.add(event, run)
-            effects.append(collect.effect())
+            effect, count = effect_of(event, handler_runs)
+            effects.append(effect)
             runs.append(handler_runs)
-            volatile += collect.volatile[0]
-        files, count = _changed_files(start, replay.tree_state(tree))
+            volatile += count
+        files, count = changed_files(start, replay.tree_state(tree))
         return Side(tuple(effects), files, tuple(runs), volatile + count)
 
 
-def _changed_files(
+def changed_files(
     start: Mapping[str, bytes], end: Mapping[str, bytes]
 ) -> tuple[dict[str, str], int]:
     changed, count = {}, 0

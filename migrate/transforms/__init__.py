@@ -26,6 +26,7 @@ BUILTIN_MODULES = (
     "unified_hooks",
     "hook_settings",
     "remove_old_hooks",
+    "parallel_runner",
 )
 
 

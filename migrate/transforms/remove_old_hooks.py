@@ -32,16 +32,15 @@ def _imported_modules(snapshot: Snapshot, names: set[str]) -> set[str]:
     return found
 
 
-def _unified_members(snapshot: Snapshot) -> set[str]:
-    members = set()
-    for path in snapshot.files:
-        if match_glob(f"{unified.HOOKS_DIR}/unified_*.py", path):
-            source = snapshot.read(path)
-            hook = unified.parse(path, source.text) if source else None
-            members |= (
-                {settings.project_path(m["script"]) or "" for m in hook.members} if hook else set()
-            )
-    return members
+def _generated_hooks(snapshot: Snapshot, hooks: list[str]) -> list[unified.UnifiedHook]:
+    """Unified hooks and dispatchers: any hook script that carries a MEMBERS list."""
+    found = []
+    for path in hooks:
+        source = snapshot.read(path)
+        hook = unified.parse(path, source.text) if source and "MEMBERS" in source.text else None
+        if hook is not None:
+            found.append(hook)
+    return found
 
 
 def _mentioned(regs: list[settings.HookRegistration], name: str) -> bool:
@@ -51,16 +50,11 @@ def _mentioned(regs: list[settings.HookRegistration], name: str) -> bool:
 @register("remove-old-hooks", "Delete hook scripts that nothing registers, runs or imports.")
 def remove_old_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     regs = settings.load(snapshot)
-    members = _unified_members(snapshot)
     hooks = [p for p in snapshot.files if match_glob(HOOK_SCRIPTS, p)]
-    keep = {unified.RUNTIME_FILE} | members
-    candidates = {
-        p
-        for p in hooks
-        if p not in keep
-        and not PurePosixPath(p).name.startswith("unified_")
-        and not _mentioned(regs, PurePosixPath(p).name)
-    }
+    generated = _generated_hooks(snapshot, hooks)
+    keep = {unified.RUNTIME_FILE} | {h.path for h in generated}
+    keep |= {settings.project_path(m["script"]) or "" for h in generated for m in h.members}
+    candidates = {p for p in hooks if p not in keep and not _mentioned(regs, PurePosixPath(p).name)}
     imported = _imported_modules(snapshot, {PurePosixPath(p).stem for p in candidates})
     dead = sorted(p for p in candidates if PurePosixPath(p).stem not in imported)
     changes, findings = [], []

@@ -1,0 +1,1332 @@
+"""`migrate audit`: the plan's threading audit, made exact (syntax trees, not grep), on any folder.
+
+What it reports, by kind of finding (`KINDS`):
+
+- subprocess-timeout, os-system, asyncio-subprocess, subprocess-kwargs: from the
+  `subprocess-timeouts` transform's own `scan`, so the audit and the recipe agree call for call;
+- pool-workers: a `ThreadPoolExecutor` or listed callee (`run_parallel`) call without
+  `max_workers`, or with a literal at or below the threshold (10, which the plan raises to 50).
+  Process pools are counted but never flagged: processes beyond the CPU count add no speed;
+- sequential-subprocess: a loop whose iterations look independent runs subprocess calls one
+  after another (the heuristic is described at `_sequential`);
+- parse-error: a file neither `ast` nor LibCST can parse, or one that cannot be read or decoded.
+
+An *issue* is a finding of a kind marked `issue` (everything but subprocess-kwargs, left alone
+because `**kwargs` may carry a timeout, and sequential-subprocess, a heuristic's advice); the
+header counts issues the way the plan did ("19 files with issues (34 total issues)").
+
+Speed: each file is read as bytes and only files mentioning a relevant word are decoded and
+parsed. Every other file is still known to parse: CPython's bytecode cache for this interpreter
+(`__pycache__`, valid by the import system's own rules) says it compiled, else `compile()` runs.
+Many files are spread over worker processes; results hold no file text.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import importlib.util
+import itertools
+import multiprocessing
+import os
+import re
+import shlex
+import signal
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar, Union
+from urllib.parse import quote
+
+import libcst as cst
+from git.exc import GitCommandError
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from migrate import __version__, gitrepo
+from migrate.errors import UserError
+from migrate.files import Snapshot, check_relative, decode, match_glob
+from migrate.hooks import settings
+from migrate.model import Finding
+from migrate.transforms._subprocess_sites import (
+    NO_TIMEOUT,
+    POPEN_METHODS,
+    RUNNERS,
+    Facts,
+    _ast_chain,
+    _cst_chain,
+    _cst_dotted,
+    find_sites,
+    read_facts,
+)
+from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
+from migrate.transforms.subprocess_timeouts import FileScan, TimeoutRules, scan
+
+T = TypeVar("T")
+R = TypeVar("R")
+Level = Literal["error", "warning", "note"]
+Progress = Callable[[int, int], None]
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+# The plan's assumption for one Python hook started by Claude Code; `migrate hooks bench` measures.
+MS_PER_PYTHON_HOOK = 50
+# Below this many files one process is faster than starting workers.
+POOL_MIN_FILES = 200
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of finding: its title, the advice shown with it, and whether it is an issue."""
+
+    title: str
+    help: str
+    issue: bool
+    level: Level
+
+
+KINDS: Mapping[str, Kind] = {
+    "subprocess-timeout": Kind(
+        "Subprocess call without timeout",
+        "A child process that hangs hangs the caller forever. Pass timeout= (`migrate apply"
+        " subprocess-timeouts` adds one sized by the command).",
+        True,
+        "warning",
+    ),
+    "os-system": Kind(
+        "os.system / os.popen",
+        "os.system and os.popen cannot time out; use subprocess.run([...], timeout=...).",
+        True,
+        "warning",
+    ),
+    "asyncio-subprocess": Kind(
+        "asyncio subprocess without timeout",
+        "asyncio subprocesses have no timeout parameter; wrap the wait in asyncio.wait_for().",
+        True,
+        "warning",
+    ),
+    "subprocess-kwargs": Kind(
+        "Subprocess call passing **kwargs",
+        "The call passes **kwargs (or *args), which may already carry a timeout; check callers.",
+        False,
+        "note",
+    ),
+    "pool-workers": Kind(
+        "Pool with missing or small max_workers",
+        "A thread pool without max_workers gets min(32, CPUs + 4) threads; a small literal limits"
+        " I/O-bound fan-out (`migrate apply max-workers` raises it).",
+        True,
+        "warning",
+    ),
+    "sequential-subprocess": Kind(
+        "Subprocess calls in a sequential loop",
+        "The loop's iterations look independent (heuristic): the calls could run in parallel,"
+        " e.g. in a ThreadPoolExecutor.",
+        False,
+        "note",
+    ),
+    "parse-error": Kind(
+        "File that cannot be parsed",
+        "Neither ast nor LibCST can parse the file (or it cannot be read or decoded): it was"
+        " not analysed, and recipes will refuse it.",
+        True,
+        "error",
+    ),
+    "internal-error": Kind(
+        "File the audit failed on",
+        "The audit failed on this file; please report it. The other files were analysed.",
+        True,
+        "error",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What the audit looks for; `timeouts` are the subprocess-timeouts recipe's params."""
+
+    timeouts: Mapping[str, Any] = field(default_factory=dict)
+    workers_threshold: int = 10
+    callees: tuple[str, ...] = ("run_parallel",)
+
+
+@dataclass(frozen=True)
+class FileAudit:
+    """One file's results: findings, subprocess call counts, pool sizes and good patterns."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    subprocess_calls: int = 0
+    with_timeout: int = 0
+    workers: tuple[int, ...] = ()  # literal max_workers values of pool calls
+    good: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    """The handlers registered for one event, and the plan's estimate of their latency."""
+
+    event: str
+    hooks: int
+    python_hooks: int
+
+    @property
+    def estimated_ms(self) -> int:
+        return self.python_hooks * MS_PER_PYTHON_HOOK
+
+
+@dataclass(frozen=True)
+class GoodFile:
+    path: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What the audit found under `root`; paths are relative to it, with forward slashes."""
+
+    root: Path
+    files_analyzed: int
+    findings: tuple[Finding, ...]
+    good_files: tuple[GoodFile, ...]
+    hooks: tuple[HookEvent, ...]
+    subprocess_calls: int
+    calls_with_timeout: int
+    workers: tuple[tuple[int, int], ...]  # (literal max_workers, how many calls)
+    seconds: float
+    jobs: int
+
+    @property
+    def issues(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if is_issue(f))
+
+    @property
+    def findings_count(self) -> int:
+        return len(self.findings)
+
+    @property
+    def issues_count(self) -> int:
+        return len(self.issues)
+
+    @property
+    def files_with_findings(self) -> int:
+        return len({f.path for f in self.findings})
+
+    @property
+    def files_with_issues(self) -> int:
+        return len({f.path for f in self.issues})
+
+    @property
+    def hooks_count(self) -> int:
+        return sum(e.hooks for e in self.hooks)
+
+    @property
+    def estimated_hook_ms(self) -> int:
+        return sum(e.estimated_ms for e in self.hooks)
+
+    def by_kind(self) -> dict[str, int]:
+        return dict(Counter(f.kind for f in self.findings))
+
+    def header(self) -> str:
+        """The plan's first line, measured."""
+        return (
+            f"{self.files_analyzed} Python files analyzed, {self.files_with_issues} files with"
+            f" issues ({self.issues_count} total issues)"
+        )
+
+    def metrics(self) -> dict[str, Any]:
+        """The plan's success metrics that an audit measures, for a before/after table."""
+        return {
+            "subprocess calls without timeout": self.by_kind().get("subprocess-timeout", 0),
+            "max_workers values": Counter(dict(self.workers)),
+            "hooks per event": {e.event: e.hooks for e in self.hooks},
+            "estimated hook latency ms": self.estimated_hook_ms,
+        }
+
+
+def is_issue(finding: Finding) -> bool:
+    kind = KINDS.get(finding.kind)
+    return kind is None or kind.issue
+
+
+# -- the audit ----------------------------------------------------------------------------------
+
+
+def audit(
+    root: Path,
+    paths: Sequence[str] = (),
+    *,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    options: AuditOptions | None = None,
+) -> AuditReport:
+    """Audit the Python files under `paths` (relative to `root`, or absolute; default: all).
+
+    `jobs` None picks one process for small trees and every CPU for large ones;
+    `progress(done, total)` is called in this process as files are analysed.
+    """
+    start = time.perf_counter()
+    options = options or AuditOptions()
+    if not root.is_dir():
+        raise UserError(f"{root}: no such folder.")
+    sizes = _listing(root, paths)
+    files = sorted(sizes, key=lambda p: (-sizes[p], p))
+    workers = _jobs(jobs, len(files))
+    task = functools.partial(_audit_chunk, str(root), options)
+    weights = [sizes[p] + 1024 for p in files]  # a file costs its bytes, and a little more
+    results = parallel_map(task, files, jobs=workers, progress=progress, weights=weights)
+    hooks, hook_findings = _hooks(root)
+    return _report(root, results, hooks, hook_findings, time.perf_counter() - start, workers)
+
+
+def _jobs(jobs: int | None, files: int) -> int:
+    if jobs is not None:
+        if jobs < 1:
+            raise UserError(f"--jobs must be 1 or more, got {jobs}.")
+        return jobs
+    return available_cpus() if files > POOL_MIN_FILES else 1
+
+
+def available_cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _report(
+    root: Path,
+    results: Sequence[FileAudit],
+    hooks: tuple[HookEvent, ...],
+    hook_findings: Sequence[Finding],
+    seconds: float,
+    jobs: int,
+) -> AuditReport:
+    findings = [f for r in results for f in r.findings] + list(hook_findings)
+    findings.sort(key=lambda f: (f.path, f.line, f.kind, f.message))
+    good = [GoodFile(r.path, r.good) for r in results if r.good and not r.findings]
+    workers = Counter(w for r in results for w in r.workers)
+    return AuditReport(
+        root=root,
+        files_analyzed=len(results),
+        findings=tuple(findings),
+        good_files=tuple(sorted(good, key=lambda g: g.path)),
+        hooks=hooks,
+        subprocess_calls=sum(r.subprocess_calls for r in results),
+        calls_with_timeout=sum(r.with_timeout for r in results),
+        workers=tuple(sorted(workers.items())),
+        seconds=seconds,
+        jobs=jobs,
+    )
+
+
+# -- which files ---------------------------------------------------------------------------------
+
+_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "dist-packages"})
+_KEPT_HIDDEN = frozenset({".claude"})  # where Claude Code hooks live
+_GLOB = re.compile(r"[*?\[]")
+
+
+def python_files(root: Path, paths: Sequence[str] = ()) -> list[str]:
+    """The Python files to audit, relative to `root` (posix), sorted.
+
+    In a git work tree: tracked and untracked-but-not-ignored files (so `.venv` and ignored
+    files are skipped); elsewhere, or when `root` itself is ignored, a walk that skips hidden
+    folders (but `.claude`), virtual environments, `node_modules` and `__pycache__`. A file
+    named explicitly is audited even when git ignores it.
+    """
+    return sorted(_listing(root, paths))
+
+
+def _listing(root: Path, paths: Sequence[str]) -> dict[str, int]:
+    """The Python files to audit, with their sizes."""
+    selectors = [_selector(root, p) for p in paths]
+    listed = _git_files(root)
+    if listed is None:
+        listed = list(_walk(root, [_literal_prefix(s) for s in selectors] or [""]))
+    chosen = {p for p in listed if p.endswith(PYTHON_SUFFIXES) and _selected(p, selectors)}
+    chosen.update(s for s in selectors if s.endswith(PYTHON_SUFFIXES) and (root / s).is_file())
+    return {p: size for p in chosen if (size := _size(root / p)) is not None}
+
+
+def _selector(root: Path, path: str) -> str:
+    """`path` relative to `root` in posix form ("" for the root itself); refused outside it."""
+    if os.path.isabs(path):
+        try:
+            path = Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise UserError(f"{path}: is outside the audited folder {root}.") from None
+    path = path.replace("\\", "/").strip("/")
+    while path.startswith("./"):
+        path = path[2:]
+    if path in ("", "."):
+        return ""
+    why = check_relative(path)
+    if why is not None:
+        raise UserError(f"{path}: {why}.")
+    if not _GLOB.search(path) and not (root / path).exists():
+        raise UserError(f"{path}: no such file or folder in {root}.")
+    return path
+
+
+def _literal_prefix(selector: str) -> str:
+    """The folder a glob selector starts from (`scripts` for `scripts/*.py`), or the selector."""
+    if not _GLOB.search(selector):
+        return selector
+    return "/".join(itertools.takewhile(lambda p: not _GLOB.search(p), selector.split("/")))
+
+
+def _selected(path: str, selectors: Sequence[str]) -> bool:
+    if not selectors:
+        return True
+    for selector in selectors:
+        if selector == "" or path == selector or path.startswith(selector + "/"):
+            return True
+        if _GLOB.search(selector) and match_glob(selector, path):
+            return True
+    return False
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git lists under `root` (relative to it); None outside git or when git ignores it."""
+    try:
+        with gitrepo.open_repo(root) as repo:
+            top = gitrepo.root(repo).resolve()
+            spec = root.resolve().relative_to(top).as_posix()
+            if spec != "." and _ignored(repo, spec):
+                return None
+            out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", spec)
+    except (UserError, GitCommandError, ValueError, OSError):
+        return None  # not in a work tree, or git refuses it (e.g. "dubious ownership")
+    strip = 0 if spec == "." else len(spec) + 1
+    return [p[strip:] for p in out.split("\0") if p]
+
+
+def _ignored(repo: Any, spec: str) -> bool:
+    status = repo.git.check_ignore("-q", spec, with_extended_output=True, with_exceptions=False)
+    return bool(status[0] == 0)
+
+
+def _walk(root: Path, starts: Sequence[str]) -> Iterator[str]:
+    for start in dict.fromkeys(starts):
+        top = root / start
+        if top.is_file():
+            yield start
+            continue
+        for folder, dirs, names in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if _walk_into(folder, d))
+            relative = Path(folder).relative_to(root).as_posix()
+            prefix = "" if relative == "." else relative + "/"
+            yield from (prefix + n for n in names)
+
+
+def _walk_into(folder: str, name: str) -> bool:
+    if name in _SKIPPED_DIRS or (name.startswith(".") and name not in _KEPT_HIDDEN):
+        return False
+    path = os.path.join(folder, name)
+    is_env = os.path.exists(os.path.join(path, "pyvenv.cfg"))
+    return not is_env and not os.path.isdir(os.path.join(path, "conda-meta"))
+
+
+# -- fanning work out over processes -------------------------------------------------------------
+
+
+def parallel_map(
+    fn: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    jobs: int,
+    progress: Progress | None = None,
+    weights: Sequence[int] | None = None,
+) -> list[R]:
+    """`fn` applied to chunks of `items`, in `jobs` worker processes (1: in this process).
+
+    Chunks hold about 1/8 of a worker's share of the total weight (default: 1 per item), so
+    heavy items go in small chunks and the workers finish together. Results keep the input
+    order; `progress(done, total)` runs here after each chunk. `fn` must be picklable (a
+    module-level function, or a `functools.partial` of one).
+    """
+    chunks = _chunks(items, weights or [1] * len(items), jobs)
+    total, done = len(items), 0
+    if progress is not None:
+        progress(0, total)
+    results: list[list[R]] = [[] for _ in chunks]
+    for index, result in _run_chunks(fn, chunks, jobs):
+        results[index] = result
+        done += len(chunks[index])
+        if progress is not None:
+            progress(done, total)
+    return [r for part in results for r in part]
+
+
+def _chunks(items: Sequence[T], weights: Sequence[int], jobs: int) -> list[Sequence[T]]:
+    budget = max(1, sum(weights) // (max(jobs, 1) * 8))
+    chunks: list[Sequence[T]] = []
+    start, weight = 0, 0
+    for i, item_weight in enumerate(weights):
+        weight += item_weight
+        if weight >= budget or i - start + 1 >= 64:
+            chunks.append(items[start : i + 1])
+            start, weight = i + 1, 0
+    if start < len(items):
+        chunks.append(items[start:])
+    return chunks
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels the chunks not started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_chunks(
+    fn: Callable[[Sequence[T]], list[R]], chunks: Sequence[Sequence[T]], jobs: int
+) -> Iterator[tuple[int, list[R]]]:
+    if jobs <= 1 or len(chunks) <= 1:
+        for index, part in enumerate(chunks):
+            yield index, fn(part)
+        return
+    # Forked workers inherit the imported modules; elsewhere fork is unsafe or unavailable.
+    method = "fork" if sys.platform.startswith("linux") else None
+    context = multiprocessing.get_context(method)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        pending = {pool.submit(fn, part): i for i, part in enumerate(chunks)}
+        for future in as_completed(pending):
+            yield pending[future], future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- one file ------------------------------------------------------------------------------------
+
+_SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # what `scan` may find anything with
+_FANOUT_WORDS = (b"concurrent", b"gather")
+_SITE_NAMES = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | set(POPEN_METHODS))
+_TRANSFORM_WORDING = re.compile(r"(?P<name>[\w.]+): added (?P<rest>timeout=.*)", re.S)
+_PYC_MAGIC = importlib.util.MAGIC_NUMBER
+
+
+def _audit_chunk(root: str, options: AuditOptions, paths: Sequence[str]) -> list[FileAudit]:
+    rules = TimeoutRules.from_params(options.timeouts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings of the audited code are not ours
+        return [_audit_path(Path(root), path, rules, options) for path in paths]
+
+
+def _audit_path(root: Path, path: str, rules: TimeoutRules, options: AuditOptions) -> FileAudit:
+    """Never raises: a file the audit fails on is reported, and the other files proceed."""
+    try:
+        return _audit_file(_Source.read(root, path), rules, options)
+    except OSError as error:
+        return _failed(path, 1, "parse-error", f"cannot read the file: {error.strerror}")
+    except RecursionError:
+        return _failed(path, 1, "parse-error", "too deeply nested to analyse")
+    except Exception as error:  # one file's bug must not stop the audit
+        return _failed(path, 1, "internal-error", f"the audit failed: {error!r}")
+
+
+def _failed(path: str, line: int, kind: str, message: str) -> FileAudit:
+    return FileAudit(path, (Finding(path, line, kind, message),))
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A file's bytes and status, as read once."""
+
+    file: Path
+    path: str
+    data: bytes
+    stat: os.stat_result
+
+    @classmethod
+    def read(cls, root: Path, path: str) -> _Source:
+        with open(root / path, "rb") as handle:
+            return cls(root / path, path, handle.read(), os.fstat(handle.fileno()))
+
+    def mentions(self, words: Sequence[bytes]) -> bool:
+        return any(word in self.data for word in words)
+
+
+def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> FileAudit:
+    pool_words = (b"Executor", *(c.encode() for c in options.callees))
+    wants_scan = source.mentions(_SUBPROCESS_WORDS)
+    wants_pools = source.mentions(pool_words)
+    wants_fanout = source.mentions(_FANOUT_WORDS)
+    if not (wants_scan or wants_pools or wants_fanout):
+        return FileAudit(source.path, _parse_check(source))
+    decoded = decode(source.path, source.data)
+    if decoded is None:
+        return _failed(source.path, 1, "parse-error", "not text in its declared encoding")
+    text = decoded.text
+    found = scan(source.path, text, rules) if wants_scan else FileScan(source.path, text, text)
+    findings = [_reworded(f) for f in found.findings]
+    if any(f.kind == "parse-error" for f in findings):
+        return FileAudit(source.path, tuple(findings))
+    sites = _sites_found(found)
+    timed = found.counts.get("has_timeout", 0)
+    if not (wants_pools or sites or (wants_fanout and not findings)):
+        parsed = bool(found.counts or found.findings)  # else `scan` did not need to parse it
+        return FileAudit(source.path, (*findings, *(() if parsed else _parse_check(source))))
+    shape = _read_shape(source.path, text, _shape_words(options, sites > 0))
+    if isinstance(shape, Finding):
+        return FileAudit(source.path, (shape,))
+    findings += _pool_findings(source.path, shape, options)
+    if sites:
+        findings += _sequential_findings(source.path, text, shape)
+    good = () if findings else _good_reasons(shape, sites, timed, options)
+    workers = tuple(p.workers for p in shape.pools(options) if isinstance(p.workers, int))
+    return FileAudit(source.path, tuple(findings), sites, timed, workers, good)
+
+
+def _reworded(finding: Finding) -> Finding:
+    """The transform's finding, in the audit's words (nothing was added yet)."""
+    message = finding.message.removesuffix("; not changed")
+    match = _TRANSFORM_WORDING.fullmatch(message)
+    if match:
+        name, rest = match["name"], match["rest"]
+        message = f"{name} has no timeout; the subprocess-timeouts recipe adds {rest}"
+    return Finding(finding.path, finding.line, finding.kind, message)
+
+
+def _sites_found(found: FileScan) -> int:
+    keys = ("calls", "not_edited", "has_timeout", "kwargs", "os_system", "asyncio_subprocess")
+    return sum(found.counts.get(k, 0) for k in keys)
+
+
+def _shape_words(options: AuditOptions, sites: bool) -> frozenset[str]:
+    """The names whose calls the shape records (subprocess ones only for the loop check)."""
+    words = {*POOLS, *options.callees, "gather"}
+    return frozenset(words | _SITE_NAMES if sites else words)
+
+
+# -- is it parsable? ---------------------------------------------------------------------------
+
+
+def _parse_check(source: _Source) -> tuple[Finding, ...]:
+    """() when the file parses; the bytecode cache answers first, `compile()` otherwise."""
+    if _cached_compile(source):
+        return ()
+    try:
+        compile(source.data, source.path, "exec", dont_inherit=True)
+        return ()
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        pass  # the compiler refuses more than the parser: ask the parsers themselves
+    decoded = decode(source.path, source.data)
+    if decoded is None:
+        return (Finding(source.path, 1, "parse-error", "not text in its declared encoding"),)
+    tree = _tree(source.path, decoded.text)
+    return (tree,) if isinstance(tree, Finding) else ()
+
+
+def _cached_compile(source: _Source) -> bool:
+    """Whether this interpreter's `__pycache__` holds a valid compilation of exactly this file.
+
+    The import system's own test: magic number, then the source hash, or mtime and size.
+    """
+    try:
+        with open(importlib.util.cache_from_source(str(source.file)), "rb") as handle:
+            head = handle.read(16)
+    except (OSError, ValueError, NotImplementedError):
+        return False
+    if len(head) < 16 or head[:4] != _PYC_MAGIC:
+        return False
+    if int.from_bytes(head[4:8], "little") & 1:
+        return head[8:16] == importlib.util.source_hash(source.data)
+    mtime = int.from_bytes(head[8:12], "little")
+    size = int.from_bytes(head[12:16], "little")
+    stat = source.stat
+    return mtime == int(stat.st_mtime) & 0xFFFFFFFF and size == stat.st_size & 0xFFFFFFFF
+
+
+# -- the shape of a module: calls, imports, loops -------------------------------------------------
+
+Workers = Union[int, Literal["dynamic"], None]  # noqa: UP007 - a runtime alias
+LoopNode = Union[ast.For, ast.AsyncFor, ast.While]  # noqa: UP007 - a runtime alias
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LINE_END = re.compile(r"\r\n?|\n")  # where `ast` ends lines
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A call spelled `chain` (`concurrent.futures.ThreadPoolExecutor`) and its max_workers."""
+
+    line: int
+    chain: tuple[str, ...]
+    keyword: Workers  # `max_workers=`; None: not passed
+    positional: Workers  # the first positional argument (the executors' max_workers)
+    double_star: bool
+
+
+@dataclass(frozen=True)
+class _PoolCall:
+    """A call of a pool or a listed callee, with the max_workers it passes."""
+
+    line: int
+    name: str
+    workers: Workers
+    double_star: bool
+
+
+@dataclass
+class _Shape:
+    """What the audit reads from a module besides its subprocess calls."""
+
+    calls: list[_Call] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> what it imports
+    modules: set[str] = field(default_factory=set)  # dotted names of plain `import a.b`
+    loops: dict[LoopNode, list[ast.Call]] = field(default_factory=dict)  # innermost loop's calls
+
+    def callee(self, call: _Call) -> str:
+        """The last name of the callee, seen through `from x import Y as Z` (as `max-workers`)."""
+        if len(call.chain) == 1:
+            return self.imports.get(call.chain[0], call.chain[0]).rsplit(".", 1)[-1]
+        return call.chain[-1]
+
+    def pools(self, options: AuditOptions) -> list[_PoolCall]:
+        out = []
+        for call in self.calls:
+            name = self.callee(call)
+            if name in POOLS or name in options.callees:
+                executor = name in POOLS and call.keyword is None
+                workers = call.positional if executor else call.keyword
+                out.append(_PoolCall(call.line, name, workers, call.double_star))
+        return out
+
+    def qualified(self, chain: tuple[str, ...]) -> str:
+        return ".".join((self.imports.get(chain[0], chain[0]), *chain[1:]))
+
+    def imported(self, module: str) -> bool:
+        names = (*self.imports.values(), *self.modules)
+        return any(n == module or n.startswith(module + ".") for n in names)
+
+    def aliases(self, names: frozenset[str]) -> set[str]:
+        """Local names that imports bind to one of `names` (`from m import run as sh`: sh)."""
+        return {local for local, what in self.imports.items() if what.rsplit(".", 1)[-1] in names}
+
+
+def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
+    """The module from `ast`, else from LibCST (newer syntax), else the parse-error finding."""
+    try:
+        return ast.parse(text, path)
+    except (SyntaxError, ValueError, MemoryError) as error:
+        line, reason = getattr(error, "lineno", None) or 1, str(error)
+    try:
+        return cst.parse_module(text)
+    except (cst.ParserSyntaxError, ValueError):
+        return Finding(path, line, "parse-error", f"cannot parse this file ({reason})")
+
+
+def _read_shape(path: str, text: str, words: frozenset[str]) -> _Shape | Finding:
+    """Imports, and the calls of the callees named `words` (or aliases of them) with their loops.
+
+    In an `ast` tree only nodes spanning a line that mentions a wanted word are visited: every
+    import spans a line saying "import", every wanted call a line naming its callee. LibCST
+    trees (syntax newer than this interpreter) are read whole, and without loops.
+    """
+    tree = _tree(path, text)
+    if isinstance(tree, Finding):
+        return tree
+    shape = _Shape()
+    if isinstance(tree, ast.Module):
+        _AstReader(shape, _lines_with(text, ["import"]), None).visit(tree, None)
+        wanted = words | shape.aliases(words)
+        _AstReader(shape, _lines_with(text, wanted), wanted).visit(tree, None)
+    else:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        tree.visit(_CstReader(shape, wrapper.resolve(PositionProvider)))
+    return shape
+
+
+def _lines_with(text: str, words: Iterable[str]) -> list[int]:
+    """The numbers of the lines where any of `words` occurs as a whole word, sorted."""
+    hits = sorted(i for word in words for i in _whole_word(text, word))
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        starts = [0, *(m.end() for m in _LINE_END.finditer(text))]  # lone CRs end lines too
+        return sorted({bisect.bisect_right(starts, i) for i in hits})
+    lines: list[int] = []
+    line, counted = 1, 0
+    for index in hits:
+        line += text.count("\n", counted, index)
+        counted = index
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _whole_word(text: str, word: str) -> Iterator[int]:
+    index = text.find(word)
+    while index >= 0:
+        end = index + len(word)
+        before = text[index - 1] if index else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            yield index
+        index = text.find(word, end)
+
+
+class _AstReader:
+    """Visits the nodes spanning one of `lines`: imports, or (given `names`) calls and loops."""
+
+    def __init__(self, shape: _Shape, lines: list[int], names: frozenset[str] | None) -> None:
+        self.shape = shape
+        self.lines = lines
+        self.names = names
+
+    def visit(self, node: ast.AST, loop: LoopNode | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if self.spans_a_line(child):
+                self.child(child, loop)
+
+    def spans_a_line(self, node: ast.AST) -> bool:
+        start: int | None = getattr(node, "lineno", None)
+        if start is None:
+            return True
+        end: int = getattr(node, "end_lineno", None) or start
+        index = bisect.bisect_left(self.lines, start)
+        return index < len(self.lines) and self.lines[index] <= end
+
+    def child(self, node: ast.AST, loop: LoopNode | None) -> None:
+        if isinstance(node, _SCOPES):
+            self.visit(node, None)  # a body defined here does not run with the loop
+        elif isinstance(node, _LOOPS):
+            self.loop(node, loop)
+        else:
+            self.record(node, loop)
+            self.visit(node, loop)
+
+    def loop(self, node: LoopNode, outer: LoopNode | None) -> None:
+        if self.names is not None:
+            self.shape.loops.setdefault(node, [])
+        head = node.test if isinstance(node, ast.While) else node.iter
+        for part, loop in (([head], outer), (node.body, node), (node.orelse, outer)):
+            for child in part:
+                if self.spans_a_line(child):
+                    self.child(child, loop)
+
+    def record(self, node: ast.AST, loop: LoopNode | None) -> None:
+        if self.names is None:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.imports(node)
+        elif isinstance(node, ast.Call):
+            self.call(node, loop)
+
+    def imports(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.shape.imports[alias.asname] = alias.name
+                else:
+                    self.shape.modules.add(alias.name)
+        elif not node.level:
+            for alias in node.names:
+                self.shape.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def call(self, node: ast.Call, loop: LoopNode | None) -> None:
+        chain = _ast_chain(node.func)
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else chain[-1] if chain else None
+        if name is None or self.names is None or name not in self.names:
+            return
+        if loop is not None:
+            self.shape.loops[loop].append(node)
+        if chain is None:
+            return
+        keyword = next((k.value for k in node.keywords if k.arg == KEYWORD), None)
+        first = node.args[0] if node.args else None
+        stars = any(k.arg is None for k in node.keywords)
+        call = _Call(node.lineno, chain, _ast_workers(keyword), _ast_workers(first), stars)
+        self.shape.calls.append(call)
+
+
+def _ast_workers(value: ast.expr | None) -> Workers:
+    if value is None:
+        return None
+    if isinstance(value, ast.Constant) and type(value.value) is int:
+        return int(value.value)
+    return "dynamic"
+
+
+class _CstReader(cst.CSTVisitor):
+    """The same calls and imports as `_AstReader`, for syntax only LibCST can parse here."""
+
+    def __init__(self, shape: _Shape, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+        super().__init__()
+        self.shape = shape
+        self.positions = positions
+
+    def visit_Call(self, node: cst.Call) -> None:
+        chain = _cst_chain(node.func)
+        if chain is None:
+            return
+        keyword = next((a for a in node.args if a.keyword and a.keyword.value == KEYWORD), None)
+        first = node.args[0] if node.args and not node.args[0].keyword else None
+        stars = any(a.star == "**" for a in node.args)
+        line = self.positions[node].start.line
+        self.shape.calls.append(
+            _Call(line, chain, _cst_workers(keyword), _cst_workers(first), stars)
+        )
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = _cst_dotted(alias.name)
+            if alias.asname is not None:
+                self.shape.imports[_cst_dotted(cst.ensure_type(alias.asname.name, cst.Name))] = name
+            else:
+                self.shape.modules.add(name)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        module = _cst_dotted(node.module)
+        for alias in node.names:
+            name = _cst_dotted(alias.name)
+            local = alias.asname.name if alias.asname else None
+            key = _cst_dotted(cst.ensure_type(local, cst.Name)) if local else name
+            self.shape.imports[key] = f"{module}.{name}"
+
+
+def _cst_workers(arg: cst.Arg | None) -> Workers:
+    if arg is None:
+        return None
+    if isinstance(arg.value, cst.Integer) and not arg.star:
+        return int(arg.value.evaluated_value)
+    return "dynamic"
+
+
+# -- pools, fan-out, loops -----------------------------------------------------------------------
+
+
+def _pool_findings(path: str, shape: _Shape, options: AuditOptions) -> list[Finding]:
+    findings = []
+    for call in shape.pools(options):
+        message = _pool_message(call, options.workers_threshold)
+        if message is not None and call.name != PROCESS_POOL:
+            findings.append(Finding(path, call.line, "pool-workers", message))
+    return findings
+
+
+def _pool_message(call: _PoolCall, threshold: int) -> str | None:
+    name = call.name
+    if call.workers is None and not call.double_star:
+        if name in POOLS:
+            return f"{name}() without max_workers gets min(32, CPUs + 4) threads; set it"
+        return f"{name}() without max_workers uses {name}'s default; set it"
+    if isinstance(call.workers, int) and call.workers <= threshold:
+        return f"{name}(max_workers={call.workers}): at or below {threshold} for I/O-bound work"
+    return None
+
+
+def _good_reasons(shape: _Shape, sites: int, timed: int, options: AuditOptions) -> tuple[str, ...]:
+    """Why a file without findings is a model: timeouts everywhere, sized pools, fan-out."""
+    reasons = []
+    if sites and timed == sites:
+        calls = f"all {sites} subprocess calls have" if sites > 1 else "its subprocess call has"
+        reasons.append(f"{calls} a timeout")
+    pools = shape.pools(options)
+    if pools and all(c.workers is not None for c in pools):
+        reasons.append("pools set max_workers explicitly")
+    if shape.imported("concurrent.futures"):
+        reasons.append("fans out with concurrent.futures")
+    if any(shape.qualified(c.chain) == "asyncio.gather" for c in shape.calls):
+        reasons.append("fans out with asyncio.gather")
+    return tuple(reasons)
+
+
+def _sequential_findings(path: str, text: str, shape: _Shape) -> list[Finding]:
+    """One finding per loop that runs independent-looking subprocess calls one at a time.
+
+    Calls are told apart exactly (by `_subprocess_sites`), and only when a loop body holds a
+    call whose name could be one, so most files are not read a second time.
+    """
+    maybe = {
+        loop: calls
+        for loop, calls in shape.loops.items()
+        if any(_maybe_site(c, shape) for c in calls)
+    }
+    if not maybe:
+        return []
+    positions = _site_positions(path, text)
+    findings = []
+    for loop, calls in maybe.items():
+        sites = [c for c in calls if (c.lineno, c.col_offset) in positions]
+        finding = _sequential(path, loop, sites) if sites else None
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _maybe_site(call: ast.Call, shape: _Shape) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in _SITE_NAMES
+    return isinstance(func, ast.Name) and (func.id in _SITE_NAMES or func.id in shape.imports)
+
+
+def _site_positions(path: str, text: str) -> set[tuple[int, int]]:
+    facts = read_facts(text, path)
+    if not isinstance(facts, Facts):
+        return set()
+    return {site.call.raw.start for site in find_sites(facts) if site.call.raw is not None}
+
+
+def _sequential(path: str, loop: LoopNode, sites: list[ast.Call]) -> Finding | None:
+    """The loop's subprocess calls look independent from one iteration to the next when:
+
+    - the body cannot end the loop early (`break`, `return`, `yield`: the rest may depend
+      on a result), and for `while`, the condition reads no name the body assigns;
+    - the call reads a per-iteration name: the `for` target, or a name the body assigns
+      before reading it;
+    - the call reads no name carried over from the previous iteration (assigned in the
+      body but read before that assignment, like `total += ...` or `prev = x` after use).
+    """
+    if _exits(loop.body):
+        return None
+    events = _name_events(loop.body)
+    first: dict[str, bool] = {}
+    for name, store in events:
+        first.setdefault(name, store)
+    assigned = {name for name, store in events if store}
+    carried = {name for name in assigned if not first[name]}
+    if isinstance(loop, ast.While):
+        if _loads(loop.test) & assigned:
+            return None
+        per_iteration = assigned - carried
+    else:
+        per_iteration = {n for n, _ in _name_events([loop.target])} | (assigned - carried)
+    independent = [c for c in sites if _loads(c) & per_iteration and not _loads(c) & carried]
+    if not independent:
+        return None
+    lines = ", ".join(str(n) for n in sorted({c.lineno for c in independent}))
+    what = "while" if isinstance(loop, ast.While) else "for"
+    many = "s" if len(independent) > 1 else ""
+    message = (
+        f"{what} loop runs subprocess call{many} (line {lines}) one after another; its"
+        " iterations look independent, so they could run in parallel"
+    )
+    return Finding(path, loop.lineno, "sequential-subprocess", message)
+
+
+def _exits(body: Sequence[ast.stmt]) -> bool:
+    """Whether the body may end its loop early (a `break` of an inner loop does not)."""
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in body]
+    while stack:
+        node, nested = stack.pop()
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, ast.Break) and not nested:
+            return True
+        if isinstance(node, _SCOPES):
+            continue
+        inner = nested or isinstance(node, _LOOPS)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return False
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _name_events(nodes: Sequence[ast.AST]) -> list[tuple[str, bool]]:
+    """(name, stored?) in the order Python evaluates them: `x = f(x)` reads x, then stores it."""
+    out: list[tuple[str, bool]] = []
+    for node in nodes:
+        _events(node, out)
+    return out
+
+
+def _events(node: ast.AST, out: list[tuple[str, bool]]) -> None:
+    if isinstance(node, ast.Name):
+        out.append((node.id, not isinstance(node.ctx, ast.Load)))
+    elif isinstance(node, _SCOPES):
+        if not isinstance(node, ast.Lambda):
+            out.append((node.name, True))
+    elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+        if node.value is not None:
+            _events(node.value, out)
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            _events(target, out)
+    elif isinstance(node, ast.AugAssign):
+        if isinstance(node.target, ast.Name):
+            out.append((node.target.id, False))
+        _events(node.value, out)
+        _events(node.target, out)
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        for part in (node.iter, node.target, *node.body, *node.orelse):
+            _events(part, out)
+    elif isinstance(node, _COMPREHENSIONS):
+        _comprehension_events(node, out)
+    elif isinstance(node, ast.ExceptHandler):
+        if node.type is not None:
+            _events(node.type, out)
+        if node.name:
+            out.append((node.name, True))
+        for stmt in node.body:
+            _events(stmt, out)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        out.extend(((a.asname or a.name).split(".", 1)[0], True) for a in node.names)
+    else:
+        for child in ast.iter_child_nodes(node):
+            _events(child, out)
+
+
+def _comprehension_events(node: ast.AST, out: list[tuple[str, bool]]) -> None:
+    """A comprehension's own variables stay inside it: only the names it reads get out."""
+    inner: list[tuple[str, bool]] = []
+    for child in ast.iter_child_nodes(node):
+        _events(child, inner)
+    local = {name for name, store in inner if store}
+    out.extend((name, store) for name, store in inner if name not in local)
+
+
+# -- hooks ---------------------------------------------------------------------------------------
+
+_PYTHON_PROGRAM = re.compile(r"(?:python|pypy)[\d.]*|.+\.py")
+
+
+def _hooks(root: Path) -> tuple[tuple[HookEvent, ...], list[Finding]]:
+    """Hooks per event from the settings files; a broken settings file is a finding."""
+    snapshot = Snapshot(root, ())
+    registrations: list[settings.HookRegistration] = []
+    findings = []
+    for file in settings.SETTINGS_FILES:
+        try:
+            registrations += settings.load(snapshot, (file,))
+        except UserError as error:
+            findings.append(Finding(file, 1, "parse-error", error.message))
+    by_event: dict[str, list[settings.HookRegistration]] = {}
+    for registration in registrations:
+        by_event.setdefault(registration.event, []).append(registration)
+    events = tuple(
+        HookEvent(event, len(regs), sum(_runs_python(r) for r in regs))
+        for event, regs in by_event.items()
+    )
+    return events, findings
+
+
+def _runs_python(registration: settings.HookRegistration) -> bool:
+    if registration.type != "command":
+        return False
+    if registration.script is not None:
+        return True
+    try:
+        words = shlex.split(registration.command)
+    except ValueError:
+        return False
+    program = words[0].replace("\\", "/").rsplit("/", 1)[-1] if words else ""
+    return _PYTHON_PROGRAM.fullmatch(program) is not None
+
+
+# -- output --------------------------------------------------------------------------------------
+
+ESTIMATE_NOTE = (
+    f"estimate: {MS_PER_PYTHON_HOOK} ms per Python hook, run one after another (the plan's"
+    " assumption); `migrate hooks bench` measures"
+)
+
+
+def as_json(report: AuditReport) -> dict[str, Any]:
+    """Everything in the report, for `--json`."""
+    return {
+        "root": str(report.root),
+        "summary": {
+            "header": report.header(),
+            "files_analyzed": report.files_analyzed,
+            "files_with_issues": report.files_with_issues,
+            "issues": report.issues_count,
+            "files_with_findings": report.files_with_findings,
+            "findings": report.findings_count,
+            "subprocess_calls": report.subprocess_calls,
+            "calls_with_timeout": report.calls_with_timeout,
+            "good_files": len(report.good_files),
+            "seconds": round(report.seconds, 3),
+            "jobs": report.jobs,
+        },
+        "by_kind": report.by_kind(),
+        "findings": [
+            {
+                "path": f.path,
+                "line": f.line,
+                "kind": f.kind,
+                "message": f.message,
+                "issue": is_issue(f),
+            }
+            for f in report.findings
+        ],
+        "hooks": {
+            "events": [
+                {
+                    "event": e.event,
+                    "hooks": e.hooks,
+                    "python_hooks": e.python_hooks,
+                    "estimated_ms": e.estimated_ms,
+                }
+                for e in report.hooks
+            ],
+            "total": report.hooks_count,
+            "estimated_sequential_ms": report.estimated_hook_ms,
+            "note": ESTIMATE_NOTE,
+        },
+        "good_files": [{"path": g.path, "reasons": list(g.reasons)} for g in report.good_files],
+        "metrics": _json_metrics(report.metrics()),
+    }
+
+
+def _json_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(metrics)
+    values = sorted(metrics["max_workers values"].items())
+    out["max_workers values"] = {str(k): v for k, v in values}
+    return out
+
+
+def as_sarif(report: AuditReport) -> dict[str, Any]:
+    """A SARIF 2.1.0 log (GitHub code scanning): one rule per kind, one result per finding."""
+    kinds = list(KINDS)
+    rules = [
+        {
+            "id": kind,
+            "name": "".join(word.capitalize() for word in kind.split("-")),
+            "shortDescription": {"text": KINDS[kind].title},
+            "fullDescription": {"text": KINDS[kind].help},
+            "help": {"text": KINDS[kind].help},
+            "defaultConfiguration": {"level": KINDS[kind].level},
+            "properties": {"tags": ["issue" if KINDS[kind].issue else "informational"]},
+        }
+        for kind in kinds
+    ]
+    results = [_sarif_result(f, kinds) for f in report.findings]
+    driver = {
+        "name": "migrate",
+        "version": __version__,
+        "informationUri": "https://github.com/",
+        "rules": rules,
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
+        ],
+    }
+
+
+def _sarif_result(finding: Finding, kinds: list[str]) -> dict[str, Any]:
+    kind = KINDS.get(finding.kind)
+    location = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": quote(finding.path), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(1, finding.line)},
+        }
+    }
+    result: dict[str, Any] = {
+        "ruleId": finding.kind,
+        "level": kind.level if kind else "warning",
+        "message": {"text": finding.message},
+        "locations": [location],
+    }
+    if finding.kind in kinds:
+        result["ruleIndex"] = kinds.index(finding.kind)
+    return result
+
+
+def render(report: AuditReport, out: Console, *, limit: int = 40) -> None:
+    """The plan's summary, measured; findings by kind and by file; hooks; good-pattern files."""
+    # Wrapped inside the panel even when the console soft-wraps (output is not a terminal).
+    out.print(Panel(_summary(report), title="Threading audit", expand=False), soft_wrap=False)
+    if report.findings:
+        out.print(_kinds_table(report))
+        lines = [_finding_line(f) for f in report.findings]
+        _print_capped(out, "Files with findings", lines, limit)
+    if report.hooks:
+        out.print(_hooks_table(report))
+    good = [Text(f"  {g.path}: {'; '.join(g.reasons)}") for g in report.good_files]
+    _print_capped(out, "Files using good patterns", good, limit)
+
+
+def _summary(report: AuditReport) -> Text:
+    text = Text()
+    text.append(f"{report.files_analyzed} Python files analyzed\n")
+    text.append(
+        f"{report.files_with_issues} files with issues ({report.issues_count} total issues)",
+        style="bold",
+    )
+    informational = report.findings_count - report.issues_count
+    if informational:
+        text.append(f", plus {informational} informational findings")
+    text.append("\n")
+    if report.hooks:
+        text.append(
+            f"Hooks: {report.hooks_count} over {len(report.hooks)} events,"
+            f" ~{report.estimated_hook_ms} ms one after another (estimated)\n"
+        )
+    else:
+        text.append("Hooks: none registered in .claude/settings.json\n")
+    missing = report.by_kind().get("subprocess-timeout", 0)
+    text.append(
+        f"{missing} subprocess calls missing timeouts"
+        f" ({report.calls_with_timeout} of {report.subprocess_calls} subprocess calls have one)\n"
+    )
+    text.append(f"GOOD: {len(report.good_files)} files using good patterns\n", style="green")
+    text.append(f"measured in {report.seconds:.2f} s with {report.jobs} process(es)", style="dim")
+    return text
+
+
+def _kinds_table(report: AuditReport) -> Table:
+    table = Table(title="Findings by kind")
+    for column in ("kind", "findings", "files", "counts as", "what"):
+        table.add_column(column, justify="right" if column in ("findings", "files") else "left")
+    counts = report.by_kind()
+    for kind, spec in KINDS.items():
+        if kind in counts:
+            files = len({f.path for f in report.findings if f.kind == kind})
+            what = "issue" if spec.issue else "informational"
+            table.add_row(kind, str(counts[kind]), str(files), what, spec.title)
+    return table
+
+
+def _finding_line(finding: Finding) -> Text:
+    line = Text(f"  {finding.path}:{finding.line} ")
+    line.append(finding.kind, style="yellow" if is_issue(finding) else "dim")
+    line.append(f" {finding.message}")
+    return line
+
+
+def _print_capped(out: Console, title: str, lines: Sequence[Text], limit: int) -> None:
+    if not lines:
+        return
+    out.print(Text(f"{title} ({len(lines)})", style="bold"))
+    for line in lines[:limit]:
+        out.print(line)
+    if len(lines) > limit:
+        out.print(Text(f"  ... and {len(lines) - limit} more (--json lists all)", style="dim"))
+
+
+def _hooks_table(report: AuditReport) -> Table:
+    table = Table(title="Hooks per event", caption=ESTIMATE_NOTE)
+    for column in ("event", "hooks", "Python hooks", "estimated ms"):
+        table.add_column(column, justify="left" if column == "event" else "right")
+    for e in report.hooks:
+        table.add_row(e.event, str(e.hooks), str(e.python_hooks), str(e.estimated_ms))
+    table.add_row(
+        Text("total", style="bold"),
+        str(report.hooks_count),
+        str(sum(e.python_hooks for e in report.hooks)),
+        str(report.estimated_hook_ms),
+    )
+    return table

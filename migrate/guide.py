@@ -1,0 +1,611 @@
+"""The guided migration (`migrate` in a terminal): audit, the plan by phase, pick, review, apply,
+report. A thin interface: changes and commits come from `workflow`, measurements from `audit` and
+`hooks.bench`; this module only shows, asks and reads the repository's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import questionary
+from git import Repo
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from migrate import gitrepo, journal, recipes, render, workflow
+from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
+from migrate.hooks.settings import SETTINGS_FILES
+from migrate.journal import CheckResult, Run, Step
+from migrate.model import PHASE_TITLES, PHASES, FileChange, Recipe, TransformResult
+
+if TYPE_CHECKING:
+    from migrate.audit import AuditReport
+
+NOT_A_TERMINAL = "not a terminal: pass --yes to apply, or use migrate apply."
+LATENCY_MODELS = ("sequential", "parallel", "unified")
+
+
+class _Quit(Exception):
+    """The user chose to stop: what was applied stays, the next `migrate` continues the run."""
+
+
+# ------------------------------------------------------------------------------------ the flow
+
+
+def run(repo: Path, yes: bool, recipe_dirs: Sequence[Path]) -> int:
+    """The guided migration; it asks only in a terminal, never with `yes`. Returns the exit code."""
+    out = render.console()
+    ask = not yes and render.is_interactive()
+    _recover(out, repo, yes, ask)
+    project = _detect(repo, must_be_clean=yes or ask)
+    _print_project(out, project)
+    current = _resume(out, project, yes, ask)
+    if current is not None and current.branch != project.branch:
+        project = _detect(repo, must_be_clean=True)  # switched to the run's branch
+    known = recipes.load_all(recipes.recipe_dirs(project.root, recipe_dirs))
+    before = _audit(out, project.root, "auditing")
+    _print_audit(out, before)
+    plan = _plan(out, project.root, known.values(), current)
+    out.print()
+    out.print(_plan_table(plan))
+    if not ask and not yes:
+        out.print(NOT_A_TERMINAL)
+        return EXIT_OK
+    chosen = [e.recipe for e in plan if e.preselect] if yes else _pick(plan)
+    session = _apply(out, project.root, chosen, ask) if chosen else Session()
+    _final_report(out, project, before, session)
+    return EXIT_STEP_FAILED if session.failed else EXIT_OK
+
+
+@dataclass(frozen=True)
+class Project:
+    """The repository as the guide found it."""
+
+    root: Path
+    branch: str
+    head: str
+    settings: tuple[str, ...]  # the Claude Code settings files present
+    dirty: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Session:
+    """What this invocation applied, and whether the user quit before the end."""
+
+    steps: tuple[Step, ...] = ()
+    quit: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(s.status == "reverted" for s in self.steps)
+
+
+# ------------------------------------------------------------------------------------ prompts
+
+
+def _answer(question: questionary.Question) -> Any:
+    """The answer; Ctrl-C (questionary's None or KeyboardInterrupt) unwinds as KeyboardInterrupt."""
+    answer = question.unsafe_ask()
+    if answer is None:
+        raise KeyboardInterrupt
+    return answer
+
+
+def _confirm(message: str, default: bool = True) -> bool:
+    return bool(_answer(questionary.confirm(message, default=default)))
+
+
+# ---------------------------------------------------------------------- detect, recover, resume
+
+
+def _recover(out: Console, repo: Path, yes: bool, ask: bool) -> None:
+    """A run killed mid-step left its marker: restore the state before it, or refuse."""
+    with gitrepo.open_repo(repo) as r:
+        inflight = journal.read_inflight(r)
+    if inflight is None:
+        return
+    question = f"Run {inflight.run} was interrupted; restore the state before it?"
+    if not (yes or (ask and _confirm(question))):
+        raise RepoStateError(
+            f"run {inflight.run} was interrupted; run `migrate recover` to restore the state"
+            " before it."
+        )
+    out.print(workflow.recover(repo) or "nothing to recover.", markup=False)
+
+
+def _detect(repo: Path, must_be_clean: bool) -> Project:
+    """The repository's state; refuses what `apply` would refuse, before the user chooses."""
+    with gitrepo.open_repo(repo) as r:
+        root = gitrepo.root(r)
+        dirty = gitrepo.check_state(r, allow_detached=True, allow_dirty=True)
+        branch, head = gitrepo.current_branch(r), str(gitrepo.head_sha(r))
+    if branch is None:
+        raise RepoStateError(
+            f"{root}: HEAD is detached; check out a branch first"
+            " (or use `migrate apply --in-place`)."
+        )
+    if dirty and must_be_clean:
+        raise RepoStateError(
+            f"{root}: uncommitted changes in {', '.join(dirty)}; commit or stash them first"
+            " (or use `migrate apply --stash`)."
+        )
+    settings = tuple(f for f in SETTINGS_FILES if (root / f).is_file())
+    return Project(root, branch, head, settings, tuple(dirty))
+
+
+def _print_project(out: Console, project: Project) -> None:
+    out.print(Text(f"migrate: guided migration of {project.root}", style="bold"))
+    state = f"{len(project.dirty)} uncommitted change(s)" if project.dirty else "clean"
+    out.print(f"  git: branch {project.branch} at {project.head[:10]} ({state})", markup=False)
+    hooks = ", ".join(project.settings) or "no Claude Code settings file found"
+    out.print(f"  hooks: {hooks}", markup=False)
+
+
+def _resume(out: Console, project: Project, yes: bool, ask: bool) -> Run | None:
+    """The open run to continue: the one HEAD is on, or one started here (switching to it)."""
+    with gitrepo.open_repo(project.root) as r:
+        current = journal.open_run_for(r, project.branch, project.head)
+        other = None if current else _run_started_here(r, project.branch)
+    if current is not None:
+        out.print(f"  continuing run {current.id} ({len(current.applied())} step(s) applied)")
+        return current
+    if other is None or other.branch is None:
+        return None
+    what = f"run {other.id} (branch {other.branch}, {len(other.applied())} step(s) applied)"
+    if not (yes or ask):
+        out.print(f"  {what} is open: `git checkout {other.branch}` to continue it.")
+        return None
+    out.print(f"  {what} started from {project.branch} is open.", markup=False)
+    if ask and not _confirm("Switch to its branch and continue it?"):
+        return None
+    # The engine checks the state and checks out the run's branch; no step runs.
+    report = workflow.apply(project.root, (), workflow.ApplyOptions(branch=other.branch))
+    out.print(f"  switched to {other.branch}; continuing run {other.id}", markup=False)
+    return report.run
+
+
+def _run_started_here(repo: Repo, branch: str) -> Run | None:
+    run = journal.open_run_based_on(repo, branch)
+    if run is None or run.branch is None or not gitrepo.branch_exists(repo, run.branch):
+        return None
+    return run
+
+
+# ------------------------------------------------------------------------------------ audit
+
+
+def _audit(out: Console, root: Path, what: str) -> AuditReport:
+    from migrate import audit
+
+    if not out.is_terminal:
+        return audit.audit(root)
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TextColumn("Python files"))
+    with Progress(*columns, console=out, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        return audit.audit(
+            root, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+
+
+def _print_audit(out: Console, report: AuditReport) -> None:
+    """The plan's "Quick Summary", measured."""
+    metrics = report.metrics()
+    out.print(Text("\nAudit", style="bold"))
+    out.print(f"  {report.header()}", markup=False)
+    hooks = metrics.get("hooks per event", {})
+    estimate = metrics.get("estimated hook latency ms")
+    if hooks:
+        line = f"  {sum(hooks.values())} hooks registered for {len(hooks)} events"
+        out.print(line + (f", estimated {estimate} ms one after another" if estimate else ""))
+    out.print(
+        f"  {metrics.get('subprocess calls without timeout', 0)} subprocess calls without timeout"
+    )
+    out.print(f"  max_workers values: {_workers(metrics.get('max_workers values', {}))}")
+    out.print(f"  {len(report.good_files)} files using good patterns")
+
+
+def _workers(values: Mapping[int, int]) -> str:
+    return ", ".join(f"{value} ×{count}" for value, count in sorted(values.items())) or "none"
+
+
+# ------------------------------------------------------------------------------------ the plan
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recipe in the plan: its status here, why, and whether to offer it pre-selected."""
+
+    recipe: Recipe
+    status: str  # pending, applied, reverted, not applicable
+    detail: str = ""
+    preselect: bool = False
+
+    @property
+    def selectable(self) -> bool:
+        return self.status in ("pending", "reverted")
+
+
+def _plan(out: Console, root: Path, known: Iterable[Recipe], run: Run | None) -> list[Entry]:
+    last = run.last_status() if run else {}
+    steps = {s.recipe: s for s in run.steps} if run else {}
+    with gitrepo.open_repo(root) as r:
+        files = gitrepo.tracked_paths(r)
+    planned: dict[str, Entry] = {}
+    with out.status("computing what each recipe would change…"):
+        for recipe in known:
+            step = steps.get(recipe.id) if last.get(recipe.id) in ("applied", "reverted") else None
+            planned[recipe.id] = _entry(root, files, recipe, step, planned)
+    return list(planned.values())
+
+
+def _entry(
+    root: Path,
+    files: tuple[str, ...],
+    recipe: Recipe,
+    step: Step | None,
+    planned: Mapping[str, Entry],
+) -> Entry:
+    if step is not None:
+        return Entry(recipe, step.status, _step_detail(step))
+    first = [r for r in recipe.requires if r not in planned or planned[r].status != "applied"]
+    if first:  # what it would change depends on what they change first
+        preselect = all(r in planned and planned[r].preselect for r in first)
+        return Entry(recipe, "pending", f"after {', '.join(first)}", preselect)
+    try:
+        result = workflow.compute(root, recipe, files)
+    except UserError as e:
+        return Entry(recipe, "not applicable", e.message)
+    if not result.changes:
+        return Entry(recipe, "not applicable", _why_nothing(result))
+    return Entry(recipe, "pending", _summary(result), preselect=True)
+
+
+def _step_detail(step: Step) -> str:
+    if step.status == "reverted":
+        failed = [c.name for c in step.checks if c.outcome == "failed"]
+        return "failed " + (", ".join(failed) or "validation") + "; select it to try again"
+    return f"{(step.commit or '')[:10]} {step.summary}".strip()
+
+
+def _summary(result: TransformResult) -> str:
+    counts = [f"{key} {value}" for key, value in result.counts.items() if value]
+    return f"{len(result.changes)} file(s)" + (f": {', '.join(counts)}" if counts else "")
+
+
+def _why_nothing(result: TransformResult) -> str:
+    reasons = [*result.notes, *(f.message for f in result.findings if not f.edited)]
+    return reasons[0] if reasons else "nothing to change"
+
+
+def _plan_table(plan: Sequence[Entry]) -> Table:
+    table = Table(title="The plan", title_justify="left")
+    for column in ("phase", "recipe", "status", "what"):
+        table.add_column(column)
+    for phase in PHASES:
+        entries = [e for e in plan if e.recipe.phase == phase]
+        for i, entry in enumerate(entries):
+            style = render.OUTCOME_STYLE.get(entry.status, "")
+            table.add_row(
+                PHASE_TITLES[phase] if i == 0 else "",
+                f"{entry.recipe.id}\n{entry.recipe.title}",
+                Text(entry.status, style=style),
+                entry.detail,
+            )
+        if entries:
+            table.add_section()
+    return table
+
+
+def _pick(plan: Sequence[Entry]) -> list[Recipe]:
+    choices: list[questionary.Choice | questionary.Separator] = []
+    for phase in PHASES:
+        entries = [e for e in plan if e.recipe.phase == phase]
+        if entries:
+            choices.append(questionary.Separator(f"── {PHASE_TITLES[phase]} ──"))
+        for entry in entries:
+            title = f"{entry.recipe.id}: {entry.recipe.title}"
+            disabled = None if entry.selectable else entry.status
+            choices.append(questionary.Choice(title, entry.recipe.id, disabled, entry.preselect))
+    picked = set(_answer(questionary.checkbox("Recipes to apply", choices=choices)))
+    return [e.recipe for e in plan if e.recipe.id in picked]
+
+
+# ------------------------------------------------------------------------------------ applying
+
+
+def _apply(out: Console, root: Path, chosen: Sequence[Recipe], ask: bool) -> Session:
+    listener = _GuideListener(out, ask)
+    quit_ = False
+    # keep_going: after a failure the listener asks (or, with --yes, goes on).
+    options = workflow.ApplyOptions(keep_going=True)
+    try:
+        workflow.apply(root, chosen, options, listener)
+    except _Quit:
+        quit_ = True
+        out.print("\nstopped: the steps applied so far are kept; run `migrate` again to continue.")
+    finally:
+        listener.stop_live()
+    return Session(tuple(listener.steps), quit_)
+
+
+@dataclass
+class _GuideListener(workflow.Listener):
+    """Shows each step as the engine runs it, and asks what to do where the user decides."""
+
+    out: Console
+    ask: bool
+    steps: list[Step] = field(default_factory=list)
+    shown: list[CheckResult] = field(default_factory=list)
+    reverted: Step | None = None
+    live: Progress | None = None
+
+    def step_started(self, recipe: Recipe) -> None:
+        if self.reverted is not None and self.ask:
+            question = f"{self.reverted.recipe} was reverted. Go on with {recipe.id}?"
+            if not _confirm(question):
+                raise _Quit
+        self.reverted = None
+        self.out.print()
+        self.out.rule(Text(f"{recipe.id}: {recipe.title}", style="bold"), align="left")
+
+    def approve(self, recipe: Recipe, result: TransformResult) -> TransformResult | None:
+        _print_preview(self.out, result)
+        if not self.ask:
+            return result
+        return _decide(self.out, result)
+
+    def check_started(self, recipe: Recipe, name: str) -> None:
+        self.stop_live()
+        if self.out.is_terminal:
+            self.live = _spinner(self.out)
+            self.live.add_task(f"    running  {name}", total=None)
+
+    def check_finished(self, recipe: Recipe, result: CheckResult) -> None:
+        self.stop_live()
+        self.shown.append(result)
+        _print_check(self.out, result)
+
+    def step_finished(self, recipe: Recipe, step: Step, result: TransformResult | None) -> None:
+        self.stop_live()
+        self.steps.append(step)
+        for check in step.checks:
+            if check not in self.shown:
+                _print_check(self.out, check)
+        render.print_step(self.out, replace(step, checks=()))
+        if step.status == "reverted":
+            self.reverted = step
+            self.out.print(
+                f"  reverted: the branch is back at {step.pre_commit[:10]} and the work tree is"
+                " clean.",
+                style="red",
+            )
+
+    def stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+
+def _spinner(out: Console) -> Progress:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    progress = Progress(*columns, console=out, transient=True)
+    progress.start()
+    return progress
+
+
+def _print_check(out: Console, check: CheckResult) -> None:
+    out.print(render.check_line(check))
+    if check.outcome == "failed":
+        tail = "\n".join("      " + line for line in check.detail.splitlines())
+        out.print(Text(tail, style="red"))
+        if check.log:
+            out.print(f"    full output: {check.log}", markup=False)
+
+
+def _print_preview(out: Console, result: TransformResult) -> None:
+    """What the recipe will change: files, counts, notes, then the diff of each file."""
+    out.print(f"  to change: {_summary(result)}", markup=False)
+    for change in result.changes:
+        added, removed = _line_counts(change)
+        out.print(f"    {_verb(change):<8} {change.path}  +{added} −{removed}", markup=False)
+    render.print_notes(out, result)
+    for change in result.changes:
+        render.print_diff(out, change)
+
+
+def _line_counts(change: FileChange) -> tuple[int, int]:
+    lines = render.unified_diff(change).splitlines()
+    added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
+    removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
+    return added, removed
+
+
+def _verb(change: FileChange) -> str:
+    if change.before is None:
+        return "create"
+    return "delete" if change.after is None else "edit"
+
+
+APPROVAL = (
+    questionary.Choice("apply all", "all"),
+    questionary.Choice("review file by file", "review"),
+    questionary.Choice("skip this recipe", "skip"),
+    questionary.Choice("quit (keep what was applied; `migrate` continues later)", "quit"),
+)
+
+
+def _decide(out: Console, result: TransformResult) -> TransformResult | None:
+    choice = _answer(questionary.select("Apply these changes?", choices=list(APPROVAL)))
+    if choice == "all":
+        return result
+    if choice == "review":
+        return _review(out, result)
+    if choice == "skip":
+        return None
+    raise _Quit
+
+
+def _review(out: Console, result: TransformResult) -> TransformResult | None:
+    """Each file's diff and a yes/no; the rejected files drop out of the result."""
+    kept = []
+    for index, change in enumerate(result.changes, 1):
+        out.print(Text(f"\nfile {index}/{len(result.changes)}: {change.path}", style="bold"))
+        render.print_diff(out, change)
+        if _confirm(f"Apply the change to {change.path}?"):
+            kept.append(change)
+    return _keeping(result, kept) if kept else None
+
+
+def _keeping(result: TransformResult, kept: Sequence[FileChange]) -> TransformResult:
+    paths = {c.path for c in kept}
+    rejected = [c.path for c in result.changes if c.path not in paths]
+    if not rejected:
+        return result
+    # The transform's counts cover every file; say how many were left out rather than guess.
+    return replace(
+        result,
+        changes=tuple(kept),
+        findings=tuple(f for f in result.findings if f.path in paths or not f.edited),
+        notes=(*result.notes, f"rejected in review: {', '.join(rejected)}"),
+        counts={**result.counts, "files rejected in review": len(rejected)},
+    )
+
+
+# ------------------------------------------------------------------------------------ the report
+
+
+def _final_report(out: Console, project: Project, before: AuditReport, session: Session) -> None:
+    with gitrepo.open_repo(project.root) as r:
+        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+        commits = r.git.log("--oneline", "--no-decorate", f"{run.base_commit}..HEAD") if run else ""
+    if run is None:
+        out.print("\nnothing applied; the repository is unchanged.")
+        return
+    if not run.applied():
+        out.print(
+            f"\nnothing applied yet; run {run.id} is open on {run.branch}: run `migrate` to go on,"
+            f" or `migrate rollback --all` to return to {run.base_branch or 'its base'}.",
+            markup=False,
+        )
+        return
+    out.print()
+    out.rule(Text("Final report", style="bold"), align="left")
+    base_audit = before if run.base_commit == project.head else _audit_at(out, project, run)
+    after = _audit(out, project.root, "auditing again")
+    latency, why_not = _latency(out, project.root, run.base_commit)
+    out.print(_metrics_table(base_audit, after, latency))
+    if latency is None:
+        out.print(f"  hook latency not measured: {why_not}.", style="dim", markup=False)
+    _print_branch(out, run, commits, session)
+
+
+def _audit_at(out: Console, project: Project, run: Run) -> AuditReport:
+    """The audit of the run's base (this session continued a run started earlier)."""
+    from migrate.hooks import replay
+
+    with gitrepo.open_repo(project.root) as r, replay.scratch_copy(r, run.base_commit) as tree:
+        return _audit(out, tree, "auditing the run's base")
+
+
+Latency = tuple[Mapping[str, Mapping[str, float]], Mapping[str, Mapping[str, float]]]
+
+
+def _latency(out: Console, root: Path, base: str) -> tuple[Latency | None, str]:
+    """Hook latency per event and model at the run's base and in the work tree, or why not:
+    measuring takes a while, and only a change of registration changes it."""
+    with gitrepo.open_repo(root) as r:
+        if not r.git.diff("--name-only", base, "--", *SETTINGS_FILES):
+            return None, "the run changed no hook registration (measure: `migrate hooks bench`)"
+    from migrate.hooks import bench
+
+    try:
+        with out.status("measuring hook latency at the run's base…"):
+            before = bench.latency_by_event(root, base, runs=1)
+        with out.status("measuring hook latency in the work tree…"):
+            after = bench.latency_by_event(root, None, runs=1)
+    except UserError as e:  # the report goes on without it
+        return None, e.message.rstrip(".")
+    return (before, after), ""
+
+
+def _metrics_table(before: AuditReport, after: AuditReport, latency: Latency | None) -> Table:
+    """The plan's "Success Metrics" table, measured before the run and now."""
+    table = Table(title="Success metrics (the plan's table, measured)", title_justify="left")
+    for column in ("metric", "before", "after", "target"):
+        table.add_column(column)
+    old, new = before.metrics(), after.metrics()
+    for key, label, show, target in AUDIT_ROWS:
+        table.add_row(label, _shown(old, key, show), _shown(new, key, show), target)
+    for label, was, now in _latency_rows(latency):
+        table.add_row(label, was, now, "")
+    return table
+
+
+def _shown(metrics: Mapping[str, Any], key: str, show: Callable[[Any], str]) -> str:
+    return show(metrics[key]) if key in metrics else "not measured"
+
+
+def _per_event(counts: Mapping[str, int]) -> str:
+    return "\n".join(f"{event}: {n}" for event, n in counts.items()) or "none"
+
+
+# The audit's metrics as rows of the plan's table: (metric, label, how to show it, target).
+AUDIT_ROWS: tuple[tuple[str, str, Callable[[Any], str], str], ...] = (
+    ("subprocess calls without timeout", "Subprocess hangs\n(calls without timeout)", str, "0"),
+    ("max_workers values", "Batch performance\n(max_workers values)", _workers, "50"),
+    ("hooks per event", "Hooks per event", _per_event, ""),
+    (
+        "estimated hook latency ms",
+        "Hook latency, estimated\n(50 ms per Python hook)",
+        lambda ms: f"{ms} ms",
+        "400 ms (consolidation), 100 ms (parallel)",
+    ),
+)
+
+
+def _latency_rows(latency: Latency | None) -> Iterator[tuple[str, str, str]]:
+    if latency is None:
+        return
+    before, after = latency
+    yield (
+        "Hook latency, measured\n(ms per payload)",
+        " / ".join(LATENCY_MODELS),
+        " / ".join(LATENCY_MODELS),
+    )
+    for event in dict.fromkeys([*before, *after]):
+        yield f"  {event}", _ms(before.get(event)), _ms(after.get(event))
+
+
+def _ms(models: Mapping[str, float] | None) -> str:
+    if not models:
+        return "no hooks"
+    return " / ".join(f"{models[m]:.0f}" if m in models else "-" for m in LATENCY_MODELS)
+
+
+def _print_branch(out: Console, run: Run, commits: str, session: Session) -> None:
+    where = "in place on" if run.in_place else "on branch"
+    out.print(Text(f"\nrun {run.id} {where} {run.branch} (base {run.base_commit[:10]})"))
+    for line in commits.splitlines():
+        out.print(f"  {line}", markup=False)
+    if session.quit:
+        out.print("\nto continue: run `migrate` again on this branch.")
+    if not run.in_place and run.base_branch:
+        out.print(
+            f"\nto merge:     git checkout {run.base_branch} && git merge --ff-only {run.branch}",
+            markup=False,
+        )
+    out.print("to undo all:  migrate rollback --all", markup=False)
+    example = next(iter(run.applied()))
+    out.print(f"to undo one:  migrate rollback <recipe>   (e.g. migrate rollback {example})")

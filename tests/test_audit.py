@@ -1,0 +1,602 @@
+"""Tests for `migrate.audit`: exact counts per kind, the plan's header, output formats, speed."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import py_compile
+import sysconfig
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from migrate import audit as module
+from migrate.audit import AuditOptions, AuditReport, as_json, as_sarif, audit, python_files, render
+from migrate.errors import UserError
+from tests.conftest import make_repo
+
+DEPLOY = """\
+import os
+import subprocess
+
+
+def deploy(hosts):
+    for host in hosts:
+        subprocess.run(["ssh", host, "restart"], check=True)
+    os.system("echo done")
+
+
+def push():
+    subprocess.run(["git", "push"], timeout=30)
+
+
+def retry(cmd):
+    for _ in range(3):
+        result = subprocess.run(cmd, timeout=10)
+        if result.returncode == 0:
+            break
+
+
+def chain(steps):
+    previous = ""
+    for step in steps:
+        previous = subprocess.check_output(["tool", step, previous], timeout=5)
+"""
+
+POOLS = """\
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor as Pool
+
+from helpers import run_parallel
+
+
+def fan_out(items):
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(str, items))
+    with ThreadPoolExecutor() as pool:
+        list(pool.map(str, items))
+    with Pool(4) as pool:
+        list(pool.map(str, items))
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        list(pool.map(str, items))
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(str, items))
+    run_parallel(str, items, max_workers=8)
+    run_parallel(str, items)
+    options = {"max_workers": 5}
+    run_parallel(str, items, **options)
+    return "ThreadPoolExecutor(max_workers=1)"
+"""
+
+GOOD = """\
+import asyncio
+import subprocess
+
+
+def check(paths):
+    return subprocess.run(["ruff", "check", *paths], timeout=60, check=False)
+
+
+async def gather_all(coros):
+    return await asyncio.gather(*coros)
+"""
+
+SIZED = """\
+from concurrent.futures import ThreadPoolExecutor
+
+
+def fetch(urls, fetch_one):
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        return list(pool.map(fetch_one, urls))
+"""
+
+WRAPPER = """\
+import subprocess
+
+
+def git(*args, **kwargs):
+    return subprocess.run(["git", *args], **kwargs)
+"""
+
+AIO = """\
+import asyncio
+
+
+async def main():
+    proc = await asyncio.create_subprocess_exec("ls")
+    await proc.wait()
+"""
+
+PEP695 = """\
+type Pair[T] = tuple[T, T]
+
+
+def first[T](pair: Pair[T]) -> T:
+    return pair[0]
+"""
+
+PEP695_SUBPROCESS = """\
+import subprocess
+
+type Command = list[str]
+
+
+def run_it[T](command: Command) -> None:
+    subprocess.run(command)
+"""
+
+HOOK = 'import subprocess\nsubprocess.check_call(["true"])\n'
+SKIPPED = 'import subprocess\nsubprocess.run(["ls"])\n'
+
+SETTINGS = {
+    "hooks": {
+        "UserPromptSubmit": [
+            {
+                "hooks": [
+                    {"type": "command", "command": "python3 .claude/hooks/hook.py"},
+                    {"type": "command", "command": "python3 -m some_module"},
+                ]
+            }
+        ],
+        "PreToolUse": [
+            {
+                "matcher": "Bash",
+                "hooks": [
+                    {"type": "command", "command": "python3 .claude/hooks/hook.py"},
+                    {"type": "command", "command": "bash .claude/hooks/check.sh"},
+                ],
+            }
+        ],
+    }
+}
+
+TREE: Mapping[str, str] = {
+    "scripts/deploy.py": DEPLOY,
+    "scripts/pools.py": POOLS,
+    "lib/good.py": GOOD,
+    "lib/sized.py": SIZED,
+    "lib/wrapper.py": WRAPPER,
+    "lib/aio.py": AIO,
+    "broken.py": "def broken(:\n    pass\n",
+    "modern.py": PEP695,
+    "modern_subprocess.py": PEP695_SUBPROCESS,
+    "plain.py": 'print("hello")\n',
+    ".claude/hooks/hook.py": HOOK,
+    ".claude/settings.json": json.dumps(SETTINGS, indent=2),
+    # Not Python files of the project: a virtual environment, node_modules, a hidden folder.
+    "venv/pyvenv.cfg": "home = /usr/bin\n",
+    "venv/lib/site.py": SKIPPED,
+    "node_modules/pkg/tool.py": SKIPPED,
+    ".tox/py/tool.py": SKIPPED,
+    "notes.txt": "subprocess.run(['ls'])\n",
+}
+
+EXPECTED_KINDS = {
+    "subprocess-timeout": 3,  # deploy (ssh), modern_subprocess (PEP 695), the hook
+    "os-system": 1,
+    "asyncio-subprocess": 1,
+    "subprocess-kwargs": 1,
+    "pool-workers": 5,  # 10, missing, alias Pool(4), run_parallel 8, run_parallel missing
+    "sequential-subprocess": 1,
+    "parse-error": 1,
+}
+
+
+def write(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return write(tmp_path / "project", TREE)
+
+
+def by_path(report: AuditReport) -> dict[str, list[tuple[int, str]]]:
+    out: dict[str, list[tuple[int, str]]] = {}
+    for f in report.findings:
+        out.setdefault(f.path, []).append((f.line, f.kind))
+    return out
+
+
+# -- counts -------------------------------------------------------------------------------------
+
+
+def test_counts_by_kind_and_the_plan_header(tree: Path) -> None:
+    report = audit(tree)
+    assert report.by_kind() == EXPECTED_KINDS
+    assert report.files_analyzed == 11
+    assert report.header() == "11 Python files analyzed, 6 files with issues (11 total issues)"
+    assert (report.findings_count, report.files_with_findings) == (13, 7)
+    assert by_path(report) == {
+        ".claude/hooks/hook.py": [(2, "subprocess-timeout")],
+        "broken.py": [(1, "parse-error")],
+        "lib/aio.py": [(5, "asyncio-subprocess")],
+        "lib/wrapper.py": [(5, "subprocess-kwargs")],
+        "modern_subprocess.py": [(7, "subprocess-timeout")],
+        "scripts/deploy.py": [
+            (6, "sequential-subprocess"),
+            (7, "subprocess-timeout"),
+            (8, "os-system"),
+        ],
+        "scripts/pools.py": [(n, "pool-workers") for n in (8, 10, 12, 18, 19)],
+    }
+
+
+def test_good_patterns_and_metrics(tree: Path) -> None:
+    report = audit(tree)
+    assert {g.path: g.reasons for g in report.good_files} == {
+        "lib/good.py": ("its subprocess call has a timeout", "fans out with asyncio.gather"),
+        "lib/sized.py": ("pools set max_workers explicitly", "fans out with concurrent.futures"),
+    }
+    assert (report.subprocess_calls, report.calls_with_timeout) == (10, 4)
+    assert report.metrics() == {
+        "subprocess calls without timeout": 3,
+        "max_workers values": Counter({10: 1, 4: 1, 32: 1, 2: 1, 8: 1, 50: 1}),
+        "hooks per event": {"UserPromptSubmit": 2, "PreToolUse": 2},
+        "estimated hook latency ms": 150,
+    }
+
+
+def test_hooks_per_event_estimate_python_hooks_only(tree: Path) -> None:
+    hooks = {e.event: (e.hooks, e.python_hooks, e.estimated_ms) for e in audit(tree).hooks}
+    assert hooks == {"UserPromptSubmit": (2, 2, 100), "PreToolUse": (2, 1, 50)}
+
+
+def test_a_broken_settings_file_is_a_finding_not_a_crash(tree: Path) -> None:
+    (tree / ".claude/settings.json").write_text('{"hooks": []}')
+    report = audit(tree)
+    assert [(f.path, f.kind) for f in report.findings if f.path.endswith(".json")] == [
+        (".claude/settings.json", "parse-error")
+    ]
+    assert report.hooks == ()
+
+
+def test_the_threshold_is_a_parameter(tree: Path) -> None:
+    report = audit(tree, ["scripts/pools.py"], options=AuditOptions(workers_threshold=4))
+    assert [f.line for f in report.findings] == [10, 12, 19]  # missing, 4, missing
+
+
+def test_example_project(example_repo: Path) -> None:
+    report = audit(example_repo)
+    assert report.header() == "35 Python files analyzed, 13 files with issues (24 total issues)"
+    assert report.by_kind() == {
+        "subprocess-timeout": 16,
+        "os-system": 1,
+        "subprocess-kwargs": 1,
+        "pool-workers": 7,
+        "sequential-subprocess": 1,
+    }
+    assert [g.path for g in report.good_files] == ["scripts/lib/parallel.py", "tests/conftest.py"]
+    metrics = report.metrics()
+    assert metrics["subprocess calls without timeout"] == 16
+    assert metrics["max_workers values"] == Counter({10: 4, 4: 2, 2: 1})
+    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 26
+    assert metrics["estimated hook latency ms"] == 25 * 50
+
+
+# -- parse errors and exotic files ---------------------------------------------------------------
+
+
+def test_unparsable_files_are_findings_whatever_they_mention(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "plain_broken.py": "x = (\n",
+            "subprocess_broken.py": "import subprocess\nsubprocess.run(\n",
+            "pool_broken.py": "from concurrent.futures import ThreadPoolExecutor\nx = [\n",
+            "py2.py": 'print "hello"\n',
+            "null.py": b"x = 1\0\n",
+            "bad_encoding.py": b"# -*- coding: utf-8 -*-\nx = '\xff'\n",
+        },
+    )
+    report = audit(tmp_path)
+    assert {f.path for f in report.findings} == {
+        "plain_broken.py",
+        "subprocess_broken.py",
+        "pool_broken.py",
+        "py2.py",
+        "null.py",
+        "bad_encoding.py",
+    }
+    assert {f.kind for f in report.findings} == {"parse-error"}
+    assert report.issues_count == 6
+
+
+def test_syntax_newer_than_the_interpreter_is_not_an_error(tmp_path: Path) -> None:
+    write(tmp_path, {"modern.py": PEP695, "match.py": "match x:\n    case 1:\n        pass\n"})
+    assert audit(tmp_path).findings == ()
+
+
+def test_non_utf8_crlf_and_bom_files_keep_their_lines(tmp_path: Path) -> None:
+    latin = '# -*- coding: latin-1 -*-\nimport subprocess\n# caf\xe9\nsubprocess.run(["ls"])\n'
+    write(
+        tmp_path,
+        {
+            "latin.py": latin.encode("latin-1"),
+            "crlf.py": "import subprocess\r\n\r\nsubprocess.run(['ls'])\r\n",
+            "bom.py": b"\xef\xbb\xbfimport os\nos.system('ls')\n",
+        },
+    )
+    assert by_path(audit(tmp_path)) == {
+        "bom.py": [(2, "os-system")],
+        "crlf.py": [(3, "subprocess-timeout")],
+        "latin.py": [(4, "subprocess-timeout")],
+    }
+
+
+def test_the_bytecode_cache_is_trusted_only_when_it_matches(tmp_path: Path) -> None:
+    source = write(tmp_path, {"m.py": "x = 1\n"}) / "m.py"
+    py_compile.compile(str(source), invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    assert Path(importlib.util.cache_from_source(str(source))).is_file()
+    stat = source.stat()
+    source.write_text("x = (\n")  # same size, same mtime: only the hash tells
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [f.kind for f in audit(tmp_path).findings] == ["parse-error"]
+
+
+# -- the loop heuristic ----------------------------------------------------------------------------
+
+HEADER = "import asyncio\nimport subprocess\nimport time\n\n"
+
+SEQUENTIAL = [  # (loop body, the line of the loop reported)
+    pytest.param('for f in files:\n    subprocess.run(["lint", f], timeout=5)\n', 1, id="timeout"),
+    pytest.param(
+        'for f in files:\n    p = subprocess.Popen(["x", f])\n    p.wait()\n', 1, id="wait"
+    ),
+    pytest.param(
+        'while queue:\n    item = queue.pop()\n    subprocess.run(["x", item])\n', 1, id="work list"
+    ),
+    pytest.param(
+        'for f in files:\n    out = subprocess.check_output(["x", f])\n    results.append(out)\n',
+        1,
+        id="results collected",
+    ),
+    pytest.param(
+        'for f in files:\n    total += subprocess.run(["x", f]).returncode\n', 1, id="a sum"
+    ),
+    pytest.param(
+        "async def main(files):\n    for f in files:\n"
+        '        p = await asyncio.create_subprocess_exec("x", f)\n        await p.wait()\n',
+        2,
+        id="asyncio",
+    ),
+    pytest.param(
+        'for d in dirs:\n    for f in d:\n        subprocess.run(["x", f])\n', 2, id="inner loop"
+    ),
+]
+
+NOT_SEQUENTIAL = [
+    pytest.param(
+        "for _ in range(3):\n    r = subprocess.run(cmd)\n    if r.returncode:\n        break\n",
+        id="retry with break",
+    ),
+    pytest.param(
+        'prev = ""\nfor s in steps:\n    prev = subprocess.check_output(["x", s, prev])\n',
+        id="result carried over",
+    ),
+    pytest.param("for _ in range(3):\n    subprocess.run(cmd)\n", id="same command each time"),
+    pytest.param(
+        "done = False\nwhile not done:\n    done = subprocess.run(cmd).returncode == 0\n",
+        id="while condition set by the body",
+    ),
+    pytest.param("while True:\n    subprocess.run(cmd)\n    time.sleep(1)\n", id="polling loop"),
+    pytest.param(
+        "def first(files):\n    for f in files:\n"
+        '        if subprocess.run(["x", f]).returncode:\n            return f\n',
+        id="return",
+    ),
+    pytest.param(
+        'for f in files:\n    def job():\n        subprocess.run(["x", f])\n', id="nested def"
+    ),
+    pytest.param(
+        'for line in subprocess.check_output(["ls"]).splitlines():\n    print(line)\n',
+        id="call in the iterable",
+    ),
+    pytest.param('for f in files:\n    print(f)\nsubprocess.run(["x"])\n', id="after the loop"),
+    pytest.param('for f in files:\n    helper.run(["x", f])\n', id="not subprocess"),
+]
+
+
+def sequential_lines(tmp_path: Path, body: str) -> list[int]:
+    write(tmp_path, {"m.py": HEADER + body})
+    findings = audit(tmp_path).findings
+    return [f.line - 4 for f in findings if f.kind == "sequential-subprocess"]
+
+
+@pytest.mark.parametrize(("body", "line"), SEQUENTIAL)
+def test_sequential_subprocess_calls_are_reported(tmp_path: Path, body: str, line: int) -> None:
+    assert sequential_lines(tmp_path, body) == [line]
+
+
+@pytest.mark.parametrize("body", NOT_SEQUENTIAL)
+def test_dependent_or_non_subprocess_loops_are_not(tmp_path: Path, body: str) -> None:
+    assert sequential_lines(tmp_path, body) == []
+
+
+# -- which files -------------------------------------------------------------------------------
+
+
+def test_a_git_repository_lists_tracked_and_untracked_but_not_ignored_files(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {".gitignore": "ignored/\n.venv/\n", "a.py": SKIPPED, ".venv/lib/x.py": SKIPPED},
+    )
+    write(repo, {"new.py": SKIPPED, "ignored/z.py": SKIPPED, "build/gen.py": SKIPPED})
+    assert python_files(repo) == ["a.py", "build/gen.py", "new.py"]
+    assert python_files(repo, ["ignored/z.py"]) == ["ignored/z.py"]  # named explicitly
+    assert python_files(repo / "build") == ["gen.py"]
+
+
+def test_an_ignored_folder_inside_a_repository_is_walked(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {".gitignore": "vendor/\n", "a.py": "x = 1\n"})
+    write(repo, {"vendor/lib/b.py": SKIPPED})
+    assert python_files(repo / "vendor") == ["lib/b.py"]
+
+
+def test_paths_select_files_folders_and_globs(tree: Path) -> None:
+    assert python_files(tree, ["lib"]) == [
+        "lib/aio.py",
+        "lib/good.py",
+        "lib/sized.py",
+        "lib/wrapper.py",
+    ]
+    assert python_files(tree, ["scripts/*.py", "plain.py"]) == [
+        "plain.py",
+        "scripts/deploy.py",
+        "scripts/pools.py",
+    ]
+    assert python_files(tree, [str(tree / "lib" / "good.py")]) == ["lib/good.py"]
+    assert ".claude/hooks/hook.py" in python_files(tree)
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [("missing", "no such file or folder"), ("../x", "leaves the repository"), ("/", "outside")],
+)
+def test_bad_paths_are_user_errors(tree: Path, path: str, why: str) -> None:
+    with pytest.raises(UserError, match=why):
+        audit(tree, [path])
+
+
+# -- jobs and progress -------------------------------------------------------------------------
+
+
+def test_one_or_two_processes_give_the_same_report(tree: Path) -> None:
+    one, two = audit(tree, jobs=1), audit(tree, jobs=2)
+    assert (two.jobs, one.jobs) == (2, 1)
+    assert as_json(one) | {"summary": None} == as_json(two) | {"summary": None}
+    assert one.header() == two.header()
+
+
+def test_progress_counts_increase_to_the_total(tree: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    audit(tree, jobs=2, progress=lambda done, total: calls.append((done, total)))
+    dones = [done for done, _ in calls]
+    assert calls[0] == (0, 11) and calls[-1] == (11, 11)
+    assert dones == sorted(dones) and len(calls) > 2
+
+
+def test_parallel_map_keeps_the_order_of_the_items() -> None:
+    items = list(range(50))
+    assert module.parallel_map(_double, items, jobs=2, weights=[1] * 50) == [2 * i for i in items]
+    assert module.parallel_map(_double, [], jobs=2) == []
+
+
+def _double(chunk: Any) -> list[int]:
+    return [2 * i for i in chunk]
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def test_json_shape(tree: Path) -> None:
+    data = json.loads(json.dumps(as_json(audit(tree))))
+    assert set(data) == {
+        "root",
+        "summary",
+        "by_kind",
+        "findings",
+        "hooks",
+        "good_files",
+        "metrics",
+    }
+    assert data["summary"]["header"].startswith("11 Python files analyzed")
+    assert data["by_kind"] == EXPECTED_KINDS
+    assert data["findings"][0] == {
+        "path": ".claude/hooks/hook.py",
+        "line": 2,
+        "kind": "subprocess-timeout",
+        "message": "subprocess.check_call has no timeout; the subprocess-timeouts recipe adds"
+        " timeout=10 (default)",
+        "issue": True,
+    }
+    assert data["hooks"]["estimated_sequential_ms"] == 150
+    assert "estimate" in data["hooks"]["note"]
+    assert data["metrics"]["max_workers values"] == {
+        "2": 1,
+        "4": 1,
+        "8": 1,
+        "10": 1,
+        "32": 1,
+        "50": 1,
+    }
+
+
+def check_sarif(log: Any) -> list[str]:
+    """The essential structure of a SARIF 2.1.0 log that GitHub code scanning reads."""
+    problems = []
+    if not str(log.get("$schema", "")).endswith("sarif-schema-2.1.0.json"):
+        problems.append("$schema")
+    if log.get("version") != "2.1.0" or len(log.get("runs", [])) != 1:
+        problems.append("version or runs")
+    run = log["runs"][0]
+    driver = run["tool"]["driver"]
+    if driver.get("name") != "migrate":
+        problems.append("driver name")
+    ids = [rule["id"] for rule in driver["rules"]]
+    for rule in driver["rules"]:
+        if not (rule["shortDescription"]["text"] and rule["help"]["text"]):
+            problems.append(f"rule {rule['id']}")
+    for result in run["results"]:
+        location = result["locations"][0]["physicalLocation"]
+        uri = location["artifactLocation"]["uri"]
+        if result["ruleId"] not in ids or ids.index(result["ruleId"]) != result["ruleIndex"]:
+            problems.append(f"ruleId {result['ruleId']}")
+        if result["level"] not in ("error", "warning", "note") or not result["message"]["text"]:
+            problems.append("level or message")
+        if uri.startswith("/") or "\\" in uri or ":" in uri:
+            problems.append(f"uri {uri}")
+        line = location["region"]["startLine"]
+        if not (isinstance(line, int) and line >= 1):
+            problems.append("startLine")
+    return problems
+
+
+def test_sarif_is_a_valid_code_scanning_log(tree: Path) -> None:
+    write(tree, {"with space/x.py": SKIPPED})
+    log = json.loads(json.dumps(as_sarif(audit(tree))))
+    assert check_sarif(log) == []
+    results = log["runs"][0]["results"]
+    assert len(results) == 14
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert "with%20space/x.py" in uris and ".claude/hooks/hook.py" in uris
+    levels = Counter(r["level"] for r in results)
+    assert levels == Counter({"warning": 11, "note": 2, "error": 1})
+
+
+def test_render_prints_the_summary_tables_and_caps_the_file_list(tree: Path) -> None:
+    out = Console(file=io.StringIO(), width=160, no_color=True)
+    render(audit(tree), out, limit=5)
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert "11 Python files analyzed" in text
+    assert "6 files with issues (11 total issues)" in text
+    assert "GOOD: 2 files using good patterns" in text
+    assert "... and 8 more" in text
+    assert "Hooks per event" in text and "UserPromptSubmit" in text
+    assert "lib/sized.py: pools set max_workers explicitly" in text
+
+
+# -- the standard library ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_whole_standard_library_read_only() -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    before = {p: p.stat().st_mtime_ns for p in sorted(stdlib.glob("*.py"))[:50]}
+    report = audit(stdlib, jobs=2)
+    assert report.files_analyzed > 500
+    assert report.by_kind().get("subprocess-timeout", 0) > 50
+    assert "internal-error" not in report.by_kind()
+    assert {p: p.stat().st_mtime_ns for p in before} == before

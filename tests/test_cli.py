@@ -1,0 +1,48 @@
+"""The command line's thin layer: audit, hooks bench, show, and the error boundary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import git, run_migrate
+
+
+def test_audit_json_sarif_and_fail_on_findings(example_repo: Path) -> None:
+    result = run_migrate(example_repo, "audit", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["summary"]["files_analyzed"] > 20
+    sarif = json.loads(run_migrate(example_repo, "audit", "--sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    assert sarif["runs"][0]["results"]
+    assert run_migrate(example_repo, "audit", "--fail-on-findings").returncode == 1
+    only_clean = run_migrate(example_repo, "audit", "tests", "--fail-on-findings", "--json")
+    assert json.loads(only_clean.stdout)["summary"]["files_analyzed"] < 20
+    assert run_migrate(example_repo, "audit", "--json", "--sarif").returncode == 2
+
+
+def test_audit_human_output_has_the_plan_header(example_repo: Path) -> None:
+    result = run_migrate(example_repo, "audit")
+    assert result.returncode == 0
+    assert "Python files analyzed" in result.stdout and "total issues" in result.stdout
+
+
+def test_hooks_bench_json_and_work_tree_untouched(example_repo: Path) -> None:
+    result = run_migrate(example_repo, "hooks", "bench", "--runs", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "UserPromptSubmit" in result.stdout
+    assert git(example_repo, "status", "--porcelain", "--ignored") == ""
+    assert run_migrate(example_repo, "hooks", "bench", "--runs", "0").returncode == 2
+
+
+def test_show_parallel_hook_runner_explains_chains(example_repo: Path) -> None:
+    result = run_migrate(example_repo, "show", "parallel-hook-runner")
+    assert result.returncode == 0, result.stderr
+    assert "session_state.json" in result.stdout
+
+
+def test_usage_error_is_exit_2(tmp_path: Path) -> None:
+    result = run_migrate(tmp_path, "apply", "--no-such-option")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,338 @@
+"""The guided migration (`migrate` / `migrate guide`), driven in a real pseudo-terminal with
+pexpect, and without a terminal, on the example project and small real repositories."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+
+from tests.conftest import git, make_repo, run_migrate
+
+DOWN = "\x1b[B"
+SPACE = " "
+ENTER = "\r"
+CTRL_C = "\x03"
+TIMEOUT = 120  # a step runs the example's tests; the machine may be busy
+# A file's yes/no question still waiting (once answered it is redrawn with the answer).
+UNANSWERED_FILE = r"Apply the change to (\S+?)\?(?:\x1b\[[0-9;]*m| )*\(Y/n\)"
+PROMPT_TEXTS = ("Recipes to apply", "Apply these changes", "Apply the change to", "Go on with")
+
+
+def spawn(repo: Path, *args: str) -> pexpect.spawn:
+    """`python -m migrate` in a pseudo-terminal in `repo`; `child.logfile_read` keeps the screen."""
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "50", "NO_COLOR": "1"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "migrate", *args],
+        cwd=str(repo),
+        env=env,
+        encoding="utf-8",
+        dimensions=(50, 120),
+        timeout=TIMEOUT,
+        # A runner started in the background may ignore SIGINT, and children inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def keys(child: pexpect.spawn, *presses: str) -> None:
+    time.sleep(0.3)  # let the prompt take the terminal before typing
+    for press in presses:
+        child.send(press)
+        time.sleep(0.05)
+
+
+def pick(child: pexpect.spawn, *moves: str) -> None:
+    """At the recipe checkbox (every pending recipe pre-selected): clear it, then `moves`."""
+    child.expect("Recipes to apply")
+    keys(child, "i", *moves, ENTER)
+
+
+def approve(child: pexpect.spawn, *moves: str) -> None:
+    """At "Apply these changes?": 0 downs apply all, 1 reviews, 2 skips, 3 quits."""
+    child.expect(r"Apply these changes\?")
+    keys(child, *moves, ENTER)
+
+
+def finish(child: pexpect.spawn) -> tuple[int, str]:
+    child.expect(pexpect.EOF)
+    child.close()
+    screen = child.logfile_read.getvalue()
+    return child.exitstatus if child.exitstatus is not None else -child.signalstatus, screen
+
+
+def head(repo: Path) -> str:
+    return git(repo, "rev-parse", "HEAD")
+
+
+def commit_doc_recipe(repo: Path, rid: str, command: str) -> str:
+    """Commit a repo recipe that edits CLAUDE.md, first in the plan, validated only by
+    `command`; returns the new HEAD."""
+    path = repo / ".migrate" / "recipes" / f"{rid}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'id = "{rid}"\ntitle = "Doc checked by a command"\ntransform = "agent-parallelism-doc"\n'
+        'order = 5\npaths = ["CLAUDE.md"]\n[validate]\npytest = false\n'
+        f"commands = [{json.dumps(command)}]\n",
+        encoding="utf-8",
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"add recipe {rid}")
+    return head(repo)
+
+
+def run_status(repo: Path) -> dict:
+    result = run_migrate(repo, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def clean(repo: Path) -> bool:
+    return git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+# --------------------------------------------------------------------------- in a terminal
+
+
+def test_walk_through_review_reject_a_file_apply_and_report(example_repo: Path) -> None:
+    base = head(example_repo)
+    release = (example_repo / "scripts/ops/release.py").read_text(encoding="utf-8")
+    child = spawn(example_repo)
+    child.expect("Python files analyzed")
+    child.expect("The plan")
+    # subprocess-timeouts, max-workers, agent-parallelism-doc: the immediate phase.
+    pick(child, SPACE, DOWN, SPACE, DOWN, SPACE)
+    approve(child, DOWN)  # review file by file
+    reviewed = []
+    while True:
+        found = child.expect([UNANSWERED_FILE, r"passed +py_compile"])
+        if found == 1:
+            break
+        path = child.match.group(1)
+        reviewed.append(path)
+        keys(child, "n" if path == "scripts/ops/release.py" else "y")
+    assert len(reviewed) == len(set(reviewed)) == 9
+    assert "scripts/ops/release.py" in reviewed
+    child.expect(r"applied +subprocess-timeouts")
+    approve(child)  # max-workers: apply all
+    child.expect(r"applied +max-workers")
+    approve(child)  # agent-parallelism-doc
+    child.expect(r"applied +agent-parallelism-doc")
+    child.expect("Final report")
+    child.expect(r"git checkout main && git merge --ff-only (migrate/\S+)")
+    branch = child.match.group(1)
+    code, screen = finish(child)
+    assert code == 0, screen
+    assert "running  pytest" in screen  # the live view of a check
+    assert "Subprocess hangs" in screen and "Batch performance" in screen
+    assert "Hooks per event" in screen
+    assert "migrate rollback --all" in screen
+    # The repository: three commits with trailers on the run's branch, the rejected file as it was.
+    assert git(example_repo, "branch", "--show-current") == branch
+    log = git(example_repo, "log", "--format=%B", f"{base}..HEAD")
+    for recipe in ("subprocess-timeouts", "max-workers", "agent-parallelism-doc"):
+        assert f"Migrate-Recipe: {recipe}" in log
+    assert log.count("Migrate-Run: ") == 3
+    assert "files rejected in review: 1" in log  # the commit says what the review left out
+    for line in git(example_repo, "log", "--oneline", f"{base}..HEAD").splitlines():
+        assert line.split()[0] in screen  # the report lists each commit
+    assert (example_repo / "scripts/ops/release.py").read_text(encoding="utf-8") == release
+    assert "timeout=" in (example_repo / "scripts/ops/run_tests.py").read_text(encoding="utf-8")
+    assert clean(example_repo)
+
+
+def test_failed_validation_is_reverted_then_the_next_recipe_applies(example_repo: Path) -> None:
+    start = commit_doc_recipe(example_repo, "doc-fails", "echo broken doc; exit 3")
+    claude = (example_repo / "CLAUDE.md").read_text(encoding="utf-8")
+    child = spawn(example_repo)
+    pick(child, SPACE, DOWN, DOWN, SPACE)  # doc-fails, max-workers
+    approve(child)
+    child.expect("failed +echo broken doc")
+    child.expect("broken doc")  # the output's tail
+    child.expect(r"reverted: the branch is back at")
+    child.expect(r"Go on with max-workers\?")
+    keys(child, "y")
+    approve(child)
+    child.expect(r"applied +max-workers")
+    child.expect("Final report")
+    code, screen = finish(child)
+    assert code == 1, screen
+    steps = {s["recipe"]: s["status"] for s in run_status(example_repo)["run"]["steps"]}
+    assert steps == {"doc-fails": "reverted", "max-workers": "applied"}
+    assert git(example_repo, "rev-list", "--count", f"{start}..HEAD") == "1"
+    assert (example_repo / "CLAUDE.md").read_text(encoding="utf-8") == claude
+    assert clean(example_repo)
+
+
+def test_ctrl_c_at_a_prompt_exits_130_and_changes_nothing(example_repo: Path) -> None:
+    base = head(example_repo)
+    child = spawn(example_repo)
+    child.expect("Recipes to apply")
+    keys(child, CTRL_C)
+    code, screen = finish(child)
+    assert code == 130, screen
+    assert git(example_repo, "branch", "--show-current") == "main"
+    assert git(example_repo, "branch", "--list", "migrate/*") == ""
+
+    child = spawn(example_repo)
+    pick(child, DOWN, SPACE)  # max-workers
+    child.expect(r"Apply these changes\?")
+    keys(child, CTRL_C)
+    code, screen = finish(child)
+    assert code == 130, screen
+    assert "interrupted" in screen
+    assert head(example_repo) == base
+    assert clean(example_repo)
+
+
+def test_ctrl_c_during_validation_restores_the_pre_step_commit(
+    example_repo: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "check-started"
+    start = commit_doc_recipe(example_repo, "slow-doc", f"touch {marker}; sleep 30")
+    child = spawn(example_repo)
+    pick(child, SPACE)  # slow-doc only
+    approve(child)
+    child.expect("running  touch")
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists()
+    child.send(CTRL_C)
+    code, screen = finish(child)
+    assert code == 130, screen
+    assert head(example_repo) == start
+    assert clean(example_repo)
+    steps = run_status(example_repo)["run"]["steps"]
+    assert [(s["recipe"], s["status"]) for s in steps] == [("slow-doc", "interrupted")]
+
+
+def test_quit_then_resume_continues_the_same_run(example_repo: Path) -> None:
+    base = head(example_repo)
+    child = spawn(example_repo)
+    pick(child, DOWN, SPACE, DOWN, SPACE)  # max-workers, agent-parallelism-doc
+    approve(child)
+    child.expect(r"applied +max-workers")
+    approve(child, DOWN, DOWN, DOWN)  # quit
+    child.expect("stopped: the steps applied so far are kept")
+    child.expect("Final report")
+    code, screen = finish(child)
+    assert code == 0, screen
+    run_id = run_status(example_repo)["run"]["id"]
+
+    # Again on the run's branch: it continues the run; max-workers shows as applied.
+    child = spawn(example_repo)
+    child.expect(f"continuing run {run_id}")
+    child.expect(r"max-workers +│ applied")
+    pick(child, DOWN, SPACE)  # max-workers is applied, so down lands on agent-parallelism-doc
+    approve(child)
+    child.expect(r"applied +agent-parallelism-doc")
+    code, screen = finish(child)
+    assert code == 0, screen
+    run = run_status(example_repo)["run"]
+    assert run["id"] == run_id
+    assert [(s["recipe"], s["status"]) for s in run["steps"]] == [
+        ("max-workers", "applied"),
+        ("agent-parallelism-doc", "applied"),
+    ]
+    branch = run["branch"]
+
+    # From the base branch without a terminal: the open run is named, nothing changes.
+    git(example_repo, "checkout", "-q", "main")
+    result = run_migrate(example_repo, env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert f"run {run_id} (branch {branch}, 2 step(s) applied) is open" in result.stdout
+    assert head(example_repo) == base
+
+    # In a terminal: it offers to switch to the run's branch and continues there.
+    child = spawn(example_repo)
+    child.expect(r"Switch to its branch and continue it\?")
+    keys(child, "y")
+    child.expect(f"switched to {branch}")
+    pick(child)  # nothing more: the report of the run
+    child.expect(r"Final report")
+    code, screen = finish(child)
+    assert code == 0, screen
+    assert git(example_repo, "branch", "--show-current") == branch
+    assert run_status(example_repo)["run"]["id"] == run_id
+
+
+# --------------------------------------------------------------------------- without a terminal
+
+HOOK_SETTINGS = """{
+  "hooks": {
+    "UserPromptSubmit": [
+      {
+        "hooks": [
+          {"type": "command", "command": "python3 .claude/hooks/remember.py"},
+          {"type": "command", "command": "python3 .claude/hooks/detect.py"}
+        ]
+      }
+    ]
+  }
+}
+"""
+SMALL: dict[str, str | bytes] = {
+    ".claude/settings.json": HOOK_SETTINGS,
+    ".claude/hooks/remember.py": "import json\nimport sys\n\njson.load(sys.stdin)\n",
+    ".claude/hooks/detect.py": (
+        "import json\nimport sys\n\npayload = json.load(sys.stdin)\n"
+        'if "batch" in payload.get("prompt", ""):\n    print("batch detected")\n'
+    ),
+    ".claude/hooks/detect_batch.py": (
+        "from concurrent.futures import ThreadPoolExecutor\n\n"
+        "with ThreadPoolExecutor(max_workers=10) as ex:\n    pass\n"
+    ),
+    "tests/test_ok.py": "def test_ok():\n    assert 1 + 1 == 2\n",
+    "CLAUDE.md": "# Project\n\nInstructions.\n",
+    ".migrate/config.toml": '[validate]\npytest_command = ["{python}", "-m", "pytest", "-q"]\n',
+}
+
+
+def test_yes_without_a_terminal_applies_every_pending_recipe(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "small", SMALL)
+    base = head(repo)
+    result = run_migrate(repo, "guide", "--yes")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert not any(text in out for text in PROMPT_TEXTS)
+    assert "not applicable" in out  # subprocess-timeouts: no subprocess call here
+    assert "Final report" in out
+    assert "Hook latency, measured" in out  # the registration changed: measured
+    assert re.search(r"UserPromptSubmit +│ +[\d.]+ / [\d.]+ / [\d.]+ +│ +[\d.]+ / ", out)
+    assert "git checkout main && git merge --ff-only migrate/" in out
+    steps = run_status(repo)["run"]["steps"]
+    assert [(s["recipe"], s["status"]) for s in steps] == [
+        ("max-workers", "applied"),
+        ("agent-parallelism-doc", "applied"),
+        ("parallel-hook-runner", "applied"),
+    ]
+    assert git(repo, "rev-list", "--count", f"{base}..HEAD") == "3"
+    assert clean(repo)
+
+
+def test_without_a_terminal_it_shows_the_plan_and_changes_nothing(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "small", SMALL)
+    base = head(repo)
+    result = run_migrate(repo)
+    assert result.returncode == 0, result.stderr
+    assert "not a terminal: pass --yes to apply, or use migrate apply" in result.stdout
+    assert "Immediate" in result.stdout and "pending" in result.stdout
+    assert not any(text in result.stdout for text in PROMPT_TEXTS)
+    assert head(repo) == base
+    assert git(repo, "branch", "--show-current") == "main"
+
+
+def test_outside_git_it_refuses_like_apply(tmp_path: Path) -> None:
+    result = run_migrate(tmp_path, "guide", "--yes")
+    assert result.returncode == 3
+    assert "not a git repository" in result.stderr
