@@ -389,20 +389,16 @@ def recover(yes: bool, repo: Path) -> int:
 @cli.command()
 @click.option("--keep", type=click.Path(path_type=Path), help="Build the example here and keep it.")
 def demo(keep: Path | None) -> int:
-    """Build the bundled example project and apply every recipe to it."""
+    """Build the bundled example project and walk the whole plan on it, without prompts."""
     from migrate import example
+    from migrate import guide as guided
 
     folder = keep or Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
     project = example.build(folder)
-    out = render.console()
-    out.print(f"[bold]example project:[/bold] {project}")
-    known = recipes.load_all(recipes.recipe_dirs(project))
-    report = workflow.apply(
-        project, list(known.values()), workflow.ApplyOptions(keep_going=True), _CliListener(False)
-    )
-    _print_report(report)
-    out.print(f"inspect it: cd {project} && git log --stat {report.run.base_commit[:10]}..")
-    return report.exit_code
+    render.console().print(f"[bold]example project:[/bold] {project}")
+    code: int = guided.run(project, yes=True, recipe_dirs=())
+    render.console().print(f"inspect it: cd {project} && git log --stat main..", markup=False)
+    return code
 
 
 @cli.group()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -31,7 +32,10 @@ OUTCOME_STYLE = {
 
 def console(stderr: bool = False) -> Console:
     """A console that honours NO_COLOR and plain output when not on a terminal."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=not sys.stdout.isatty())
+    terminal = (sys.stderr if stderr else sys.stdout).isatty()
+    # Logs and pipes get room for tables; rich would assume 80 columns.
+    width = None if terminal else int(os.environ.get("COLUMNS") or 120)
+    return Console(stderr=stderr, highlight=False, soft_wrap=not terminal, width=width)
 
 
 def unified_diff(change: FileChange) -> str:

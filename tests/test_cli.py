@@ -28,10 +28,14 @@ def test_audit_human_output_has_the_plan_header(example_repo: Path) -> None:
     assert "Python files analyzed" in result.stdout and "total issues" in result.stdout
 
 
-def test_hooks_bench_json_and_work_tree_untouched(example_repo: Path) -> None:
-    result = run_migrate(example_repo, "hooks", "bench", "--runs", "1", "--json")
+def test_hooks_bench_json_and_work_tree_untouched(example_repo: Path, tmp_path: Path) -> None:
+    payloads = tmp_path / "payloads.jsonl"
+    payloads.write_text(json.dumps({"hook_event_name": "UserPromptSubmit", "prompt": "hi"}) + "\n")
+    result = run_migrate(
+        example_repo, "hooks", "bench", "--runs", "1", "--payloads", str(payloads), "--json"
+    )
     assert result.returncode == 0, result.stderr
-    assert "UserPromptSubmit" in result.stdout
+    assert "UserPromptSubmit" in result.stdout and "PreToolUse" not in result.stdout
     assert git(example_repo, "status", "--porcelain", "--ignored") == ""
     assert run_migrate(example_repo, "hooks", "bench", "--runs", "0").returncode == 2
 

@@ -26,5 +26,7 @@ def test_demo_applies_every_recipe_without_git_identity(tmp_path: Path) -> None:
     assert "reverted" not in result.stdout
     recipes = git(target, "log", "--format=%(trailers:key=Migrate-Recipe,valueonly)", "main..HEAD")
     applied = {line.strip() for line in recipes.splitlines() if line.strip()}
-    assert {"max-workers", "agent-parallelism-doc"} <= applied
+    shipped = {p.stem for p in (Path(__file__).parent.parent / "recipes").glob("*.toml")}
+    assert applied == shipped
     assert git(target, "status", "--porcelain") == ""
+    assert "Success metrics" in result.stdout and "git merge --ff-only" in result.stdout

@@ -20,7 +20,7 @@ from migrate.model import FileChange, TransformResult
 from migrate.transforms import register
 from migrate.transforms.hook_settings import register_hooks, registration, unregister_members
 from migrate.transforms.unified_hooks import PARAMS as UNIFIED_PARAMS
-from migrate.transforms.unified_hooks import build, file_change
+from migrate.transforms.unified_hooks import build, script_changes
 
 SETTINGS = settings.SETTINGS_FILES[0]
 PARAMS = {"sequential": UNIFIED_PARAMS["sequential"]}
@@ -315,13 +315,8 @@ def rewrite_settings(
 def parallel_hook_runner(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     source = snapshot.require(SETTINGS)
     found = plan(snapshot, params["sequential"])
-    texts = {
-        d.hook.path: unified.render(d.hook, f"every mergeable {d.event} hook")
-        for d in found.dispatchers
-    }
-    if found.dispatchers:
-        texts[unified.RUNTIME_FILE] = unified.runtime_source()
-    changes = [c for p, t in texts.items() if (c := file_change(snapshot, p, t))]
+    titled = [(d.hook, f"every mergeable {d.event} hook") for d in found.dispatchers]
+    changes = script_changes(snapshot, titled)
     text, removed = rewrite_settings(source.text, found.dispatchers, snapshot)
     if text != source.text:
         changes.append(FileChange(SETTINGS, source.text, text, source.encoding, source.bom))

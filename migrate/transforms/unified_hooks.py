@@ -100,6 +100,16 @@ def file_change(snapshot: Snapshot, path: str, text: str) -> FileChange | None:
     return FileChange(path, current.text if current else None, text)
 
 
+def script_changes(
+    snapshot: Snapshot, titled: Sequence[tuple[unified.UnifiedHook, str]]
+) -> list[FileChange]:
+    """The generated scripts (and the runtime beside them) that differ from what is there."""
+    texts = {hook.path: unified.render(hook, title) for hook, title in titled}
+    if titled:
+        texts[unified.RUNTIME_FILE] = unified.runtime_source()
+    return [c for p, t in texts.items() if (c := file_change(snapshot, p, t))]
+
+
 @register("create-unified-hooks", "Generate unified hooks that run groups of hooks as one.", PARAMS)
 def create_unified_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     regs = settings.load(snapshot)
@@ -115,11 +125,7 @@ def create_unified_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> Trans
             f"{hook.name}: {chain} runs in order because {reason}" for chain, reason in why.items()
         )
         hooks.append(hook)
-    texts = {
-        h.path: unified.render(h, f"the plan's {PurePosixPath(h.path).stem} group") for h in hooks
-    }
-    if hooks:
-        texts[unified.RUNTIME_FILE] = unified.runtime_source()
-    changes = [c for p, t in texts.items() if (c := file_change(snapshot, p, t))]
+    titled = [(h, f"the plan's {PurePosixPath(h.path).stem} group") for h in hooks]
+    changes = script_changes(snapshot, titled)
     counts = {"unified hooks": len(hooks), "members": sum(len(h.scripts()) for h in hooks)}
     return TransformResult(tuple(changes), (), tuple(notes), counts)
