@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import git, make_repo, run_migrate
 
-LIBCST_MODULE = '''
+LIBCST_MODULE = """
 import libcst as cst
 from libcst.codemod import VisitorBasedCodemodCommand
 
@@ -23,11 +23,11 @@ class RenameOld(VisitorBasedCodemodCommand):
         if updated_node.value == "old_name":
             return updated_node.with_changes(value=self.new)
         return updated_node
-'''
-BOWLER_MODULE = '''
+"""
+BOWLER_MODULE = """
 def query(q):
     return q.select_function("old_name").rename("new_name")
-'''
+"""
 CODE = "def old_name():\r\n    return 1  # keep\r\n\r\n\r\nold_name()\r\n"
 MATCH = "def old_name():\n    pass\n\n\nmatch 1:\n    case 1:\n        old_name()\n"
 
