@@ -351,15 +351,11 @@ def rollback_cmd(
 
 def _recover_first(repo: Path, yes: bool) -> None:
     """A run killed mid-step left a marker: recover with --yes or when the user agrees."""
-    with gitrepo.open_repo(repo) as r:
-        inflight = journal.read_inflight(r)
-    if inflight is None:
-        return
-    ask = f"Run {inflight.run} was interrupted; restore the state before it?"
-    if yes or (render.is_interactive() and click.confirm(ask, default=True)):
-        message = workflow.recover(repo)
-        if message:
-            render.console().print(message, markup=False)
+    message = workflow.recover_if_agreed(
+        repo, lambda question: yes or (render.is_interactive() and click.confirm(question))
+    )
+    if message:
+        render.console().print(message, markup=False)
 
 
 def _disable_hook(repo: Path, name: str) -> str:

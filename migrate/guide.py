@@ -112,17 +112,9 @@ def _confirm(message: str, default: bool = True) -> bool:
 
 def _recover(out: Console, repo: Path, yes: bool, ask: bool) -> None:
     """A run killed mid-step left its marker: restore the state before it, or refuse."""
-    with gitrepo.open_repo(repo) as r:
-        inflight = journal.read_inflight(r)
-    if inflight is None:
-        return
-    question = f"Run {inflight.run} was interrupted; restore the state before it?"
-    if not (yes or (ask and _confirm(question))):
-        raise RepoStateError(
-            f"run {inflight.run} was interrupted; run `migrate recover` to restore the state"
-            " before it."
-        )
-    out.print(workflow.recover(repo) or "nothing to recover.", markup=False)
+    message = workflow.recover_if_agreed(repo, lambda question: yes or (ask and _confirm(question)))
+    if message:
+        out.print(message, markup=False)
 
 
 def _detect(repo: Path, must_be_clean: bool) -> Project:

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import secrets
 import signal
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -360,6 +360,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def recover_if_agreed(root: Path, agree: Callable[[str], bool]) -> str | None:
+    """Before any command changes the repo: recover an interrupted run if the user agrees
+    (`agree` gets the question), else refuse naming the command that recovers."""
+    with gitrepo.open_repo(root) as repo:
+        inflight = journal.read_inflight(repo)
+    if inflight is None:
+        return None
+    if not agree(f"Run {inflight.run} was interrupted; restore the state before it?"):
+        with gitrepo.open_repo(root) as repo:
+            refuse_if_interrupted(repo)
+    return recover(root)
 
 
 def recover(root: Path) -> str | None:
