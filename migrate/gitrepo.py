@@ -199,15 +199,17 @@ def restore_stash(repo: Repo, ref: str) -> bool:
     sha = ref_sha(repo, ref)
     if sha is None:
         return True
-    try:
-        repo.git.stash("apply", "--index", "-q", sha)
-    except GitCommandError:
+    untracked = untracked_paths(repo)
+    for args in (("--index",), ()):
         try:
-            repo.git.stash("apply", "-q", sha)
+            repo.git.stash("apply", *args, "-q", sha)
         except GitCommandError:
-            return False
-    delete_ref(repo, ref)
-    return True
+            # A conflicting apply leaves markers behind: undo it, the ref keeps the changes.
+            reset_hard(repo, "HEAD", untracked)
+            continue
+        delete_ref(repo, ref)
+        return True
+    return False
 
 
 def log_messages(repo: Repo, rev: str = "HEAD") -> list[tuple[str, str]]:

@@ -206,6 +206,20 @@ def test_stash_restores_modified_and_untracked_files(tmp_path: Path, command: st
     assert not git(repo, "for-each-ref", "refs/migrate/stash")
 
 
+def test_stash_that_conflicts_with_the_step_is_kept_not_half_applied(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    edited = POOL.replace("    pass", "    pass  # mine")
+    (repo / ".claude/hooks/detect_batch.py").write_text(edited.replace("=10", "=12"))
+    result = run_migrate(repo, "apply", "max-workers", "--stash")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "git stash apply refs/migrate/stash/" in result.stdout
+    assert git(repo, "status", "--porcelain") == ""
+    ref = git(repo, "for-each-ref", "--format=%(refname)", "refs/migrate/stash/")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "stash", "apply", ref)
+    assert (repo / ".claude/hooks/detect_batch.py").read_text() == edited.replace("=10", "=12")
+
+
 def test_dry_run_touches_nothing(tmp_path: Path) -> None:
     repo = project(tmp_path)
     base = head(repo)
