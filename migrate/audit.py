@@ -62,6 +62,7 @@ from migrate.transforms._subprocess_sites import (
     POPEN_METHODS,
     RUNNERS,
     Facts,
+    Unparsable,
     _ast_chain,
     _cst_chain,
     _cst_dotted,
@@ -69,7 +70,7 @@ from migrate.transforms._subprocess_sites import (
     read_facts,
 )
 from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
-from migrate.transforms.subprocess_timeouts import FileScan, TimeoutRules, scan
+from migrate.transforms.subprocess_timeouts import FileScan, TimeoutRules, may_call, scan
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -573,21 +574,27 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     if decoded is None:
         return _failed(source.path, 1, "parse-error", "not text in its declared encoding")
     text = decoded.text
-    found = scan(source.path, text, rules) if wants_scan else FileScan(source.path, text, text)
+    parsed = _Parsed(source.path, text)
+    facts = parsed.facts() if wants_scan and may_call(text) else None
+    found = (
+        scan(source.path, text, rules, facts=facts)
+        if wants_scan
+        else FileScan(source.path, text, text)
+    )
     findings = [_reworded(f) for f in found.findings]
     if any(f.kind == "parse-error" for f in findings):
         return FileAudit(source.path, tuple(findings))
     sites = _sites_found(found)
     timed = found.counts.get("has_timeout", 0)
     if not (wants_pools or sites or (wants_fanout and not findings)):
-        parsed = bool(found.counts or found.findings)  # else `scan` did not need to parse it
-        return FileAudit(source.path, (*findings, *(() if parsed else _parse_check(source))))
-    shape = _read_shape(source.path, text, _shape_words(options, sites > 0))
+        checked = facts is not None  # else `scan` did not need to parse it
+        return FileAudit(source.path, (*findings, *(() if checked else _parse_check(source))))
+    shape = _read_shape(parsed, _shape_words(options, sites > 0))
     if isinstance(shape, Finding):
         return FileAudit(source.path, (shape,))
     findings += _pool_findings(source.path, shape, options)
     if sites:
-        findings += _sequential_findings(source.path, text, shape)
+        findings += _sequential_findings(parsed, shape)
     good = () if findings else _good_reasons(shape, sites, timed, options)
     workers = tuple(p.workers for p in shape.pools(options) if isinstance(p.workers, int))
     return FileAudit(source.path, tuple(findings), sites, timed, workers, good)
@@ -733,14 +740,35 @@ def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
         return Finding(path, line, "parse-error", f"cannot parse this file ({reason})")
 
 
-def _read_shape(path: str, text: str, words: frozenset[str]) -> _Shape | Finding:
+class _Parsed:
+    """One `ast` parse of a file, shared by the subprocess scan, the shape and the loop check."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path, self.text = path, text
+        self._tree: ast.Module | cst.Module | Finding | None = None
+        self._facts: Facts | Unparsable | None = None
+
+    def tree(self) -> ast.Module | cst.Module | Finding:
+        if self._tree is None:
+            self._tree = _tree(self.path, self.text)
+        return self._tree
+
+    def facts(self) -> Facts | Unparsable:
+        if self._facts is None:
+            tree = self.tree()
+            ast_tree = tree if isinstance(tree, ast.Module) else None
+            self._facts = read_facts(self.text, self.path, tree=ast_tree)
+        return self._facts
+
+
+def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:
     """Imports, and the calls of the callees named `words` (or aliases of them) with their loops.
 
     In an `ast` tree only nodes spanning a line that mentions a wanted word are visited: every
     import spans a line saying "import", every wanted call a line naming its callee. LibCST
     trees (syntax newer than this interpreter) are read whole, and without loops.
     """
-    tree = _tree(path, text)
+    tree, text = parsed.tree(), parsed.text
     if isinstance(tree, Finding):
         return tree
     shape = _Shape()
@@ -949,7 +977,7 @@ def _good_reasons(shape: _Shape, sites: int, timed: int, options: AuditOptions) 
     return tuple(reasons)
 
 
-def _sequential_findings(path: str, text: str, shape: _Shape) -> list[Finding]:
+def _sequential_findings(parsed: _Parsed, shape: _Shape) -> list[Finding]:
     """One finding per loop that runs independent-looking subprocess calls one at a time.
 
     Calls are told apart exactly (by `_subprocess_sites`), and only when a loop body holds a
@@ -962,7 +990,8 @@ def _sequential_findings(path: str, text: str, shape: _Shape) -> list[Finding]:
     }
     if not maybe:
         return []
-    positions = _site_positions(path, text)
+    positions = _site_positions(parsed)
+    path = parsed.path
     findings = []
     for loop, calls in maybe.items():
         sites = [c for c in calls if (c.lineno, c.col_offset) in positions]
@@ -979,8 +1008,8 @@ def _maybe_site(call: ast.Call, shape: _Shape) -> bool:
     return isinstance(func, ast.Name) and (func.id in _SITE_NAMES or func.id in shape.imports)
 
 
-def _site_positions(path: str, text: str) -> set[tuple[int, int]]:
-    facts = read_facts(text, path)
+def _site_positions(parsed: _Parsed) -> set[tuple[int, int]]:
+    facts = parsed.facts()
     if not isinstance(facts, Facts):
         return set()
     return {site.call.raw.start for site in find_sites(facts) if site.call.raw is not None}

@@ -984,14 +984,19 @@ def _module_aliases(tree: ast.Module) -> set[str]:
     return aliases
 
 
-def read_facts(text: str, path: str, parser: Parser = "ast") -> Facts | Unparsable:
-    """The module's facts from `ast`, or LibCST when `ast` cannot parse it (or `parser` says)."""
+def read_facts(
+    text: str, path: str, parser: Parser = "ast", tree: ast.Module | None = None
+) -> Facts | Unparsable:
+    """The module's facts from `ast`, or LibCST when `ast` cannot parse it (or `parser` says).
+
+    `tree`: the module already parsed by `ast` (the audit parses each file once).
+    """
     if parser == "libcst":
         return _read_with_libcst(text, 1, "LibCST cannot parse it")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, path)
+            tree = tree or ast.parse(text, path)
     except (SyntaxError, ValueError, MemoryError) as error:
         return _read_with_libcst(text, getattr(error, "lineno", None) or 1, str(error))
     except RecursionError:

@@ -300,7 +300,7 @@ class FileScan:
     counts: Mapping[str, int] = field(default_factory=lambda: EMPTY)
 
 
-def _may_call(text: str) -> bool:
+def may_call(text: str) -> bool:
     """A cheap test on the raw text: False means the file has nothing to edit or report."""
     if "subprocess" in text and _SUBPROCESS_IMPORT.search(text):
         return True
@@ -377,16 +377,21 @@ def _broken_call(text: str, edited: list[tuple[Layout, Edit]], parser: Parser) -
 
 
 def scan(
-    path: str, text: str, params: TimeoutRules | Mapping[str, Any], parser: Parser = "ast"
+    path: str,
+    text: str,
+    params: TimeoutRules | Mapping[str, Any],
+    parser: Parser = "ast",
+    facts: Facts | Unparsable | None = None,
 ) -> FileScan:
     """Find the calls to edit and report in one file; `params` are the recipe's params.
 
-    `parser="libcst"` skips `ast` (which is tried first, LibCST being the fallback).
+    `parser="libcst"` skips `ast` (which is tried first, LibCST being the fallback);
+    `facts` are the file's facts when the caller already read them.
     """
     rules = params if isinstance(params, TimeoutRules) else TimeoutRules.from_params(params)
-    if not _may_call(text):
+    if not may_call(text):
         return FileScan(path, text, text)
-    facts = read_facts(text, path, parser)
+    facts = facts or read_facts(text, path, parser)
     if isinstance(facts, Unparsable):
         message = f"cannot parse this file ({facts.reason}); not changed"
         finding = Finding(path, facts.line, "parse-error", message)
