@@ -203,3 +203,28 @@ def test_disable_removes_emptied_groups_and_events() -> None:
     new = settings_edit.disable(SETTINGS, "s.json", "a")
     assert '"Bash"' not in new
     assert json.loads(new)["hooks"]["PreToolUse"][0]["matcher"] == "Write|Edit"
+
+
+def test_members_carry_the_stdlib_modules_they_import(tmp_path: Path) -> None:
+    s = snap(
+        tmp_path,
+        {
+            "h/a.py": "import json\nfrom concurrent.futures import wait\nimport util\n",
+            "h/util.py": "import tempfile\nimport requests\n",
+        },
+    )
+    assert unified.stdlib_imports(s, "h/a.py") == [
+        "concurrent",
+        "concurrent.futures",
+        "json",
+        "tempfile",
+    ]
+
+
+def test_runtime_warms_only_what_two_members_share() -> None:
+    from migrate.hooks.runtime import WARM_MODULES, warm_modules
+
+    members = [{"imports": ["json", "re"]}, {"imports": ["json"]}, {"imports": ["re", "csv"]}]
+    assert sorted(warm_modules(members)) == ["json", "re"]
+    assert warm_modules([{"imports": ["json"]}]) == []
+    assert warm_modules([{}, {}]) == list(WARM_MODULES)  # generated before `imports` existed

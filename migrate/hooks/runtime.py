@@ -257,20 +257,31 @@ def run_members(
     else:
         fork = hasattr(os, "fork") and environ.get(NO_FORK_VARIABLE) != "1"
         if fork:
-            _prepare_to_fork(warm=len(members) > 1)
+            _prepare_to_fork(warm_modules(members))
         runner = _Runner(payload, None if env is None else environ, cwd, fork)
         runs = runner.run(lanes)
     return [runs[position] for position in range(len(members))]
 
 
-def _prepare_to_fork(warm: bool) -> None:
-    """Import what members commonly use (`warm`), and spare children the GC's copy-on-write.
+def warm_modules(members: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The standard modules worth importing once before forking: those two or more members
+    import (their `imports`, listed by the generator). One member alone, or members that
+    import nothing in common, gain nothing from it. Members generated without `imports` get
+    the common WARM_MODULES."""
+    counts: dict[str, int] = {}
+    for member in members:
+        names = member.get("imports")
+        if names is None:
+            return list(WARM_MODULES) if len(members) > 1 else []
+        for name in set(names):
+            counts[name] = counts.get(name, 0) + 1
+    return [name for name, count in counts.items() if count > 1]
 
-    Warming pays off only when several members would each import the same modules; one
-    member alone imports what it needs itself, no more than it did when it ran alone.
-    """
-    if warm:
-        for name in WARM_MODULES:
+
+def _prepare_to_fork(warm: Sequence[str]) -> None:
+    """Import what members have in common (`warm`), and spare children the GC's copy-on-write."""
+    for name in warm:
+        with contextlib.suppress(ImportError):
             __import__(name)
     gc.freeze()
     for stream in (sys.stdout, sys.stderr):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from migrate.files import Snapshot
 from migrate.hooks import runtime
 from migrate.hooks.settings import HookRegistration
+from migrate.transforms._source import parse as parse_python
 
 HOOKS_DIR = ".claude/hooks"
 RUNTIME_FILE = f"{HOOKS_DIR}/_unified_runtime.py"
@@ -21,6 +24,7 @@ TIMEOUT_MARGIN = 5
 _EXACT = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_- ,|")
 
 Member = dict[str, Any]
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | frozenset(runtime.WARM_MODULES)
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,41 @@ class UnifiedHook:
         return {m["name"] for m in self.members}
 
 
+def stdlib_imports(snapshot: Snapshot, script: str) -> list[str]:
+    """Standard modules the script imports, itself or through modules beside it (one level),
+    so the runtime can import the shared ones once before forking."""
+    source = snapshot.read(script)
+    tree = parse_python(source.text, script) if source else None
+    if tree is None:
+        return []
+    names = _imported(tree)
+    folder = PurePosixPath(script).parent
+    for sibling in sorted(names - STDLIB):
+        module = snapshot.read(str(folder / f"{sibling}.py"))
+        sibling_tree = parse_python(module.text, sibling) if module else None
+        names |= _imported(sibling_tree) if sibling_tree else set()
+    return sorted(n for n in names if n.split(".")[0] in STDLIB and n != "__future__")
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return {n for name in names for n in _with_parents(name)}
+
+
+def _with_parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
 def members_from(
-    registrations: Iterable[HookRegistration], chain_of: Mapping[str, str | None]
+    registrations: Iterable[HookRegistration],
+    chain_of: Mapping[str, str | None],
+    imports_of: Callable[[str], list[str]] | None = None,
 ) -> list[Member]:
     """One member entry per script, arguments and event, with every matcher it had there."""
     entries: dict[tuple[str, tuple[str, ...], str], Member] = {}
@@ -66,7 +103,8 @@ def members_from(
                 "matchers": [],
                 "timeout": reg.timeout,
                 "chain": chain_of.get(reg.script),
-            },
+            }
+            | ({"imports": imports_of(reg.script)} if imports_of else {}),
         )
         matcher = reg.matcher or ""
         if matcher not in entry["matchers"]:

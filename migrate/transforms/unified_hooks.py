@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -87,7 +88,8 @@ def build(
     scripts = list(dict.fromkeys(r.script for r in members if r.script))
     sequential_paths = [[_script_path(n) for n in chain] for chain in sequential]
     chains = state.chains(snapshot, scripts, sequential_paths)
-    entries = unified.members_from(members, chains.chain_of)
+    imports = functools.cache(lambda script: unified.stdlib_imports(snapshot, script))
+    entries = unified.members_from(members, chains.chain_of, imports)
     path = f"{unified.HOOKS_DIR}/unified_{name}.py"
     return unified.UnifiedHook(path, tuple(entries)), dict(chains.why)
 
