@@ -137,8 +137,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _check_requires(recipes: Sequence[Recipe], run: Run | None) -> None:
-    done = set(run.applied()) if run else set()
+def _check_requires(recipes: Sequence[Recipe], run: Run | None, history: set[str]) -> None:
+    """Every required recipe is applied in this run, in HEAD's history, or chosen now."""
+    done = (set(run.applied()) if run else set()) | history
     chosen = {r.id for r in recipes}
     for recipe in recipes:
         for req in recipe.requires:
@@ -169,7 +170,7 @@ def _start_run(repo: Repo, options: ApplyOptions) -> tuple[Run, bool]:
     return Run(run_id, target, branch, head, options.in_place, created), True
 
 
-def _enter_branch(repo: Repo, run: Run, is_new: bool) -> None:
+def _enter_branch(repo: Repo, run: Run) -> None:
     if run.in_place or run.branch is None or gitrepo.current_branch(repo) == run.branch:
         return
     if gitrepo.branch_exists(repo, run.branch):
@@ -189,7 +190,11 @@ def apply(
             repo, allow_detached=options.in_place, allow_dirty=options.stash
         )
         run, is_new = _start_run(repo, options)
-        _check_requires(recipes, None if is_new else run)
+        history = {
+            gitrepo.trailers(message).get("Migrate-Recipe", "")
+            for _, message in gitrepo.log_messages(repo)
+        }
+        _check_requires(recipes, None if is_new else run, history)
         stash_ref = STASH_REF + run.id if dirty else None
         inflight = Inflight(
             os.getpid(),
@@ -205,7 +210,7 @@ def apply(
             with _sigterm_as_interrupt():
                 if stash_ref:
                     gitrepo.stash_to_ref(repo, stash_ref, f"migrate: changes set aside by {run.id}")
-                _enter_branch(repo, run, is_new)
+                _enter_branch(repo, run)
                 journal.save_run(repo, run)
                 for recipe in recipes:
                     step = _run_step(repo, run, recipe, inflight, listener, done, options)

@@ -330,3 +330,22 @@ def test_edits_keep_crlf_bom_latin1_and_mode(tmp_path: Path) -> None:
         expected = data.replace(b"max_workers=10", b"max_workers=50")  # type: ignore[union-attr]
         assert (repo / name).read_bytes() == expected
     assert os.stat(repo / "scripts/crlf.py").st_mode & 0o777 == 0o755
+
+
+def test_requires_is_met_by_this_run_or_by_history(tmp_path: Path) -> None:
+    needs_doc = {
+        ".migrate/recipes/needs.toml": (
+            'id = "needs-doc"\ntitle = "After the doc"\ntransform = "max-workers"\n'
+            'paths = [".claude/hooks/*.py"]\nrequires = ["agent-parallelism-doc"]\n'
+        )
+    }
+    repo = project(tmp_path, needs_doc)
+    refused = run_migrate(repo, "apply", "needs-doc")
+    assert refused.returncode == 2
+    assert "requires 'agent-parallelism-doc'" in refused.stderr
+    assert run_migrate(repo, "apply", "agent-parallelism-doc", "--in-place").returncode == 0
+    later = run_migrate(repo, "apply", "needs-doc", "--branch", "migrate/next", "--json")
+    assert later.returncode == 0, later.stderr
+    report = json.loads(later.stdout)
+    assert [s["status"] for s in report["steps"]] == ["applied"]
+    assert report["run"]["branch"] == "migrate/next"  # a new run: met by history
