@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,46 @@ def test_runtime_warms_only_what_two_members_share() -> None:
     assert sorted(warm_modules(members)) == ["json", "re"]
     assert warm_modules([{"imports": ["json"]}]) == []
     assert warm_modules([{}, {}]) == list(WARM_MODULES)  # generated before `imports` existed
+
+
+def _start_order(members: list[dict[str, Any]]) -> list[tuple[list[str], set[str]]]:
+    from migrate.hooks import runtime
+
+    lanes = runtime._lanes(members, {})
+    return [
+        ([job.name for job in lane], set(modules))
+        for lane, modules in runtime._start_order(lanes, members)
+    ]
+
+
+def test_runtime_starts_members_that_need_fewest_new_imports_first() -> None:
+    members = [
+        {"script": "heavy.py", "imports": ["json", "re", "pathlib", "tempfile"], "chain": "s"},
+        {"script": "light.py", "imports": ["json", "re"]},
+        {"script": "spawns.py", "imports": ["json", "subprocess"]},
+        {"script": "other.py", "imports": ["pathlib", "tempfile", "subprocess"]},
+        {"script": "later.py", "imports": ["csv", "decimal"], "chain": "s"},
+        {"script": "alone.py", "imports": ["decimal", "csv"]},
+    ]
+    assert _start_order(members) == [
+        (["light.py"], {"json", "re"}),
+        (["spawns.py"], {"subprocess"}),
+        (["heavy.py", "later.py"], {"pathlib", "tempfile"}),  # ties keep list order
+        (["other.py"], set()),
+        (["alone.py"], {"csv", "decimal"}),
+        ([], set()),
+    ]
+
+
+def test_runtime_imports_what_only_later_chain_members_share_after_starting_lanes() -> None:
+    members = [
+        {"script": "a.py", "imports": [], "chain": "x"},
+        {"script": "b.py", "imports": ["csv"], "chain": "x"},
+        {"script": "c.py", "imports": [], "chain": "y"},
+        {"script": "d.py", "imports": ["csv"], "chain": "y"},
+    ]
+    assert _start_order(members) == [
+        (["a.py", "b.py"], set()),
+        (["c.py", "d.py"], set()),
+        ([], {"csv"}),
+    ]
