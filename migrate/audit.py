@@ -515,8 +515,11 @@ def _run_chunks(
 
 # -- one file ------------------------------------------------------------------------------------
 
-_SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # what `scan` may find anything with
-_FANOUT_WORDS = (b"concurrent", b"gather")
+# Cheap tests on a file's bytes, each true whenever the part of the audit it guards can find
+# anything; only files passing one are decoded and parsed.
+_SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on the text
+# `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
+_CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
 _SITE_NAMES = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | set(POPEN_METHODS))
 _TRANSFORM_WORDING = re.compile(r"(?P<name>[\w.]+): added (?P<rest>timeout=.*)", re.S)
 _PYC_MAGIC = importlib.util.MAGIC_NUMBER
@@ -564,10 +567,13 @@ class _Source:
 
 
 def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> FileAudit:
-    pool_words = (b"Executor", *(c.encode() for c in options.callees))
+    pool_words = tuple(name.encode() for name in (*POOLS, *options.callees))
     wants_scan = source.mentions(_SUBPROCESS_WORDS)
     wants_pools = source.mentions(pool_words)
-    wants_fanout = source.mentions(_FANOUT_WORDS)
+    data = source.data
+    wants_fanout = (b"concurrent" in data and _CONCURRENT_FUTURES.search(data) is not None) or (
+        b"gather" in data and b"asyncio" in data
+    )
     if not (wants_scan or wants_pools or wants_fanout):
         return FileAudit(source.path, _parse_check(source))
     decoded = decode(source.path, source.data)

@@ -22,6 +22,7 @@ from migrate.files import Snapshot, encode
 from migrate.model import TransformResult
 from migrate.recipes import parse_recipe, read_toml
 from migrate.transforms import subprocess_timeouts as module
+from migrate.transforms._subprocess_sites import Unparsable, find_sites, read_facts
 from migrate.transforms.subprocess_timeouts import scan
 
 RECIPE = Path(__file__).parent.parent / "recipes" / "subprocess-timeouts.toml"
@@ -708,3 +709,63 @@ def test_stdlib(tmp_path: Path) -> None:
     again = module.subprocess_timeouts(snapshot, DEFAULTS)
     assert again.changes == ()
     assert again.counts["has_timeout"] == result.counts["has_timeout"] + result.counts["calls"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("import subprocess\nsubprocess.run([])", id="module"),
+        pytest.param("import os, subprocess as sp\nsp . check_output([])", id="alias-in-list"),
+        pytest.param("import subprocess as sp\n(sp\n  .call)([])", id="attribute-across-lines"),
+        pytest.param("import \\\n  subprocess\nsubprocess.call([])", id="backslash-import"),
+        pytest.param("import subprocess\nsubprocess.Popen([]).wait()", id="popen-wait"),
+        pytest.param("from subprocess import (\n  PIPE,\n  run as r,\n)\nr([])", id="from-list"),
+        pytest.param("from subprocess import *\n", id="star"),
+        pytest.param("from subprocess import (  # see f()\n  run)\n", id="comment-in-list"),
+        pytest.param("from \\\n subprocess import check_call", id="backslash-from"),
+        pytest.param("def f():\n    import subprocess as s; s.run([])", id="local-import"),
+        pytest.param("import os\nos.system('x')", id="os-system"),
+        pytest.param("import os.path\nos.popen('x')", id="os-dotted-import"),
+        pytest.param("import os as o\no.\\\n  popen('x')", id="os-alias"),
+        pytest.param("from os import popen as p", id="from-os"),
+        pytest.param("import asyncio\nasyncio.create_subprocess_exec('x')", id="asyncio"),
+    ],
+)
+def test_prefilter_keeps_every_way_to_call(text: str) -> None:
+    assert module.may_call(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("import subprocess\nsubprocess.PIPE", id="constant-only"),
+        pytest.param("import subprocess\np = subprocess.Popen([])", id="popen-never-waited"),
+        pytest.param("from subprocess import PIPE, CalledProcessError", id="from-other-names"),
+        pytest.param("import os\nos.path.join('a', 'system')", id="os-without-system"),
+        pytest.param("# subprocess.run([])\nimport os", id="no-import"),
+        pytest.param("import mysubprocess\nmysubprocess.run([])", id="other-module"),
+        pytest.param("import subprocess\nfoo_subprocess.run([])", id="longer-name"),
+    ],
+)
+def test_prefilter_skips_files_that_cannot_call(text: str) -> None:
+    assert not module.may_call(text)
+    assert scan("f.py", text, DEFAULTS, facts=read_facts(text, "f.py")).counts == {}
+
+
+@pytest.mark.slow
+def test_prefilter_never_skips_a_file_with_a_site_in_the_stdlib() -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    checked = 0
+    for path in sorted(stdlib.rglob("*.py")):
+        data = path.read_bytes()
+        if b"subprocess" not in data and b"system" not in data and b"popen" not in data:
+            continue  # no site can be spelt without one of these
+        text = data.decode("utf-8", "replace")
+        if module.may_call(text):
+            continue
+        facts = read_facts(text, str(path))
+        if isinstance(facts, Unparsable):
+            continue
+        checked += 1
+        assert find_sites(facts) == [], path
+    assert checked > 100

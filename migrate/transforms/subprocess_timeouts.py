@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -47,11 +47,17 @@ PACKAGE_MANAGERS = [
     *("apt", "apt-get", "brew", "conda", "cargo"),
 ]
 
-# A file can only call subprocess after an import line naming it (or asyncio's
-# create_subprocess_*), and os.system/os.popen through `os.` or an import from or as os.
-# Backslash-continued import lines are the blind spot.
-_SUBPROCESS_IMPORT = re.compile(r"(?:import|from)[ \t][^\n]*subprocess|create_subprocess")
-_OS_CALL = re.compile(r"os\.(?:system|popen)\b|from[ \t]+os[ \t]+import|import[ \t]+os[ \t]+as")
+# What `may_call` looks for. A call is only ever a site through an import (see
+# `_subprocess_sites.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
+# No pattern starts with `\b`: one starting with a literal lets `re` skip ahead fast.
+_CALLABLE = {
+    "subprocess": ("run", "call", "check_call", "check_output", "Popen"),
+    "os": ("system", "popen"),
+}
+_CONTINUED = r"[^\n;#]*(?:\\\r?\n[^\n;#]*)*"  # the rest of a logical line, across backslashes
+_GAP = r"(?:[ \t]|\\\r?\n)"  # a blank, or a backslash continuation
+_IMPORT = re.compile(rf"import{_GAP}+({_CONTINUED})")
+_FROM_IMPORT = re.compile(rf"from{_GAP}+([\w.]+){_GAP}+import{_GAP}*(\([^)]*\)|{_CONTINUED})")
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[dmw]?|py")
 _WRAPPERS = frozenset({"sudo", "env", "exec", "nice", "nohup", "command", "time"})
 _GIT_VALUE_OPTIONS = frozenset(
@@ -301,10 +307,58 @@ class FileScan:
 
 
 def may_call(text: str) -> bool:
-    """A cheap test on the raw text: False means the file has nothing to edit or report."""
-    if "subprocess" in text and _SUBPROCESS_IMPORT.search(text):
+    """A cheap test on the raw text: False means the file has nothing to edit or report.
+
+    True when asyncio's create_subprocess_* is named, or when an import of subprocess or os
+    (anywhere, even in a string: this only decides what gets parsed) binds a name that is
+    then followed by `.run`, `.Popen`, `.system`... or imports such a function (or `*`).
+    """
+    if "create_subprocess" in text:
         return True
-    return ("system" in text or "popen" in text) and _OS_CALL.search(text) is not None
+    wanted = {"subprocess"} if "subprocess" in text else set()
+    if "os" in text and ("system" in text or "popen" in text):
+        wanted.add("os")
+    if not wanted:
+        return False
+    functions = {module: _functions(module, text) for module in wanted}
+    for match in _words(_IMPORT, text):
+        for item in _names(match[1]):
+            dotted, _, alias = item.partition(" as ")
+            module = dotted.strip().split(".", 1)[0]
+            if module in wanted:
+                name = re.escape(alias.strip() or module)
+                uses = re.compile(rf"{name}[\s\\]*\.[\s\\]*(?:{'|'.join(functions[module])})\b")
+                if any(True for _ in _words(uses, text)):
+                    return True
+    for match in _words(_FROM_IMPORT, text):
+        if match[1] in wanted:
+            names = {item.partition(" as ")[0].strip() for item in _names(match[2])}
+            if names & {"*", *functions[match[1]]} or "#" in match[2]:
+                return True  # a comment in a parenthesised list may hide a `)`: assume so
+    return False
+
+
+def _functions(module: str, text: str) -> tuple[str, ...]:
+    """The functions of `module` that can make a site in `text`: `Popen(...)` itself never
+    does, only its `.wait()` or `.communicate()`."""
+    names = _CALLABLE[module]
+    if module == "subprocess" and "wait" not in text and "communicate" not in text:
+        return tuple(n for n in names if n != "Popen")
+    return names
+
+
+def _words(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` that do not start inside a longer name."""
+    for match in pattern.finditer(text):
+        start = match.start()
+        if not start or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+            yield match
+
+
+def _names(listing: str) -> list[str]:
+    """The items of an import list: `a.b as c, d` or `(a, b as c)`, across line breaks."""
+    flat = re.sub(r"\\\r?\n|[()\s]+", " ", listing)
+    return [item.strip() for item in flat.split(",") if item.strip()]
 
 
 def _has_timeout(site: Site) -> bool:
