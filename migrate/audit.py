@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import functools
 import importlib.util
 import itertools
@@ -57,7 +58,9 @@ from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
 from migrate.model import Finding
+from migrate.skeleton import skeleton
 from migrate.transforms._subprocess_sites import (
+    _RELEVANT_WORDS,
     NO_TIMEOUT,
     POPEN_METHODS,
     RUNNERS,
@@ -70,7 +73,13 @@ from migrate.transforms._subprocess_sites import (
     read_facts,
 )
 from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
-from migrate.transforms.subprocess_timeouts import FileScan, TimeoutRules, may_call, scan
+from migrate.transforms.subprocess_timeouts import (
+    FileScan,
+    TimeoutRules,
+    import_aliases,
+    may_call,
+    scan,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -521,6 +530,9 @@ _SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on t
 # `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
 _CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
 _SITE_NAMES = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | set(POPEN_METHODS))
+# What a body must mention for the audit to look inside (with the callees and import aliases):
+# the subprocess scan's words, imports, and the names of the calls the shape records.
+_SKELETON_WORDS = (*_RELEVANT_WORDS, "import", *POOLS, "gather", *_SITE_NAMES)
 _TRANSFORM_WORDING = re.compile(r"(?P<name>[\w.]+): added (?P<rest>timeout=.*)", re.S)
 _PYC_MAGIC = importlib.util.MAGIC_NUMBER
 
@@ -565,6 +577,11 @@ class _Source:
     def mentions(self, words: Sequence[bytes]) -> bool:
         return any(word in self.data for word in words)
 
+    @functools.cached_property
+    def compiles(self) -> bool:
+        """Whether the bytecode cache says the file compiles (see `_cached_compile`)."""
+        return _cached_compile(self)
+
 
 def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> FileAudit:
     pool_words = tuple(name.encode() for name in (*POOLS, *options.callees))
@@ -580,7 +597,9 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     if decoded is None:
         return _failed(source.path, 1, "parse-error", "not text in its declared encoding")
     text = decoded.text
-    parsed = _Parsed(source.path, text)
+    # Known to compile: bodies that mention none of the words the audit needs are cut before
+    # parsing (see `migrate.skeleton`). Otherwise the whole file is parsed, which checks it.
+    parsed = _Parsed(source.path, text, options.callees if source.compiles else None)
     facts = parsed.facts() if wants_scan and may_call(text) else None
     found = (
         scan(source.path, text, rules, facts=facts)
@@ -632,7 +651,7 @@ def _shape_words(options: AuditOptions, sites: bool) -> frozenset[str]:
 
 def _parse_check(source: _Source) -> tuple[Finding, ...]:
     """() when the file parses; the bytecode cache answers first, `compile()` otherwise."""
-    if _cached_compile(source):
+    if source.compiles:
         return ()
     try:
         compile(source.data, source.path, "exec", dont_inherit=True)
@@ -747,14 +766,24 @@ def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
 
 
 class _Parsed:
-    """One `ast` parse of a file, shared by the subprocess scan, the shape and the loop check."""
+    """One `ast` parse of a file, shared by the subprocess scan, the shape and the loop check.
 
-    def __init__(self, path: str, text: str) -> None:
-        self.path, self.text = path, text
+    With `callees` (only for a file known to compile), the parse is of its skeleton: the
+    bodies that mention none of the audit's words are cut, every other node keeps its position.
+    """
+
+    def __init__(self, path: str, text: str, callees: Sequence[str] | None = None) -> None:
+        self.path, self.text, self.callees = path, text, callees
         self._tree: ast.Module | cst.Module | Finding | None = None
         self._facts: Facts | Unparsable | None = None
 
     def tree(self) -> ast.Module | cst.Module | Finding:
+        if self._tree is None and self.callees is not None:
+            words = (*_SKELETON_WORDS, *self.callees, *import_aliases(self.text))
+            cut = skeleton(self.text, words)
+            if cut is not None:
+                with contextlib.suppress(SyntaxError, ValueError, MemoryError):
+                    self._tree = ast.parse(cut, self.path)
         if self._tree is None:
             self._tree = _tree(self.path, self.text)
         return self._tree

@@ -355,6 +355,14 @@ def _words(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
+def import_aliases(text: str) -> set[str]:
+    """Every name an import binds with `as` (`import a as b`, `from a import b as c`), found
+    in the raw text like `may_call` finds imports: a superset, strings included."""
+    listings = [m[1] for m in _words(_IMPORT, text)] + [m[2] for m in _words(_FROM_IMPORT, text)]
+    items = (item for listing in listings for item in _names(listing))
+    return {item.partition(" as ")[2].strip() for item in items if " as " in item}
+
+
 def _names(listing: str) -> list[str]:
     """The items of an import list: `a.b as c, d` or `(a, b as c)`, across line breaks."""
     flat = re.sub(r"\\\r?\n|[()\s]+", " ", listing)
@@ -440,10 +448,10 @@ def scan(
     """Find the calls to edit and report in one file; `params` are the recipe's params.
 
     `parser="libcst"` skips `ast` (which is tried first, LibCST being the fallback);
-    `facts` are the file's facts when the caller already read them.
+    `facts` are the file's facts when the caller already read them (`may_call` is then skipped).
     """
     rules = params if isinstance(params, TimeoutRules) else TimeoutRules.from_params(params)
-    if not may_call(text):
+    if facts is None and not may_call(text):
         return FileScan(path, text, text)
     facts = facts or read_facts(text, path, parser)
     if isinstance(facts, Unparsable):

@@ -1,0 +1,107 @@
+"""The skeleton of a module: bodies that mention none of the words cut, positions kept."""
+
+from __future__ import annotations
+
+import ast
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from migrate import audit as audit_module
+from migrate.audit import as_json, audit
+from migrate.skeleton import skeleton
+
+WORDS = ("run", "import")
+
+
+def _cut_lines(before: str, after: str) -> list[int]:
+    """The line numbers that differ (every other line must be the same)."""
+    a, b = before.split("\n"), after.split("\n")
+    assert len(a) == len(b)
+    return [number for number, (x, y) in enumerate(zip(a, b, strict=True), 1) if x != y]
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        pytest.param(
+            "def f():\n    x = 1\n    return x\n\ndef g():\n    run()\n",
+            [2, 3],
+            id="irrelevant-function",
+        ),
+        pytest.param(
+            "class C:\n    def a(self):\n        x = 1\n        return x\n    def b(self):\n"
+            "        self.run()\n",
+            [3, 4],
+            id="method-in-relevant-class",
+        ),
+        pytest.param(
+            "class C:\n    x = 1\n    def a(self):\n        return 2\n", [2, 3, 4], id="whole-class"
+        ),
+        pytest.param(
+            "def f():\n    '''Docstring.\ndef g():\n    run()\n'''\n    return 1\n",
+            [6],  # a docstring stays: the body starts at its first line of code
+            id="def-inside-a-docstring",
+        ),
+        pytest.param(
+            "def f():\n    x = g(\n1)\n    return x\nrun()\n", [2, 3, 4], id="bracket-at-column-0"
+        ),
+        pytest.param(
+            "def f():\n    x = 1 + \\\n2\n    return x\n", [2, 3, 4], id="backslash-continuation"
+        ),
+        pytest.param("@decorator(\n  1)\nasync def f():\n    await x\n", [4], id="decorated-async"),
+        pytest.param("def f(): return 1\nrun()\n", [], id="one-line-def"),
+        pytest.param(
+            "def f():\n    x = 1  # run\n    return x\n", [], id="word-in-a-comment-counts"
+        ),
+        pytest.param("def f():\n    runner()\n    return 1\n", [2, 3], id="whole-words-only"),
+        pytest.param(
+            'def f():\n    s = """a\n\n  b"""\n    return s\n',
+            [2, 4, 5],  # line 3 was blank already
+            id="blank-line-in-string",
+        ),
+        pytest.param("def f(a,\n      b):\n    return a\n", [3], id="header-over-two-lines"),
+    ],
+)
+def test_skeleton_cuts_bodies_without_the_words(text: str, cut: list[int]) -> None:
+    after = skeleton(text, WORDS)
+    if not cut:
+        assert after is None
+        return
+    assert after is not None
+    assert _cut_lines(text, after) == cut
+    ast.parse(after)  # still a module, with every kept line where it was
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("x = 1\r\ndef f():\r\n    pass\r\n", id="crlf"),
+        pytest.param("def f():\n\treturn 1\n", id="tab"),
+    ],
+)
+def test_skeleton_leaves_what_it_does_not_measure(text: str) -> None:
+    assert skeleton(text, WORDS) is None
+
+
+@pytest.mark.slow
+def test_audit_of_the_stdlib_is_the_same_with_and_without_skeletons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    used = []
+
+    def counting(text: str, words: tuple[str, ...]) -> str | None:
+        result = skeleton(text, words)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(audit_module, "skeleton", counting)
+    with_skeletons = as_json(audit(stdlib, jobs=1))
+    assert sum(used) > 50  # the stdlib's bytecode cache let the audit cut bodies
+    monkeypatch.setattr(audit_module, "skeleton", lambda text, words: None)
+    without = as_json(audit(stdlib, jobs=1))
+    for report in (with_skeletons, without):
+        report["summary"].pop("seconds")
+    assert with_skeletons == without
