@@ -76,7 +76,7 @@ from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_
 from migrate.transforms.subprocess_timeouts import (
     FileScan,
     TimeoutRules,
-    import_aliases,
+    from_import_aliases,
     may_call,
     scan,
 )
@@ -530,9 +530,11 @@ _SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on t
 # `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
 _CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
 _SITE_NAMES = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | set(POPEN_METHODS))
-# What a body must mention for the audit to look inside (with the callees and import aliases):
-# the subprocess scan's words, imports, and the names of the calls the shape records.
-_SKELETON_WORDS = (*_RELEVANT_WORDS, "import", *POOLS, "gather", *_SITE_NAMES)
+# What a body must mention for the audit to look inside (with the callees and aliases, see
+# `_skeleton_words`): the subprocess scan's words, the names of the calls the shape records,
+# and concurrent.futures, whose import anywhere is a good pattern.
+_SKELETON_WORDS = frozenset({*_RELEVANT_WORDS, *POOLS, "gather", *_SITE_NAMES, "concurrent"})
+_SCANNED_MODULES = frozenset({"subprocess", "os", "asyncio"})
 _TRANSFORM_WORDING = re.compile(r"(?P<name>[\w.]+): added (?P<rest>timeout=.*)", re.S)
 _PYC_MAGIC = importlib.util.MAGIC_NUMBER
 
@@ -779,8 +781,7 @@ class _Parsed:
 
     def tree(self) -> ast.Module | cst.Module | Finding:
         if self._tree is None and self.callees is not None:
-            words = (*_SKELETON_WORDS, *self.callees, *import_aliases(self.text))
-            cut = skeleton(self.text, words)
+            cut = skeleton(self.text, _skeleton_words(self.text, self.callees))
             if cut is not None:
                 with contextlib.suppress(SyntaxError, ValueError, MemoryError):
                     self._tree = ast.parse(cut, self.path)
@@ -794,6 +795,18 @@ class _Parsed:
             ast_tree = tree if isinstance(tree, ast.Module) else None
             self._facts = read_facts(self.text, self.path, tree=ast_tree)
         return self._facts
+
+
+def _skeleton_words(text: str, callees: Sequence[str]) -> list[str]:
+    """The skeleton's words, the callees, and the names `from m import n as alias` binds to a
+    scanned module's function or to one of those words. Other imports need no word: a body
+    using what they bind names a word too, or does not matter."""
+    words = {*_SKELETON_WORDS, *callees}
+    for alias, dotted in from_import_aliases(text).items():
+        module, _, name = dotted.rpartition(".")
+        if module.split(".", 1)[0] in _SCANNED_MODULES or name in words:
+            words.add(alias)
+    return sorted(words)
 
 
 def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:

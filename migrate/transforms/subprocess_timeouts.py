@@ -355,12 +355,16 @@ def _words(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
-def import_aliases(text: str) -> set[str]:
-    """Every name an import binds with `as` (`import a as b`, `from a import b as c`), found
-    in the raw text like `may_call` finds imports: a superset, strings included."""
-    listings = [m[1] for m in _words(_IMPORT, text)] + [m[2] for m in _words(_FROM_IMPORT, text)]
-    items = (item for listing in listings for item in _names(listing))
-    return {item.partition(" as ")[2].strip() for item in items if " as " in item}
+def from_import_aliases(text: str) -> dict[str, str]:
+    """What each `from m import n as alias` in the raw text binds: {alias: "m.n"}, found like
+    `may_call` finds imports (a superset: strings included)."""
+    aliases = {}
+    for match in _words(_FROM_IMPORT, text):
+        for item in _names(match[2]):
+            name, _, alias = item.partition(" as ")
+            if alias.strip():
+                aliases[alias.strip()] = f"{match[1]}.{name.strip()}"
+    return aliases
 
 
 def _names(listing: str) -> list[str]:
