@@ -42,12 +42,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
-import libcst as cst
 from git.exc import GitCommandError
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -67,8 +65,6 @@ from migrate.transforms._subprocess_sites import (
     Facts,
     Unparsable,
     _ast_chain,
-    _cst_chain,
-    _cst_dotted,
     find_sites,
     read_facts,
 )
@@ -80,6 +76,9 @@ from migrate.transforms.subprocess_timeouts import (
     may_call,
     scan,
 )
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -761,6 +760,8 @@ def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
         return ast.parse(text, path)
     except (SyntaxError, ValueError, MemoryError) as error:
         line, reason = getattr(error, "lineno", None) or 1, str(error)
+    import libcst as cst  # a third of a second to import: only for files `ast` cannot parse
+
     try:
         return cst.parse_module(text)
     except (cst.ParserSyntaxError, ValueError):
@@ -825,8 +826,9 @@ def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:
         wanted = words | shape.aliases(words)
         _AstReader(shape, _lines_with(text, wanted), wanted).visit(tree, None)
     else:
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        tree.visit(_CstReader(shape, wrapper.resolve(PositionProvider)))
+        from migrate._audit_cst import read_shape  # LibCST only when a file needs it
+
+        read_shape(tree, shape)
     return shape
 
 
@@ -936,53 +938,6 @@ def _ast_workers(value: ast.expr | None) -> Workers:
         return None
     if isinstance(value, ast.Constant) and type(value.value) is int:
         return int(value.value)
-    return "dynamic"
-
-
-class _CstReader(cst.CSTVisitor):
-    """The same calls and imports as `_AstReader`, for syntax only LibCST can parse here."""
-
-    def __init__(self, shape: _Shape, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
-        super().__init__()
-        self.shape = shape
-        self.positions = positions
-
-    def visit_Call(self, node: cst.Call) -> None:
-        chain = _cst_chain(node.func)
-        if chain is None:
-            return
-        keyword = next((a for a in node.args if a.keyword and a.keyword.value == KEYWORD), None)
-        first = node.args[0] if node.args and not node.args[0].keyword else None
-        stars = any(a.star == "**" for a in node.args)
-        line = self.positions[node].start.line
-        self.shape.calls.append(
-            _Call(line, chain, _cst_workers(keyword), _cst_workers(first), stars)
-        )
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = _cst_dotted(alias.name)
-            if alias.asname is not None:
-                self.shape.imports[_cst_dotted(cst.ensure_type(alias.asname.name, cst.Name))] = name
-            else:
-                self.shape.modules.add(name)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-            return
-        module = _cst_dotted(node.module)
-        for alias in node.names:
-            name = _cst_dotted(alias.name)
-            local = alias.asname.name if alias.asname else None
-            key = _cst_dotted(cst.ensure_type(local, cst.Name)) if local else name
-            self.shape.imports[key] = f"{module}.{name}"
-
-
-def _cst_workers(arg: cst.Arg | None) -> Workers:
-    if arg is None:
-        return None
-    if isinstance(arg.value, cst.Integer) and not arg.star:
-        return int(arg.value.evaluated_value)
     return "dynamic"
 
 

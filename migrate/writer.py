@@ -8,8 +8,6 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import libcst
-
 from migrate.errors import UserError
 from migrate.files import encode
 from migrate.model import FileChange
@@ -24,6 +22,8 @@ def parses(path: str, text: str) -> bool:
     """True when `text` parses as Python (LibCST covers syntax newer than this interpreter)."""
     if parse(text, path) is not None:
         return True
+    import libcst  # a third of a second to import: only for syntax `ast` cannot parse
+
     try:
         libcst.parse_module(text)
     except (libcst.ParserSyntaxError, RecursionError):

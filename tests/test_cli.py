@@ -50,3 +50,20 @@ def test_usage_error_is_exit_2(tmp_path: Path) -> None:
     result = run_migrate(tmp_path, "apply", "--no-such-option")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_libcst_is_not_imported_until_a_file_needs_it(tmp_path: Path) -> None:
+    """LibCST takes a third of a second to import; `ast` reads every file this Python knows."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.py").write_text("import subprocess\nsubprocess.run(['ls'])\n")
+    code = (
+        "import sys; from pathlib import Path; import migrate.cli; from migrate.audit import audit;"
+        f" audit(Path({str(tmp_path)!r}), jobs=1); print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] == 'libcst'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -282,8 +282,10 @@ def test_pep695_file_uses_libcst_fallback(tmp_path: Path, monkeypatch: pytest.Mo
         calls.append(args)
         return original(*args)
 
-    original = module._cst_find
-    monkeypatch.setattr(module, "_cst_find", spy)
+    from migrate.transforms import _max_workers_cst
+
+    original = _max_workers_cst.cst_find
+    monkeypatch.setattr(_max_workers_cst, "cst_find", spy)
     src = (
         PEP_695 + "from concurrent.futures import ProcessPoolExecutor as P\r\n"
         "p = P(name='é☕', max_workers=10)  # é\r\n"

@@ -12,11 +12,8 @@ import os
 import re
 import token
 import tokenize
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.errors import UserError
 from migrate.files import Snapshot, SourceFile
@@ -140,8 +137,12 @@ def _find(path: str, text: str, number: int, with_strings: bool) -> _Found | Fin
         strings = _token_strings(text, lines) if with_strings else []
         if strings is not None:
             return _Found(_ast_candidates(tree, lines, number), _ast_aliases(tree), strings)
+    import libcst as cst  # a third of a second to import: only for syntax `ast` cannot parse
+
+    from migrate.transforms._max_workers_cst import cst_find
+
     try:
-        return _cst_find(text, lines, number)
+        return cst_find(text, lines, number)
     except cst.ParserSyntaxError as e:
         return Finding(path, e.raw_line, "parse-error", f"cannot parse the file ({e.message}).")
     except (RecursionError, MemoryError):
@@ -283,65 +284,3 @@ def _token_strings(text: str, lines: Lines) -> list[tuple[int, int]] | None:
 def _is_bytes(literal: str) -> bool:
     prefix = re.match(r"[A-Za-z]*", literal)
     return prefix is not None and "b" in prefix.group().lower()
-
-
-def _cst_find(text: str, lines: Lines, number: int) -> _Found:
-    wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
-    finder = _CstFinder(lines, number)
-    wrapper.visit(finder)
-    return _Found(finder.candidates, finder.aliases, finder.strings)
-
-
-class _CstFinder(cst.CSTVisitor):
-    """The same sites as the `ast` path, for files only LibCST can parse."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, lines: Lines, number: int) -> None:
-        super().__init__()
-        self.lines = lines
-        self.number = number
-        self.candidates: list[_Candidate] = []
-        self.aliases: dict[str, str] = {}
-        self.strings: list[tuple[int, int]] = []
-
-    def _span(self, node: cst.CSTNode) -> tuple[int, int]:
-        # LibCST columns count characters and exclude parentheses, unlike `ast` byte columns.
-        pos = self.get_metadata(PositionProvider, node)
-        start = self.lines.line_start(pos.start.line) + pos.start.column
-        return start, self.lines.line_start(pos.end.line) + pos.end.column
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name):
-            name, bare = node.func.value, True
-        elif isinstance(node.func, cst.Attribute):
-            name, bare = node.func.attr.value, False
-        else:
-            return
-        for arg in _keyword_numbers(node.args, self.number):
-            self.candidates.append(_Candidate(name, bare, *self._span(arg.value)))
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = cst.ensure_type(alias.name, cst.Name).value
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if "b" not in node.prefix.lower():
-            self.strings.append(self._span(node))
-
-    def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        self.strings.append(self._span(node))
-
-
-def _keyword_numbers(args: Iterable[cst.Arg], number: int) -> list[cst.Arg]:
-    return [
-        arg
-        for arg in args
-        if arg.keyword is not None
-        and arg.keyword.value == KEYWORD
-        and isinstance(arg.value, cst.Integer)
-        and arg.value.evaluated_value == number
-    ]

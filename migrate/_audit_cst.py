@@ -1,0 +1,68 @@
+"""The audit's reading of a module only LibCST can parse (syntax newer than this interpreter).
+
+A module of its own so that LibCST (a third of a second to import) is only loaded when needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from migrate.audit import Workers, _Call, _Shape
+from migrate.transforms._subprocess_sites_cst import _cst_chain, _cst_dotted
+from migrate.transforms.max_workers import KEYWORD
+
+
+def read_shape(tree: cst.Module, shape: _Shape) -> None:
+    """Add the module's calls and imports to `shape` (without loops)."""
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    tree.visit(_CstReader(shape, wrapper.resolve(PositionProvider)))
+
+
+class _CstReader(cst.CSTVisitor):
+    """The same calls and imports as `_AstReader`, for syntax only LibCST can parse here."""
+
+    def __init__(self, shape: _Shape, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+        super().__init__()
+        self.shape = shape
+        self.positions = positions
+
+    def visit_Call(self, node: cst.Call) -> None:
+        chain = _cst_chain(node.func)
+        if chain is None:
+            return
+        keyword = next((a for a in node.args if a.keyword and a.keyword.value == KEYWORD), None)
+        first = node.args[0] if node.args and not node.args[0].keyword else None
+        stars = any(a.star == "**" for a in node.args)
+        line = self.positions[node].start.line
+        self.shape.calls.append(
+            _Call(line, chain, _cst_workers(keyword), _cst_workers(first), stars)
+        )
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = _cst_dotted(alias.name)
+            if alias.asname is not None:
+                self.shape.imports[_cst_dotted(cst.ensure_type(alias.asname.name, cst.Name))] = name
+            else:
+                self.shape.modules.add(name)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        module = _cst_dotted(node.module)
+        for alias in node.names:
+            name = _cst_dotted(alias.name)
+            local = alias.asname.name if alias.asname else None
+            key = _cst_dotted(cst.ensure_type(local, cst.Name)) if local else name
+            self.shape.imports[key] = f"{module}.{name}"
+
+
+def _cst_workers(arg: cst.Arg | None) -> Workers:
+    if arg is None:
+        return None
+    if isinstance(arg.value, cst.Integer) and not arg.star:
+        return int(arg.value.evaluated_value)
+    return "dynamic"
