@@ -603,9 +603,9 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     parsed = _Parsed(source.path, text, options.callees if source.compiles else None)
     facts = parsed.facts() if wants_scan and may_call(text) else None
     found = (
-        scan(source.path, text, rules, facts=facts)
-        if wants_scan
-        else FileScan(source.path, text, text)
+        FileScan(source.path, text, text)
+        if facts is None
+        else scan(source.path, text, rules, facts=facts)
     )
     findings = [_reworded(f) for f in found.findings]
     if any(f.kind == "parse-error" for f in findings):
