@@ -15,9 +15,11 @@ An *issue* is a finding of a kind marked `issue` (everything but subprocess-kwar
 because `**kwargs` may carry a timeout, and sequential-subprocess, a heuristic's advice); the
 header counts issues the way the plan did ("19 files with issues (34 total issues)").
 
-Speed: each file is read as bytes and only files mentioning a relevant word are decoded and
-parsed. Every other file is still known to parse: CPython's bytecode cache for this interpreter
-(`__pycache__`, valid by the import system's own rules) says it compiled, else `compile()` runs.
+Speed: each file is read as bytes and only files that can hold a finding (an import reaching a
+call the audit looks for, see `_audit_file`) are decoded and parsed. Every other file is still
+known to parse: CPython's bytecode cache for this interpreter (`__pycache__`, valid by the
+import system's own rules) says it compiled, else `compile()` runs. A file the cache says
+compiles is parsed as its skeleton (`migrate.skeleton`): bodies without the audit's words cut.
 Many files are spread over worker processes; results hold no file text.
 """
 
@@ -56,7 +58,7 @@ from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
 from migrate.model import Finding
-from migrate.skeleton import skeleton
+from migrate.skeleton import skeleton, word_positions
 from migrate.transforms._subprocess_sites import (
     _RELEVANT_WORDS,
     NO_TIMEOUT,
@@ -834,7 +836,7 @@ def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:
 
 def _lines_with(text: str, words: Iterable[str]) -> list[int]:
     """The numbers of the lines where any of `words` occurs as a whole word, sorted."""
-    hits = sorted(i for word in words for i in _whole_word(text, word))
+    hits = word_positions(text, words)
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         starts = [0, *(m.end() for m in _LINE_END.finditer(text))]  # lone CRs end lines too
         return sorted({bisect.bisect_right(starts, i) for i in hits})
@@ -846,17 +848,6 @@ def _lines_with(text: str, words: Iterable[str]) -> list[int]:
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
-
-
-def _whole_word(text: str, word: str) -> Iterator[int]:
-    index = text.find(word)
-    while index >= 0:
-        end = index + len(word)
-        before = text[index - 1] if index else " "
-        after = text[end] if end < len(text) else " "
-        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
-            yield index
-        index = text.find(word, end)
 
 
 class _AstReader:
