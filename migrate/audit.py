@@ -602,7 +602,7 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     text = decoded.text
     # Known to compile: bodies that mention none of the words the audit needs are cut before
     # parsing (see `migrate.skeleton`). Otherwise the whole file is parsed, which checks it.
-    parsed = _Parsed(source.path, text, options.callees if source.compiles else None)
+    parsed = _Parsed(source.path, text, options.callees, cut=source.compiles)
     facts = parsed.facts() if wants_scan and may_call(text) else None
     found = (
         FileScan(source.path, text, text)
@@ -773,17 +773,18 @@ def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
 class _Parsed:
     """One `ast` parse of a file, shared by the subprocess scan, the shape and the loop check.
 
-    With `callees` (only for a file known to compile), the parse is of its skeleton: the
-    bodies that mention none of the audit's words are cut, every other node keeps its position.
+    With `cut` (only for a file known to compile), the parse is of its skeleton: the bodies
+    that mention none of the audit's words (and `callees`) are cut, every other node keeps its
+    position.
     """
 
-    def __init__(self, path: str, text: str, callees: Sequence[str] | None = None) -> None:
-        self.path, self.text, self.callees = path, text, callees
+    def __init__(self, path: str, text: str, callees: Sequence[str], cut: bool) -> None:
+        self.path, self.text, self.callees, self.cut = path, text, callees, cut
         self._tree: ast.Module | cst.Module | Finding | None = None
         self._facts: Facts | Unparsable | None = None
 
     def tree(self) -> ast.Module | cst.Module | Finding:
-        if self._tree is None and self.callees is not None:
+        if self._tree is None and self.cut:
             cut = skeleton(self.text, _skeleton_words(self.text, self.callees))
             if cut is not None:
                 with contextlib.suppress(SyntaxError, ValueError, MemoryError):

@@ -48,7 +48,7 @@ def skeleton(text: str, words: Sequence[str]) -> str | None:
         return None  # lone CRs, tabs and form feeds change how lines or indents count: rare
     hits = word_positions(text, words)
     masked = "\n" + _STRING_OR_COMMENT.sub(_mask, text)  # positions are one more than in text
-    lines = _Lines(masked)
+    lines = _LogicalLines(masked)
     cuts: list[tuple[int, int, int]] = []  # (start, end, indent of the `pass`) in `text`
     done = 0
     for line_start, indent in _headers(masked):
@@ -116,7 +116,7 @@ def _mask(match: re.Match[str]) -> str:
     return "\n".join([" " * len(first), *("\0" + " " * (len(r) - 1) if r else "" for r in rest)])
 
 
-class _Lines:
+class _LogicalLines:
     """Where logical lines start in the masked text: not in brackets, not after a backslash."""
 
     def __init__(self, masked: str) -> None:

@@ -105,3 +105,15 @@ def test_audit_of_the_stdlib_is_the_same_with_and_without_skeletons(
     for report in (with_skeletons, without):
         report["summary"].pop("seconds")
     assert with_skeletons == without
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a", "a\n", "a\nbc", "a\n\nbc\n", "\n", "a\r\nb\r\n", "a\rb\nc", "é\n☕\n"]
+)
+def test_line_starts_are_where_ast_starts_lines(text: str) -> None:
+    import re
+
+    from migrate.transforms._source import Lines
+
+    expected = [0, *(m.end() for m in re.finditer(r"\r\n?|\n", text))]
+    assert [Lines(text).line_start(n) for n in range(1, len(expected) + 1)] == expected

@@ -25,6 +25,12 @@ class Edit:
     new: str
 
 
+def line_offsets(text: str) -> list[int]:
+    """Where each line of `text` starts, then one past the end, with no Python step per line.
+    Only right when `text` has no lone `\r`, which `ast` also counts as a line end."""
+    return list(itertools.accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+
+
 class Lines:
     """Converts `ast` positions (1-based line, UTF-8 byte column) into string indices."""
 
@@ -33,9 +39,8 @@ class Lines:
         # ast counts \r\n, \n and a lone \r as line ends.
         if "\r" in text:
             self._starts = [0, *(m.end() for m in _LINE_END.finditer(text))]
-        else:  # the same, without a Python step per line
-            lengths = map((1).__add__, map(len, text.split("\n")))
-            self._starts = list(itertools.accumulate(lengths, initial=0))[:-1]
+        else:
+            self._starts = line_offsets(text)[:-1]
 
     def line_start(self, lineno: int) -> int:
         return self._starts[lineno - 1]

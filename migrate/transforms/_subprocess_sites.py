@@ -9,14 +9,13 @@ find the same calls.
 from __future__ import annotations
 
 import ast
-import itertools
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from migrate.transforms._source import Lines
+from migrate.transforms._source import Lines, line_offsets
 
 Chain = tuple[str, ...]
 Pos = tuple[int, int]  # (line, column) in the front end's own units
@@ -637,7 +636,7 @@ class _Relevance:
         self.words = (*_RELEVANT_WORDS, *_module_aliases(tree))
         # `ast` also ends lines at a lone CR, which `split("\n")` would miss.
         lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-        self.offsets: list[int] | None = None if lone_cr else _line_offsets(text)
+        self.offsets: list[int] | None = None if lone_cr else line_offsets(text)
 
     def __call__(self, node: ast.stmt) -> bool:
         if self.offsets is None:
@@ -646,10 +645,6 @@ class _Relevance:
         first = min([node.lineno, *(d.lineno for d in decorators)])
         segment = self.text[self.offsets[first - 1] : self.offsets[node.end_lineno or node.lineno]]
         return any(word in segment for word in self.words)
-
-
-def _line_offsets(text: str) -> list[int]:
-    return [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n"))]
 
 
 def _module_aliases(tree: ast.Module) -> set[str]:

@@ -23,6 +23,9 @@ from migrate.transforms import Param, register, str_list_param, table_param
 from migrate.transforms._source import Edit, apply_edits
 from migrate.transforms._subprocess_sites import (
     HOLE,
+    NO_TIMEOUT,
+    POPEN,
+    RUNNERS,
     Command,
     Facts,
     Layout,
@@ -50,9 +53,10 @@ PACKAGE_MANAGERS = [
 # What `may_call` looks for. A call is only ever a site through an import (see
 # `_subprocess_sites.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
 # No pattern starts with `\b`: one starting with a literal lets `re` skip ahead fast.
+_SITE_FUNCTIONS = sorted((*RUNNERS, POPEN, *NO_TIMEOUT))  # "subprocess.run", "os.system"...
 _CALLABLE = {
-    "subprocess": ("run", "call", "check_call", "check_output", "Popen"),
-    "os": ("system", "popen"),
+    module: tuple(n.rsplit(".", 1)[1] for n in _SITE_FUNCTIONS if n.startswith(f"{module}."))
+    for module in ("subprocess", "os")
 }
 _CONTINUED = r"[^\n;#]*(?:\\\r?\n[^\n;#]*)*"  # the rest of a logical line, across backslashes
 _GAP = r"(?:[ \t]|\\\r?\n)"  # a blank, or a backslash continuation
