@@ -181,6 +181,7 @@ class FileAudit:
     with_timeout: int = 0
     workers: tuple[int, ...] = ()  # literal max_workers values of pool calls
     good: tuple[str, ...] = ()
+    redo: bool = False  # a worker left the file to the parent: only LibCST may parse it
 
 
 @dataclass(frozen=True)
@@ -293,9 +294,17 @@ def audit(
     sizes = _listing(root, paths)
     files = sorted(sizes, key=lambda p: (-sizes[p], p))
     workers = _jobs(jobs, len(files))
-    task = functools.partial(_audit_chunk, str(root), options)
+    # Workers leave files only LibCST may parse to this process, which imports LibCST (a third
+    # of a second) once, while they go on, instead of in every worker.
+    task = functools.partial(_audit_chunk, str(root), options, workers == 1)
     weights = [sizes[p] + 1024 for p in files]  # a file costs its bytes, and a little more
-    results = parallel_map(task, files, jobs=workers, progress=progress, weights=weights)
+
+    def finish(result: FileAudit) -> FileAudit:
+        return _audit_chunk(str(root), options, True, [result.path])[0] if result.redo else result
+
+    results = parallel_map(
+        task, files, jobs=workers, progress=progress, weights=weights, finish=finish
+    )
     hooks, hook_findings = _hooks(root)
     return _report(root, results, hooks, hook_findings, time.perf_counter() - start, workers)
 
@@ -464,13 +473,15 @@ def parallel_map(
     jobs: int,
     progress: Progress | None = None,
     weights: Sequence[int] | None = None,
+    finish: Callable[[R], R] | None = None,
 ) -> list[R]:
     """`fn` applied to chunks of `items`, in `jobs` worker processes (1: in this process).
 
     Chunks hold about 1/8 of a worker's share of the total weight (default: 1 per item), so
     heavy items go in small chunks and the workers finish together. Results keep the input
-    order; `progress(done, total)` runs here after each chunk. `fn` must be picklable (a
-    module-level function, or a `functools.partial` of one).
+    order; `finish(result)`, when given, runs here on each result as its chunk arrives (the
+    workers go on meanwhile) and its value is kept; then `progress(done, total)` runs. `fn`
+    must be picklable (a module-level function, or a `functools.partial` of one).
     """
     chunks = _chunks(items, weights or [1] * len(items), jobs)
     total, done = len(items), 0
@@ -478,7 +489,7 @@ def parallel_map(
         progress(0, total)
     results: list[list[R]] = [[] for _ in chunks]
     for index, result in _run_chunks(fn, chunks, jobs):
-        results[index] = result
+        results[index] = result if finish is None else [finish(r) for r in result]
         done += len(chunks[index])
         if progress is not None:
             progress(done, total)
@@ -540,17 +551,24 @@ _TRANSFORM_WORDING = re.compile(r"(?P<name>[\w.]+): added (?P<rest>timeout=.*)",
 _PYC_MAGIC = importlib.util.MAGIC_NUMBER
 
 
-def _audit_chunk(root: str, options: AuditOptions, paths: Sequence[str]) -> list[FileAudit]:
+def _audit_chunk(
+    root: str, options: AuditOptions, newer_syntax: bool, paths: Sequence[str]
+) -> list[FileAudit]:
+    """The files' audits; without `newer_syntax`, files `ast` cannot parse are left to redo."""
     rules = TimeoutRules.from_params(options.timeouts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings of the audited code are not ours
-        return [_audit_path(Path(root), path, rules, options) for path in paths]
+        return [_audit_path(root, path, rules, options, newer_syntax) for path in paths]
 
 
-def _audit_path(root: Path, path: str, rules: TimeoutRules, options: AuditOptions) -> FileAudit:
+def _audit_path(
+    root: str, path: str, rules: TimeoutRules, options: AuditOptions, newer_syntax: bool
+) -> FileAudit:
     """Never raises: a file the audit fails on is reported, and the other files proceed."""
     try:
-        return _audit_file(_Source.read(root, path), rules, options)
+        return _audit_file(_Source.read(root, path, newer_syntax), rules, options)
+    except _NotWithoutLibCST:
+        return FileAudit(path, redo=True)
     except OSError as error:
         return _failed(path, 1, "parse-error", f"cannot read the file: {error.strerror}")
     except RecursionError:
@@ -565,17 +583,27 @@ def _failed(path: str, line: int, kind: str, message: str) -> FileAudit:
 
 @dataclass(frozen=True)
 class _Source:
-    """A file's bytes and status, as read once."""
+    """A file's bytes and status, as read once; `newer_syntax`: try LibCST where `ast` fails."""
 
-    file: Path
+    file: str
     path: str
     data: bytes
     stat: os.stat_result
+    newer_syntax: bool
 
     @classmethod
-    def read(cls, root: Path, path: str) -> _Source:
-        with open(root / path, "rb") as handle:
-            return cls(root / path, path, handle.read(), os.fstat(handle.fileno()))
+    def read(cls, root: str, path: str, newer_syntax: bool = True) -> _Source:
+        # os.open/os.read: a quarter of what `open()` and its buffered reader cost per file.
+        file = os.path.join(root, path)
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            stat = os.fstat(fd)
+            data = os.read(fd, stat.st_size + 1)
+            while more := os.read(fd, 1 << 20):  # the file grew since fstat, or a short read
+                data += more
+        finally:
+            os.close(fd)
+        return cls(file, path, data, stat, newer_syntax)
 
     def mentions(self, words: Sequence[bytes]) -> bool:
         return any(word in self.data for word in words)
@@ -602,7 +630,7 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     text = decoded.text
     # Known to compile: bodies that mention none of the words the audit needs are cut before
     # parsing (see `migrate.skeleton`). Otherwise the whole file is parsed, which checks it.
-    parsed = _Parsed(source.path, text, options.callees, cut=source.compiles)
+    parsed = _Parsed(source, text, options.callees)
     facts = parsed.facts() if wants_scan and may_call(text) else None
     found = (
         FileScan(source.path, text, text)
@@ -664,7 +692,7 @@ def _parse_check(source: _Source) -> tuple[Finding, ...]:
     decoded = decode(source.path, source.data)
     if decoded is None:
         return (Finding(source.path, 1, "parse-error", "not text in its declared encoding"),)
-    tree = _tree(source.path, decoded.text)
+    tree = _tree(source.path, decoded.text, source.newer_syntax)
     return (tree,) if isinstance(tree, Finding) else ()
 
 
@@ -674,10 +702,15 @@ def _cached_compile(source: _Source) -> bool:
     The import system's own test: magic number, then the source hash, or mtime and size.
     """
     try:
-        with open(importlib.util.cache_from_source(str(source.file)), "rb") as handle:
-            head = handle.read(16)
+        fd = os.open(importlib.util.cache_from_source(source.file), os.O_RDONLY)
     except (OSError, ValueError, NotImplementedError):
         return False
+    try:
+        head = os.read(fd, 16)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
     if len(head) < 16 or head[:4] != _PYC_MAGIC:
         return False
     if int.from_bytes(head[4:8], "little") & 1:
@@ -756,12 +789,18 @@ class _Shape:
         return {local for local, what in self.imports.items() if what.rsplit(".", 1)[-1] in names}
 
 
-def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
+class _NotWithoutLibCST(Exception):
+    """`ast` cannot parse the file, and LibCST is not to be tried in this process."""
+
+
+def _tree(path: str, text: str, newer_syntax: bool) -> ast.Module | cst.Module | Finding:
     """The module from `ast`, else from LibCST (newer syntax), else the parse-error finding."""
     try:
         return ast.parse(text, path)
     except (SyntaxError, ValueError, MemoryError) as error:
         line, reason = getattr(error, "lineno", None) or 1, str(error)
+    if not newer_syntax:
+        raise _NotWithoutLibCST(path)
     import libcst as cst  # a third of a second to import: only for files `ast` cannot parse
 
     try:
@@ -773,24 +812,23 @@ def _tree(path: str, text: str) -> ast.Module | cst.Module | Finding:
 class _Parsed:
     """One `ast` parse of a file, shared by the subprocess scan, the shape and the loop check.
 
-    With `cut` (only for a file known to compile), the parse is of its skeleton: the bodies
-    that mention none of the audit's words (and `callees`) are cut, every other node keeps its
-    position.
+    When the source is known to compile, the parse is of its skeleton: the bodies that mention
+    none of the audit's words (and `callees`) are cut, every other node keeps its position.
     """
 
-    def __init__(self, path: str, text: str, callees: Sequence[str], cut: bool) -> None:
-        self.path, self.text, self.callees, self.cut = path, text, callees, cut
+    def __init__(self, source: _Source, text: str, callees: Sequence[str]) -> None:
+        self.source, self.path, self.text, self.callees = source, source.path, text, callees
         self._tree: ast.Module | cst.Module | Finding | None = None
         self._facts: Facts | Unparsable | None = None
 
     def tree(self) -> ast.Module | cst.Module | Finding:
-        if self._tree is None and self.cut:
+        if self._tree is None and self.source.compiles:
             cut = skeleton(self.text, _skeleton_words(self.text, self.callees))
             if cut is not None:
                 with contextlib.suppress(SyntaxError, ValueError, MemoryError):
                     self._tree = ast.parse(cut, self.path)
         if self._tree is None:
-            self._tree = _tree(self.path, self.text)
+            self._tree = _tree(self.path, self.text, self.source.newer_syntax)
         return self._tree
 
     def facts(self) -> Facts | Unparsable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import io
 import json
@@ -478,6 +479,29 @@ def test_one_or_two_processes_give_the_same_report(tree: Path) -> None:
     assert (two.jobs, one.jobs) == (2, 1)
     assert as_json(one) | {"summary": None} == as_json(two) | {"summary": None}
     assert one.header() == two.header()
+
+
+def test_workers_leave_files_only_libcst_may_parse_to_the_parent(tmp_path: Path) -> None:
+    files = {
+        "modern.py": PEP695_SUBPROCESS,
+        "py2.py": 'print "hello"\n',
+        "ok.py": "import subprocess\nsubprocess.run(['ls'])\n",
+    }
+    write(tmp_path, files | {f"pad{i}.py": f"x = {i}\n" * 50 for i in range(300)})
+    left = module._audit_chunk(str(tmp_path), AuditOptions(), False, list(files))
+    assert [r.redo for r in left] == [ast_rejects(text) for text in files.values()]
+    assert all(r.findings == () for r in left if r.redo)  # nothing said yet: the parent says it
+    one, two = audit(tmp_path, jobs=1), audit(tmp_path, jobs=2)
+    assert as_json(one) | {"summary": None} == as_json(two) | {"summary": None}
+    assert {f.path for f in two.findings} == {"modern.py", "py2.py", "ok.py"}
+
+
+def ast_rejects(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return True
+    return False
 
 
 def test_progress_counts_increase_to_the_total(tree: Path) -> None:
