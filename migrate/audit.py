@@ -60,10 +60,10 @@ from migrate.hooks import settings
 from migrate.model import Finding
 from migrate.skeleton import skeleton, word_positions
 from migrate.transforms._subprocess_sites import (
-    _RELEVANT_WORDS,
     NO_TIMEOUT,
     POPEN_METHODS,
     RUNNERS,
+    STAR_EXPORTS,
     Facts,
     Unparsable,
     _ast_chain,
@@ -74,7 +74,7 @@ from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_
 from migrate.transforms.subprocess_timeouts import (
     FileScan,
     TimeoutRules,
-    from_import_aliases,
+    imported_names,
     may_call,
     scan,
 )
@@ -542,11 +542,20 @@ _SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on t
 # `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
 _CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
 _SITE_NAMES = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | set(POPEN_METHODS))
-# What a body must mention for the audit to look inside (with the callees and aliases, see
-# `_skeleton_words`): the subprocess scan's words, the names of the calls the shape records,
-# and concurrent.futures, whose import anywhere is a good pattern.
-_SKELETON_WORDS = frozenset({*_RELEVANT_WORDS, *POOLS, "gather", *_SITE_NAMES, "concurrent"})
-_SCANNED_MODULES = frozenset({"subprocess", "os", "asyncio"})
+# What a body must mention for the audit to look inside it (plus what `_skeleton_words` adds
+# for the file). A site is always a call through an import (`_subprocess_sites.qualname`): of a
+# function of subprocess's (the body names the module, an alias of it, or what a from-import
+# binds), or os's and asyncio's (named by their own names). `.wait()` is one only on a Popen
+# made in the same scope, which names it too, or bound there by `global`/`nonlocal`. Then the
+# names of the calls the shape records, and concurrent.futures, whose import is a good pattern.
+_SKELETON_WORDS = frozenset(
+    {
+        "subprocess",
+        *(n.rsplit(".", 1)[1] for n in NO_TIMEOUT),
+        *("global", "nonlocal"),
+        *(*POOLS, "gather", "concurrent"),
+    }
+)
 _TRANSFORM_WORDING = re.compile(r"(?P<name>[\w.]+): added (?P<rest>timeout=.*)", re.S)
 _PYC_MAGIC = importlib.util.MAGIC_NUMBER
 
@@ -840,14 +849,16 @@ class _Parsed:
 
 
 def _skeleton_words(text: str, callees: Sequence[str]) -> list[str]:
-    """The skeleton's words, the callees, and the names `from m import n as alias` binds to a
-    scanned module's function or to one of those words. Other imports need no word: a body
-    using what they bind names a word too, or does not matter."""
+    """The skeleton's words, the callees, and the names the file's imports bind to subprocess,
+    to a site's function (Popen too), or to one of the words."""
     words = {*_SKELETON_WORDS, *callees}
-    for alias, dotted in from_import_aliases(text).items():
-        module, _, name = dotted.rpartition(".")
-        if module.split(".", 1)[0] in _SCANNED_MODULES or name in words:
-            words.add(alias)
+    for name, dotted in imported_names(text):
+        module, _, function = dotted.rpartition(".")
+        exported = STAR_EXPORTS.get(module, ())
+        if dotted == "subprocess" or function in words or function in exported:
+            words.add(name)
+        elif function == "*":
+            words.update(exported)
     return sorted(words)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import py_compile
 import sysconfig
 from pathlib import Path
 
@@ -117,3 +118,61 @@ def test_line_starts_are_where_ast_starts_lines(text: str) -> None:
 
     expected = [0, *(m.end() for m in re.finditer(r"\r\n?|\n", text))]
     assert [Lines(text).line_start(n) for n in range(1, len(expected) + 1)] == expected
+
+
+# Each file reaches a subprocess call only through the kind of import its id names, from a body
+# that could be cut; `pad` mentions nothing and is always cut.
+PAD = "\n\ndef pad():\n    x = 1\n    return x\n"
+REACHED = {
+    "module_alias.py": "import subprocess as sp\n\ndef f():\n    sp.run(['ls'])\n",
+    "from_import.py": "from subprocess import run, call\n\ndef f():\n    call(['ls'])\n",
+    "from_alias.py": "from subprocess import check_output as co\n\ndef f():\n    co(['ls'])\n",
+    "star.py": "from subprocess import *\n\ndef f():\n    check_call(['ls'])\n",
+    "comment_in_list.py": (
+        "from subprocess import (run,  # (see below)\n    check_output)\n\n"
+        "def f():\n    check_output(['ls'])\n"
+    ),
+    "popen_alias.py": (
+        "from subprocess import Popen as P\n\ndef f():\n    p = P(['ls'])\n    p.communicate()\n"
+    ),
+    "global_popen.py": (
+        "import subprocess\np = subprocess.Popen(['ls'])\n\ndef f():\n    global p\n    p.wait()\n"
+    ),
+    "os_system.py": "import os as o\n\ndef f():\n    o.system('ls')\n",
+    "asyncio.py": (
+        "import asyncio as aio\n\nasync def f():\n    await aio.create_subprocess_exec('ls')\n"
+    ),
+    "global.py": (
+        "import subprocess\nrun = None\n\ndef f():\n    global run\n    run = subprocess.run\n"
+        "\ndef g():\n    subprocess.call(['ls'])\n"
+    ),
+    "pool_alias.py": (
+        "from concurrent.futures import ThreadPoolExecutor as Pool\n\n"
+        "def f():\n    return Pool(max_workers=2)\n"
+    ),
+}
+
+
+def test_every_way_to_reach_a_site_keeps_its_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, text in REACHED.items():
+        (tmp_path / name).write_text(text + PAD)
+        py_compile.compile(str(tmp_path / name), doraise=True)  # the skeleton needs the cache
+    cut = []
+
+    def recording(text: str, words: tuple[str, ...]) -> str | None:
+        result = skeleton(text, words)
+        cut.append(result is not None)
+        return result
+
+    monkeypatch.setattr(audit_module, "skeleton", recording)
+    with_skeletons = as_json(audit(tmp_path, jobs=1))
+    assert cut == [True] * len(REACHED)
+    monkeypatch.setattr(audit_module, "skeleton", lambda text, words: None)
+    without = as_json(audit(tmp_path, jobs=1))
+    for report in (with_skeletons, without):
+        report["summary"].pop("seconds")
+    assert with_skeletons == without
+    found = {f["path"] for f in without["findings"]}
+    assert found == set(REACHED)

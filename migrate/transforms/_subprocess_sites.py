@@ -34,7 +34,7 @@ NO_TIMEOUT: Mapping[str, Literal["os-system", "asyncio-subprocess"]] = {
     "asyncio.subprocess.create_subprocess_shell": "asyncio-subprocess",
 }
 # What `from <module> import *` binds among the names this module cares about.
-_STAR_EXPORTS: Mapping[str, tuple[str, ...]] = {
+STAR_EXPORTS: Mapping[str, tuple[str, ...]] = {
     "subprocess": ("run", "call", "check_call", "check_output", "Popen"),
     "os": ("system", "popen"),
     "asyncio": ("create_subprocess_exec", "create_subprocess_shell"),
@@ -271,7 +271,7 @@ class _Walker:
         if level:
             self.bind(asname or name)  # relative imports never reach the stdlib
         elif name == "*":
-            for star in _STAR_EXPORTS.get(module, ()):
+            for star in STAR_EXPORTS.get(module, ()):
                 self.bind(star, f"{module}.{star}")
         else:
             self.bind(asname or name, f"{module}.{name}")

@@ -359,16 +359,24 @@ def _words(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
-def from_import_aliases(text: str) -> dict[str, str]:
-    """What each `from m import n as alias` in the raw text binds: {alias: "m.n"}, found like
-    `may_call` finds imports (a superset: strings included)."""
-    aliases = {}
+def imported_names(text: str) -> list[tuple[str, str]]:
+    """What the imports in the raw text bind, found like `may_call` finds them (a superset:
+    strings included): (name, "m.n") for `from m import n [as name]`, (name, "a.b") for
+    `import a.b as name`, and ("*", "m.*") for `import *` or a list with a comment in it
+    (which may hide a `)`)."""
+    bound = []
     for match in _words(_FROM_IMPORT, text):
+        if "#" in match[2]:
+            bound.append(("*", f"{match[1]}.*"))
         for item in _names(match[2]):
             name, _, alias = item.partition(" as ")
+            bound.append((alias.strip() or name.strip(), f"{match[1]}.{name.strip()}"))
+    for match in _words(_IMPORT, text):
+        for item in _names(match[1]):
+            dotted, _, alias = item.partition(" as ")
             if alias.strip():
-                aliases[alias.strip()] = f"{match[1]}.{name.strip()}"
-    return aliases
+                bound.append((alias.strip(), dotted.strip()))
+    return bound
 
 
 def _names(listing: str) -> list[str]:
