@@ -47,13 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
-from git.exc import GitCommandError
-from rich.console import Console
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
-
-from migrate import __version__, gitrepo
+from migrate import __version__, worktree
 from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
@@ -369,7 +363,7 @@ def python_files(root: Path, paths: Sequence[str] = ()) -> list[str]:
 def _listing(root: Path, paths: Sequence[str]) -> dict[str, int]:
     """The Python files to audit, with their sizes."""
     selectors = [_selector(root, p) for p in paths]
-    listed = _git_files(root)
+    listed = worktree.listed(root)
     if listed is None:
         listed = list(_walk(root, [_literal_prefix(s) for s in selectors] or [""]))
     chosen = {p for p in listed if p.endswith(PYTHON_SUFFIXES) and _selected(p, selectors)}
@@ -420,26 +414,6 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size if path.is_file() else None
     except OSError:
         return None
-
-
-def _git_files(root: Path) -> list[str] | None:
-    """Files git lists under `root` (relative to it); None outside git or when git ignores it."""
-    try:
-        with gitrepo.open_repo(root) as repo:
-            top = gitrepo.root(repo).resolve()
-            spec = root.resolve().relative_to(top).as_posix()
-            if spec != "." and _ignored(repo, spec):
-                return None
-            out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", spec)
-    except (UserError, GitCommandError, ValueError, OSError):
-        return None  # not in a work tree, or git refuses it (e.g. "dubious ownership")
-    strip = 0 if spec == "." else len(spec) + 1
-    return [p[strip:] for p in out.split("\0") if p]
-
-
-def _ignored(repo: Any, spec: str) -> bool:
-    status = repo.git.check_ignore("-q", spec, with_extended_output=True, with_exceptions=False)
-    return bool(status[0] == 0)
 
 
 def _walk(root: Path, starts: Sequence[str]) -> Iterator[str]:
@@ -1316,90 +1290,3 @@ def _sarif_result(finding: Finding, kinds: list[str]) -> dict[str, Any]:
     if finding.kind in kinds:
         result["ruleIndex"] = kinds.index(finding.kind)
     return result
-
-
-def render(report: AuditReport, out: Console, *, limit: int = 40) -> None:
-    """The plan's summary, measured; findings by kind and by file; hooks; good-pattern files."""
-    # Wrapped inside the panel even when the console soft-wraps (output is not a terminal).
-    out.print(Panel(_summary(report), title="Threading audit", expand=False), soft_wrap=False)
-    if report.findings:
-        out.print(_kinds_table(report))
-        lines = [_finding_line(f) for f in report.findings]
-        _print_capped(out, "Files with findings", lines, limit)
-    if report.hooks:
-        out.print(_hooks_table(report))
-    good = [Text(f"  {g.path}: {'; '.join(g.reasons)}") for g in report.good_files]
-    _print_capped(out, "Files using good patterns", good, limit)
-
-
-def _summary(report: AuditReport) -> Text:
-    text = Text()
-    text.append(f"{report.files_analyzed} Python files analyzed\n")
-    text.append(
-        f"{report.files_with_issues} files with issues ({report.issues_count} total issues)",
-        style="bold",
-    )
-    informational = report.findings_count - report.issues_count
-    if informational:
-        text.append(f", plus {informational} informational findings")
-    text.append("\n")
-    if report.hooks:
-        text.append(
-            f"Hooks: {report.hooks_count} over {len(report.hooks)} events,"
-            f" ~{report.estimated_hook_ms} ms one after another (estimated)\n"
-        )
-    else:
-        text.append("Hooks: none registered in .claude/settings.json\n")
-    missing = report.by_kind().get("subprocess-timeout", 0)
-    text.append(
-        f"{missing} subprocess calls missing timeouts"
-        f" ({report.calls_with_timeout} of {report.subprocess_calls} subprocess calls have one)\n"
-    )
-    text.append(f"GOOD: {len(report.good_files)} files using good patterns\n", style="green")
-    text.append(f"measured in {report.seconds:.2f} s with {report.jobs} process(es)", style="dim")
-    return text
-
-
-def _kinds_table(report: AuditReport) -> Table:
-    table = Table(title="Findings by kind")
-    for column in ("kind", "findings", "files", "counts as", "what"):
-        table.add_column(column, justify="right" if column in ("findings", "files") else "left")
-    counts = report.by_kind()
-    for kind, spec in KINDS.items():
-        if kind in counts:
-            files = len({f.path for f in report.findings if f.kind == kind})
-            what = "issue" if spec.issue else "informational"
-            table.add_row(kind, str(counts[kind]), str(files), what, spec.title)
-    return table
-
-
-def _finding_line(finding: Finding) -> Text:
-    line = Text(f"  {finding.path}:{finding.line} ")
-    line.append(finding.kind, style="yellow" if is_issue(finding) else "dim")
-    line.append(f" {finding.message}")
-    return line
-
-
-def _print_capped(out: Console, title: str, lines: Sequence[Text], limit: int) -> None:
-    if not lines:
-        return
-    out.print(Text(f"{title} ({len(lines)})", style="bold"))
-    for line in lines[:limit]:
-        out.print(line)
-    if len(lines) > limit:
-        out.print(Text(f"  ... and {len(lines) - limit} more (--json lists all)", style="dim"))
-
-
-def _hooks_table(report: AuditReport) -> Table:
-    table = Table(title="Hooks per event", caption=ESTIMATE_NOTE)
-    for column in ("event", "hooks", "Python hooks", "estimated ms"):
-        table.add_column(column, justify="left" if column == "event" else "right")
-    for e in report.hooks:
-        table.add_row(e.event, str(e.hooks), str(e.python_hooks), str(e.estimated_ms))
-    table.add_row(
-        Text("total", style="bold"),
-        str(report.hooks_count),
-        str(sum(e.python_hooks for e in report.hooks)),
-        str(report.estimated_hook_ms),
-    )
-    return table

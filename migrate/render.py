@@ -6,14 +6,17 @@ import difflib
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from migrate.journal import CheckResult, Run, Step
 from migrate.model import PHASE_TITLES, PHASES, FileChange, Recipe, TransformResult
+
+if TYPE_CHECKING:
+    from migrate.journal import CheckResult, Run, Step
 
 OUTCOME_STYLE = {
     "passed": "green",
