@@ -53,6 +53,7 @@ from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
 from migrate.model import Finding
 from migrate.skeleton import skeleton, word_positions
+from migrate.transforms._source import newer_syntax_possible
 from migrate.transforms._subprocess_sites import (
     NO_TIMEOUT,
     POPEN_METHODS,
@@ -781,7 +782,10 @@ def _tree(path: str, text: str, newer_syntax: bool) -> ast.Module | cst.Module |
     try:
         return ast.parse(text, path)
     except (SyntaxError, ValueError, MemoryError) as error:
-        line, reason = getattr(error, "lineno", None) or 1, str(error)
+        line = getattr(error, "lineno", None) or 1
+        unparsable = Finding(path, line, "parse-error", f"cannot parse this file ({error})")
+        if not newer_syntax_possible(error):
+            return unparsable
     if not newer_syntax:
         raise _NotWithoutLibCST(path)
     import libcst as cst  # a third of a second to import: only for files `ast` cannot parse
@@ -789,7 +793,7 @@ def _tree(path: str, text: str, newer_syntax: bool) -> ast.Module | cst.Module |
     try:
         return cst.parse_module(text)
     except (cst.ParserSyntaxError, ValueError):
-        return Finding(path, line, "parse-error", f"cannot parse this file ({reason})")
+        return unparsable
 
 
 class _Parsed:

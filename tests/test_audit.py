@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import io
 import json
 import os
 import py_compile
+import subprocess
+import sys
 import sysconfig
 from collections import Counter
 from collections.abc import Mapping
@@ -319,6 +320,32 @@ def test_syntax_newer_than_the_interpreter_is_not_an_error(tmp_path: Path) -> No
     assert audit(tmp_path).findings == ()
 
 
+NEVER_VALID = {
+    "print.py": 'print "hello"\n',
+    "exec.py": 'exec "x = 1"\n',
+    "octal.py": "mode = 0777\n",
+    "character.py": "price€ = 1\n",
+    "non_printable.py": "x = 1\u00a0+ 2\n",
+    "null.py": b"x = 1\0\n",
+    "bad_utf8.py": b"# -*- coding: utf-8 -*-\nx = '\xff'\n",
+}
+
+
+def test_errors_no_python_accepts_are_reported_without_trying_libcst(tmp_path: Path) -> None:
+    """LibCST is there for syntax newer than this interpreter; it refuses these too."""
+    write(tmp_path, NEVER_VALID)
+    code = (
+        "import sys; from pathlib import Path; from migrate.audit import audit;"
+        " r = audit(Path(sys.argv[1]), jobs=1);"
+        " print(sorted(f.path for f in r.findings if f.kind == 'parse-error'),"
+        " 'libcst' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == f"{sorted(NEVER_VALID)} False"
+
+
 def test_non_utf8_crlf_and_bom_files_keep_their_lines(tmp_path: Path) -> None:
     latin = '# -*- coding: latin-1 -*-\nimport subprocess\n# caf\xe9\nsubprocess.run(["ls"])\n'
     write(
@@ -484,25 +511,19 @@ def test_one_or_two_processes_give_the_same_report(tree: Path) -> None:
 
 def test_workers_leave_files_only_libcst_may_parse_to_the_parent(tmp_path: Path) -> None:
     files = {
-        "modern.py": PEP695_SUBPROCESS,
-        "py2.py": 'print "hello"\n',
+        "modern.py": PEP695_SUBPROCESS,  # LibCST reads it where `ast` is older than 3.12
+        "broken.py": "x = (\n",  # LibCST may read what `ast` does not: it is asked
+        "py2.py": 'print "hello"\n',  # no Python reads it: a parse error at once
         "ok.py": "import subprocess\nsubprocess.run(['ls'])\n",
     }
     write(tmp_path, files | {f"pad{i}.py": f"x = {i}\n" * 50 for i in range(300)})
     left = module._audit_chunk(str(tmp_path), AuditOptions(), False, list(files))
-    assert [r.redo for r in left] == [ast_rejects(text) for text in files.values()]
+    newer = sys.version_info < (3, 12)
+    assert [r.redo for r in left] == [newer, True, False, False]
     assert all(r.findings == () for r in left if r.redo)  # nothing said yet: the parent says it
     one, two = audit(tmp_path, jobs=1), audit(tmp_path, jobs=2)
     assert as_json(one) | {"summary": None} == as_json(two) | {"summary": None}
-    assert {f.path for f in two.findings} == {"modern.py", "py2.py", "ok.py"}
-
-
-def ast_rejects(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except SyntaxError:
-        return True
-    return False
+    assert {f.path for f in two.findings} == {"modern.py", "broken.py", "py2.py", "ok.py"}
 
 
 def test_progress_counts_increase_to_the_total(tree: Path) -> None:

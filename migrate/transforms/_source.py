@@ -74,6 +74,21 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
+# How CPython words errors no Python accepts, later ones included: Python 2 syntax, characters
+# or bytes no Python allows, a bad encoding. LibCST, which is there to read syntax newer than
+# this interpreter (and takes a third of a second to import), would refuse them too.
+_NEVER_VALID = re.compile(
+    r"Missing parentheses in call to|leading zeros in decimal integer literals"
+    r"|invalid (?:non-printable )?character|null bytes|unknown encoding|encoding problem"
+    r"|\(unicode error\)"
+)
+
+
+def newer_syntax_possible(error: Exception) -> bool:
+    """Whether a later Python (so LibCST) may read what `ast` refused with `error`."""
+    return not _NEVER_VALID.search(str(error))
+
+
 def parse(text: str, path: str = "<unknown>") -> ast.Module | None:
     """The module's AST, or None when this interpreter cannot parse it (newer syntax, errors)."""
     try:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from migrate.transforms._source import Lines, line_offsets
+from migrate.transforms._source import Lines, line_offsets, newer_syntax_possible
 
 Chain = tuple[str, ...]
 Pos = tuple[int, int]  # (line, column) in the front end's own units
@@ -676,7 +676,10 @@ def read_facts(
             warnings.simplefilter("ignore")
             tree = tree or ast.parse(text, path)
     except (SyntaxError, ValueError, MemoryError) as error:
-        return _read_with_libcst(text, getattr(error, "lineno", None) or 1, str(error))
+        line = getattr(error, "lineno", None) or 1
+        if not newer_syntax_possible(error):
+            return Unparsable(line, str(error))
+        return _read_with_libcst(text, line, str(error))
     except RecursionError:
         return Unparsable(1, "too deeply nested to parse")
     front = _AstFront(_Relevance(text, tree))
