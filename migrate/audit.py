@@ -36,6 +36,7 @@ import os
 import re
 import shlex
 import signal
+import stat
 import sys
 import time
 import warnings
@@ -369,7 +370,8 @@ def _listing(root: Path, paths: Sequence[str]) -> dict[str, int]:
         listed = list(_walk(root, [_literal_prefix(s) for s in selectors] or [""]))
     chosen = {p for p in listed if p.endswith(PYTHON_SUFFIXES) and _selected(p, selectors)}
     chosen.update(s for s in selectors if s.endswith(PYTHON_SUFFIXES) and (root / s).is_file())
-    return {p: size for p in chosen if (size := _size(root / p)) is not None}
+    folder = os.path.join(root, "")
+    return {p: size for p in chosen if (size := _size(folder + p)) is not None}
 
 
 def _selector(root: Path, path: str) -> str:
@@ -410,11 +412,13 @@ def _selected(path: str, selectors: Sequence[str]) -> bool:
     return False
 
 
-def _size(path: Path) -> int | None:
+def _size(path: str) -> int | None:
+    """The size of a regular file (one `stat`, on a string: listing is serial work)."""
     try:
-        return path.stat().st_size if path.is_file() else None
-    except OSError:
+        status = os.stat(path)
+    except (OSError, ValueError):
         return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _walk(root: Path, starts: Sequence[str]) -> Iterator[str]:
@@ -581,13 +585,13 @@ class _Source:
         file = os.path.join(root, path)
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
-            stat = os.fstat(fd)
-            data = os.read(fd, stat.st_size + 1)
+            status = os.fstat(fd)
+            data = os.read(fd, status.st_size + 1)
             while more := os.read(fd, 1 << 20):  # the file grew since fstat, or a short read
                 data += more
         finally:
             os.close(fd)
-        return cls(file, path, data, stat, newer_syntax)
+        return cls(file, path, data, status, newer_syntax)
 
     def mentions(self, words: Sequence[bytes]) -> bool:
         return any(word in self.data for word in words)
@@ -701,8 +705,8 @@ def _cached_compile(source: _Source) -> bool:
         return head[8:16] == importlib.util.source_hash(source.data)
     mtime = int.from_bytes(head[8:12], "little")
     size = int.from_bytes(head[12:16], "little")
-    stat = source.stat
-    return mtime == int(stat.st_mtime) & 0xFFFFFFFF and size == stat.st_size & 0xFFFFFFFF
+    status = source.stat
+    return mtime == int(status.st_mtime) & 0xFFFFFFFF and size == status.st_size & 0xFFFFFFFF
 
 
 # -- the shape of a module: calls, imports, loops -------------------------------------------------
