@@ -57,8 +57,6 @@ from migrate.skeleton import skeleton, word_positions
 from migrate.transforms._source import newer_syntax_possible
 from migrate.transforms._subprocess_sites import (
     NO_TIMEOUT,
-    POPEN_METHODS,
-    RUNNERS,
     STAR_EXPORTS,
     Facts,
     Unparsable,
@@ -520,7 +518,6 @@ def _run_chunks(
 _SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on the text
 # `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
 _CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
-_SITE_NAMES = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | set(POPEN_METHODS))
 # What a body must mention for the audit to look inside it (plus what `_skeleton_words` adds
 # for the file). A site is always a call through an import (`_subprocess_sites.qualname`): of a
 # function of subprocess's (the body names the module, an alias of it, or what a from-import
@@ -633,12 +630,12 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     if not (wants_pools or sites or (wants_fanout and not findings)):
         checked = facts is not None  # else `scan` did not need to parse it
         return FileAudit(source.path, (*findings, *(() if checked else _parse_check(source))))
-    shape = _read_shape(parsed, _shape_words(options, sites > 0))
+    shape = _read_shape(parsed, _shape_words(options))
     if isinstance(shape, Finding):
         return FileAudit(source.path, (shape,))
     findings += _pool_findings(source.path, shape, options)
     if sites:
-        findings += _sequential_findings(parsed, shape)
+        findings += _sequential_findings(parsed)
     good = () if findings else _good_reasons(shape, sites, timed, options)
     workers = tuple(p.workers for p in shape.pools(options) if isinstance(p.workers, int))
     return FileAudit(source.path, tuple(findings), sites, timed, workers, good)
@@ -659,10 +656,9 @@ def _sites_found(found: FileScan) -> int:
     return sum(found.counts.get(k, 0) for k in keys)
 
 
-def _shape_words(options: AuditOptions, sites: bool) -> frozenset[str]:
-    """The names whose calls the shape records (subprocess ones only for the loop check)."""
-    words = {*POOLS, *options.callees, "gather"}
-    return frozenset(words | _SITE_NAMES if sites else words)
+def _shape_words(options: AuditOptions) -> frozenset[str]:
+    """The names whose calls the shape records: pools, the callees, asyncio.gather."""
+    return frozenset({*POOLS, *options.callees, "gather"})
 
 
 # -- is it parsable? ---------------------------------------------------------------------------
@@ -747,7 +743,6 @@ class _Shape:
     calls: list[_Call] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> what it imports
     modules: set[str] = field(default_factory=set)  # dotted names of plain `import a.b`
-    loops: dict[LoopNode, list[ast.Call]] = field(default_factory=dict)  # innermost loop's calls
 
     def callee(self, call: _Call) -> str:
         """The last name of the callee, seen through `from x import Y as Z` (as `max-workers`)."""
@@ -856,9 +851,9 @@ def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:
         return tree
     shape = _Shape()
     if isinstance(tree, ast.Module):
-        _AstReader(shape, _lines_with(text, ["import"]), None).visit(tree, None)
+        _AstReader(shape, _lines_with(text, ["import"]), None).visit(tree)
         wanted = words | shape.aliases(words)
-        _AstReader(shape, _lines_with(text, wanted), wanted).visit(tree, None)
+        _AstReader(shape, _lines_with(text, wanted), wanted).visit(tree)
     else:
         from migrate._audit_cst import read_shape  # LibCST only when a file needs it
 
@@ -883,17 +878,18 @@ def _lines_with(text: str, words: Iterable[str]) -> list[int]:
 
 
 class _AstReader:
-    """Visits the nodes spanning one of `lines`: imports, or (given `names`) calls and loops."""
+    """Visits the nodes spanning one of `lines`: imports, or (given `names`) calls of them."""
 
     def __init__(self, shape: _Shape, lines: list[int], names: frozenset[str] | None) -> None:
         self.shape = shape
         self.lines = lines
         self.names = names
 
-    def visit(self, node: ast.AST, loop: LoopNode | None) -> None:
+    def visit(self, node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             if self.spans_a_line(child):
-                self.child(child, loop)
+                self.record(child)
+                self.visit(child)
 
     def spans_a_line(self, node: ast.AST) -> bool:
         start: int | None = getattr(node, "lineno", None)
@@ -903,30 +899,12 @@ class _AstReader:
         index = bisect.bisect_left(self.lines, start)
         return index < len(self.lines) and self.lines[index] <= end
 
-    def child(self, node: ast.AST, loop: LoopNode | None) -> None:
-        if isinstance(node, _SCOPES):
-            self.visit(node, None)  # a body defined here does not run with the loop
-        elif isinstance(node, _LOOPS):
-            self.loop(node, loop)
-        else:
-            self.record(node, loop)
-            self.visit(node, loop)
-
-    def loop(self, node: LoopNode, outer: LoopNode | None) -> None:
-        if self.names is not None:
-            self.shape.loops.setdefault(node, [])
-        head = node.test if isinstance(node, ast.While) else node.iter
-        for part, loop in (([head], outer), (node.body, node), (node.orelse, outer)):
-            for child in part:
-                if self.spans_a_line(child):
-                    self.child(child, loop)
-
-    def record(self, node: ast.AST, loop: LoopNode | None) -> None:
+    def record(self, node: ast.AST) -> None:
         if self.names is None:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.imports(node)
         elif isinstance(node, ast.Call):
-            self.call(node, loop)
+            self.call(node, self.names)
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -939,15 +917,9 @@ class _AstReader:
             for alias in node.names:
                 self.shape.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
-    def call(self, node: ast.Call, loop: LoopNode | None) -> None:
+    def call(self, node: ast.Call, names: frozenset[str]) -> None:
         chain = _ast_chain(node.func)
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else chain[-1] if chain else None
-        if name is None or self.names is None or name not in self.names:
-            return
-        if loop is not None:
-            self.shape.loops[loop].append(node)
-        if chain is None:
+        if chain is None or chain[-1] not in names:
             return
         keyword = next((k.value for k in node.keywords if k.arg == KEYWORD), None)
         first = node.args[0] if node.args else None
@@ -1003,42 +975,31 @@ def _good_reasons(shape: _Shape, sites: int, timed: int, options: AuditOptions) 
     return tuple(reasons)
 
 
-def _sequential_findings(parsed: _Parsed, shape: _Shape) -> list[Finding]:
+def _sequential_findings(parsed: _Parsed) -> list[Finding]:
     """One finding per loop that runs independent-looking subprocess calls one at a time.
 
-    Calls are told apart exactly (by `_subprocess_sites`), and only when a loop body holds a
-    call whose name could be one, so most files are not read a second time.
+    The sites are told apart exactly, and each knows its innermost loop (`_subprocess_sites`
+    records it as it reads the module).
     """
-    maybe = {
-        loop: calls
-        for loop, calls in shape.loops.items()
-        if any(_maybe_site(c, shape) for c in calls)
-    }
-    if not maybe:
+    facts = parsed.facts()
+    if not isinstance(facts, Facts):
         return []
-    positions = _site_positions(parsed)
-    path = parsed.path
+    starts: dict[LoopNode, set[tuple[int, int]]] = {}
+    for site in find_sites(facts):
+        loop, raw = site.call.loop, site.call.raw
+        if isinstance(loop, _LOOPS) and raw is not None:  # not inside an f-string
+            starts.setdefault(loop, set()).add(raw.start)
     findings = []
-    for loop, calls in maybe.items():
-        sites = [c for c in calls if (c.lineno, c.col_offset) in positions]
-        finding = _sequential(path, loop, sites) if sites else None
+    for loop, where in starts.items():
+        calls = [n for n in ast.walk(loop) if isinstance(n, ast.Call) and _start(n) in where]
+        finding = _sequential(parsed.path, loop, calls)
         if finding is not None:
             findings.append(finding)
     return findings
 
 
-def _maybe_site(call: ast.Call, shape: _Shape) -> bool:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr in _SITE_NAMES
-    return isinstance(func, ast.Name) and (func.id in _SITE_NAMES or func.id in shape.imports)
-
-
-def _site_positions(parsed: _Parsed) -> set[tuple[int, int]]:
-    facts = parsed.facts()
-    if not isinstance(facts, Facts):
-        return set()
-    return {site.call.raw.start for site in find_sites(facts) if site.call.raw is not None}
+def _start(node: ast.Call) -> tuple[int, int]:
+    return node.lineno, node.col_offset
 
 
 def _sequential(path: str, loop: LoopNode, sites: list[ast.Call]) -> Finding | None:

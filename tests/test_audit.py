@@ -432,6 +432,12 @@ NOT_SEQUENTIAL = [
         id="call in the iterable",
     ),
     pytest.param('for f in files:\n    print(f)\nsubprocess.run(["x"])\n', id="after the loop"),
+    pytest.param(
+        'for f in files:\n    pass\nelse:\n    subprocess.run(["x", f])\n', id="the loop's else"
+    ),
+    pytest.param(
+        'for f in files:\n    jobs.append(lambda: subprocess.run(["x", f]))\n', id="lambda"
+    ),
     pytest.param('for f in files:\n    helper.run(["x", f])\n', id="not subprocess"),
 ]
 

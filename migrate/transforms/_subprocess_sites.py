@@ -136,6 +136,9 @@ class CallNode:
     scope: Scope
     line: int
     raw: RawLayout | None  # None inside an f-string, where positions are not trusted
+    # The innermost `for`/`while` (the front end's node) that runs the call, in the call's own
+    # function or class body; None outside loops, and from LibCST, which does not record it.
+    loop: object = None
 
 
 Value = Union[Ref, Text, Seq, Concat, Const, Other, CallNode]  # noqa: UP007 - a runtime alias
@@ -342,7 +345,8 @@ class _AstFront(_Walker):
     def __init__(self, relevant: Callable[[ast.stmt], bool]) -> None:
         super().__init__()
         self.relevant = relevant
-        self.pending: list[tuple[ast.Call, Ref | Method, Scope, int]] = []
+        self.pending: list[tuple[ast.Call, Ref | Method, Scope, int, ast.stmt | None]] = []
+        self.loop: ast.stmt | None = None  # the innermost loop whose body is being visited
 
     def visit(self, node: ast.AST) -> None:
         handler = _AST_HANDLERS.get(type(node))
@@ -366,8 +370,8 @@ class _AstFront(_Walker):
 
     def facts(self, text: str) -> Facts:
         calls = tuple(
-            self.call_node(node, scope, func, fline)
-            for node, func, scope, fline in self.pending
+            self.call_node(node, scope, func, fline, loop)
+            for node, func, scope, fline, loop in self.pending
             if self.is_candidate(func)
         )
         lines: list[Lines] = []
@@ -380,7 +384,12 @@ class _AstFront(_Walker):
         return Facts(calls, self.value, index, "ast")
 
     def call_node(
-        self, node: ast.Call, scope: Scope, func: Ref | Method | Other, fline: int = 0
+        self,
+        node: ast.Call,
+        scope: Scope,
+        func: Ref | Method | Other,
+        fline: int = 0,
+        loop: ast.stmt | None = None,
     ) -> CallNode:
         args = tuple(
             STAR if isinstance(a, ast.Starred) else self.value(a, scope) for a in node.args
@@ -397,7 +406,9 @@ class _AstFront(_Walker):
         )
         double_star = any(k.arg is None for k in node.keywords)
         line = fline or node.lineno
-        return CallNode(func, args, keywords, double_star, scope, line, None if fline else raw)
+        return CallNode(
+            func, args, keywords, double_star, scope, line, None if fline else raw, loop
+        )
 
     def value(self, node: object, scope: Scope) -> Value:
         if isinstance(node, ast.Name):
@@ -423,6 +434,17 @@ class _AstFront(_Walker):
         return OTHER
 
     # Scopes: what runs in the enclosing scope is visited before entering the new one.
+
+    @contextmanager
+    def enter(self, kind: Literal["function", "class", "comprehension"]) -> Iterator[None]:
+        saved = self.loop
+        if kind != "comprehension":
+            self.loop = None  # a body defined in a loop does not run with it
+        try:
+            with super().enter(kind):
+                yield
+        finally:
+            self.loop = saved
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         if not self.relevant(node):
@@ -482,6 +504,29 @@ class _AstFront(_Walker):
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node.generators, node.key, node.value)
+
+    # Loops: the head runs once per loop (with the loop around it), the body once per item.
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.target)
+        self.visit(node.iter)
+        self._loop_body(node, node.body)
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._loop_body(node, node.body)
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    def _loop_body(self, loop: ast.stmt, body: list[ast.stmt]) -> None:
+        saved, self.loop = self.loop, loop
+        for stmt in body:
+            self.visit(stmt)
+        self.loop = saved
 
     # Bindings.
 
@@ -562,7 +607,7 @@ class _AstFront(_Walker):
     def visit_Call(self, node: ast.Call) -> None:
         func = _ast_func(node.func)
         if func is not None:
-            self.pending.append((node, func, self.scope, self.fstring_line))
+            self.pending.append((node, func, self.scope, self.fstring_line, self.loop))
         self.generic_visit(node)
 
 
