@@ -31,7 +31,6 @@ import contextlib
 import functools
 import importlib.util
 import itertools
-import multiprocessing
 import os
 import re
 import shlex
@@ -42,7 +41,6 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
@@ -499,6 +497,9 @@ def _run_chunks(
         for index, part in enumerate(chunks):
             yield index, fn(part)
         return
+    import multiprocessing  # a fiftieth of a second: not for trees one process audits
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     # Forked workers inherit the imported modules; elsewhere fork is unsafe or unavailable.
     method = "fork" if sys.platform.startswith("linux") else None
     context = multiprocessing.get_context(method)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -415,6 +413,8 @@ def recover(yes: bool, repo: Path) -> int:
 @click.option("--keep", type=click.Path(path_type=Path), help="Build the example here and keep it.")
 def demo(keep: Path | None) -> int:
     """Build the bundled example project and walk the whole plan on it, without prompts."""
+    import tempfile
+
     from migrate import example, render
     from migrate import guide as guided
 
@@ -539,6 +539,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _bug() -> int:
+    import tempfile
+    import traceback
+
     log = Path(tempfile.gettempdir()) / "migrate-crash.log"
     text = traceback.format_exc()
     log.write_text(text, encoding="utf-8")
