@@ -59,7 +59,6 @@ from migrate.transforms._subprocess_sites import (
     Facts,
     Unparsable,
     _ast_chain,
-    find_sites,
     read_facts,
 )
 from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
@@ -986,7 +985,7 @@ def _sequential_findings(parsed: _Parsed) -> list[Finding]:
     if not isinstance(facts, Facts):
         return []
     starts: dict[LoopNode, set[tuple[int, int]]] = {}
-    for site in find_sites(facts):
+    for site in facts.sites:
         loop, raw = site.call.loop, site.call.raw
         if isinstance(loop, _LOOPS) and raw is not None:  # not inside an f-string
             starts.setdefault(loop, set()).add(raw.start)

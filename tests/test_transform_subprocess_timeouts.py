@@ -22,7 +22,7 @@ from migrate.files import Snapshot, encode
 from migrate.model import TransformResult
 from migrate.recipes import parse_recipe, read_toml
 from migrate.transforms import subprocess_timeouts as module
-from migrate.transforms._subprocess_sites import Unparsable, find_sites, read_facts
+from migrate.transforms._subprocess_sites import Unparsable, read_facts
 from migrate.transforms.subprocess_timeouts import scan
 
 RECIPE = Path(__file__).parent.parent / "recipes" / "subprocess-timeouts.toml"
@@ -494,6 +494,26 @@ def test_broken_edit_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> No
     assert (finding.kind, finding.line) == ("internal-error", 3)
 
 
+def test_a_broken_edit_after_nested_calls_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nested calls are checked with the call around them; the calls after them still are."""
+    right = module.insertion
+
+    def broken_for_call(text: str, layout: Any, keyword: str) -> module.Edit:
+        if text.startswith("subprocess.call", layout.start):
+            return module.Edit(layout.end - 1, layout.end - 1, f", {keyword} (")
+        return right(text, layout, keyword)
+
+    monkeypatch.setattr(module, "insertion", broken_for_call)
+    src = (
+        "import subprocess\n"
+        'subprocess.run(subprocess.check_output(["a"]).split())\n'
+        'subprocess.call(["b"])\n'
+    )
+    result = scan("t.py", src, DEFAULTS)
+    assert result.after == src and not result.edits
+    assert [(f.kind, f.line) for f in result.findings] == [("internal-error", 3)]
+
+
 def test_transform_counts_and_changes(tmp_path: Path) -> None:
     files = {
         "scripts/a.py": 'import subprocess\nsubprocess.run(["pip", "install", "x"])\n',
@@ -767,5 +787,5 @@ def test_prefilter_never_skips_a_file_with_a_site_in_the_stdlib() -> None:
         if isinstance(facts, Unparsable):
             continue
         checked += 1
-        assert find_sites(facts) == [], path
+        assert facts.sites == (), path
     assert checked > 100

@@ -9,6 +9,7 @@ find the same calls.
 from __future__ import annotations
 
 import ast
+import functools
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -164,6 +165,12 @@ class Facts:
     value_of: Callable[[object, Scope], Value]
     index: Callable[[Pos], int]
     parser: Parser
+
+    @functools.cached_property
+    def sites(self) -> tuple[Site, ...]:
+        """The calls that run a subprocess, in source order (resolved once, on first use)."""
+        resolver = _Resolver(self.value_of)
+        return tuple(site for call in self.calls if (site := resolver.site(call)) is not None)
 
     def layout(self, call: CallNode) -> Layout | None:
         raw = call.raw
@@ -762,13 +769,6 @@ def expression_parses(source: str, parser: Parser) -> bool:
 
 
 # -- resolving calls into sites -----------------------------------------------------------------
-
-
-def find_sites(facts: Facts) -> list[Site]:
-    """The calls of `facts` that run a subprocess, in source order."""
-    resolver = _Resolver(facts.value_of)
-    sites = (resolver.site(call) for call in facts.calls)
-    return [site for site in sites if site is not None]
 
 
 class _Resolver:

@@ -34,7 +34,6 @@ from migrate.transforms._subprocess_sites import (
     Star,
     Unparsable,
     expression_parses,
-    find_sites,
     read_facts,
 )
 
@@ -441,9 +440,12 @@ def _broken_call(text: str, edited: list[tuple[Layout, Edit]], parser: Parser) -
     expression is the same check as re-parsing the file, at a fraction of the cost.
     """
     spans = [(layout.start, layout.end) for layout, _ in edited]
-    for i, (start, end) in enumerate(spans):
-        if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
+    reach = -1  # the end of the last outermost call: calls nest or do not overlap
+    for i in sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1])):
+        start, end = spans[i]
+        if end <= reach:
             continue  # checked with the call around it
+        reach = end
         inside = [
             Edit(e.start - start, e.end - start, e.new)
             for _, e in edited
@@ -478,7 +480,7 @@ def scan(
     findings: list[Finding] = []
     edited: list[tuple[Layout, Edit]] = []
     lines: list[int] = []
-    for site in find_sites(facts):
+    for site in facts.sites:
         decision = _decide(path, text, site, facts, rules)
         counts[decision.count] += 1
         if decision.default:
