@@ -19,7 +19,10 @@ Speed: each file is read as bytes and only files that can hold a finding (an imp
 call the audit looks for, see `_audit_file`) are decoded and parsed. Every other file is still
 known to parse: CPython's bytecode cache for this interpreter (`__pycache__`, valid by the
 import system's own rules) says it compiled, else `compile()` runs. A file the cache says
-compiles is parsed as its skeleton (`migrate.skeleton`): bodies without the audit's words cut.
+compiles is parsed as its skeleton (`migrate.skeleton`): bodies that cannot hold a finding (see
+`_SKELETON_WORDS`) cut. One walk of the tree finds the subprocess calls and their loops; a second
+one, over the lines naming a pool or gather only, finds the pools. LibCST is imported only for a
+file `ast` refuses that a later Python may accept, and by the parent process, not each worker.
 Many files are spread over worker processes; results hold no file text.
 """
 
