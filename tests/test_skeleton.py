@@ -6,6 +6,7 @@ import ast
 import py_compile
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,21 +92,29 @@ def test_audit_of_the_stdlib_is_the_same_with_and_without_skeletons(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
-    used = []
+    with_skeletons, without, cut = audit_both_ways(stdlib, monkeypatch)
+    assert sum(cut) > 50  # the stdlib's bytecode cache let the audit cut bodies
+    assert with_skeletons == without
 
-    def counting(text: str, words: tuple[str, ...]) -> str | None:
+
+def audit_both_ways(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, Any], dict[str, Any], list[bool]]:
+    """The audit's JSON with skeletons and without, and whether each skeleton cut anything."""
+    cut = []
+
+    def recording(text: str, words: tuple[str, ...]) -> str | None:
         result = skeleton(text, words)
-        used.append(result is not None)
+        cut.append(result is not None)
         return result
 
-    monkeypatch.setattr(audit_module, "skeleton", counting)
-    with_skeletons = as_json(audit(stdlib, jobs=1))
-    assert sum(used) > 50  # the stdlib's bytecode cache let the audit cut bodies
+    monkeypatch.setattr(audit_module, "skeleton", recording)
+    with_skeletons = as_json(audit(root, jobs=1))
     monkeypatch.setattr(audit_module, "skeleton", lambda text, words: None)
-    without = as_json(audit(stdlib, jobs=1))
+    without = as_json(audit(root, jobs=1))
     for report in (with_skeletons, without):
         report["summary"].pop("seconds")
-    assert with_skeletons == without
+    return with_skeletons, without, cut
 
 
 @pytest.mark.parametrize(
@@ -159,20 +168,8 @@ def test_every_way_to_reach_a_site_keeps_its_body(
     for name, text in REACHED.items():
         (tmp_path / name).write_text(text + PAD)
         py_compile.compile(str(tmp_path / name), doraise=True)  # the skeleton needs the cache
-    cut = []
-
-    def recording(text: str, words: tuple[str, ...]) -> str | None:
-        result = skeleton(text, words)
-        cut.append(result is not None)
-        return result
-
-    monkeypatch.setattr(audit_module, "skeleton", recording)
-    with_skeletons = as_json(audit(tmp_path, jobs=1))
+    with_skeletons, without, cut = audit_both_ways(tmp_path, monkeypatch)
     assert cut == [True] * len(REACHED)
-    monkeypatch.setattr(audit_module, "skeleton", lambda text, words: None)
-    without = as_json(audit(tmp_path, jobs=1))
-    for report in (with_skeletons, without):
-        report["summary"].pop("seconds")
     assert with_skeletons == without
     found = {f["path"] for f in without["findings"]}
     assert found == set(REACHED)
