@@ -32,6 +32,7 @@ import ast
 import bisect
 import contextlib
 import functools
+import gc
 import importlib.util
 import itertools
 import os
@@ -505,6 +506,9 @@ def _run_chunks(
     # Forked workers inherit the imported modules; elsewhere fork is unsafe or unavailable.
     method = "fork" if sys.platform.startswith("linux") else None
     context = multiprocessing.get_context(method)
+    # Frozen, this process's objects are never scanned by a worker's garbage collector, so the
+    # workers do not copy the memory pages holding them (fork shares them copy-on-write).
+    gc.freeze()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_interrupts)
     try:
         pending = {pool.submit(fn, part): i for i, part in enumerate(chunks)}
@@ -512,6 +516,7 @@ def _run_chunks(
             yield pending[future], future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 # -- one file ------------------------------------------------------------------------------------
