@@ -24,10 +24,8 @@ def listed(folder: Path) -> list[str] | None:
     """The files git tracks or would track under `folder`, relative to it: tracked, and
     untracked but not ignored. None outside a work tree, when `folder` itself is ignored, or
     when git refuses (e.g. "dubious ownership")."""
-    if _git(folder, "rev-parse", "--show-toplevel") is None:
-        return None
     if _git(folder, "check-ignore", "-q", os.path.abspath(folder)) is not None:
-        return None  # exit 0: git ignores it
+        return None  # exit 0: git ignores it (outside a work tree, git fails, and so does ls-files)
     out = _git(folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
     return None if out is None else [os.fsdecode(p) for p in out.split(b"\0") if p]
 
