@@ -480,6 +480,14 @@ def test_an_ignored_folder_inside_a_repository_is_walked(tmp_path: Path) -> None
     assert python_files(repo / "vendor") == ["lib/b.py"]
 
 
+def test_only_regular_files_are_audited(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": "x = 1\n", "folder.py/b.py": "y = 2\n"})
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    (tmp_path / "linked.py").symlink_to(tmp_path / "a.py")
+    assert python_files(tmp_path) == ["a.py", "folder.py/b.py", "linked.py"]
+    assert audit(tmp_path).files_analyzed == 3
+
+
 def test_paths_select_files_folders_and_globs(tree: Path) -> None:
     assert python_files(tree, ["lib"]) == [
         "lib/aio.py",
