@@ -6,9 +6,10 @@ and `migrate audit --json` needs neither.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from migrate.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_REPO_STATE,
     EXIT_STEP_FAILED,
     EXIT_USAGE,
     UserError,
@@ -187,6 +189,9 @@ def _listener(quiet: bool) -> workflow.Listener:
     out = render.console(stderr=quiet)
 
     class Printer(workflow.Listener):
+        def note(self, message: str) -> None:
+            out.print(message, markup=False)
+
         def step_started(self, recipe: Recipe) -> None:
             out.print(f"[bold]→ {recipe.id}[/bold]: {recipe.title}")
 
@@ -205,11 +210,14 @@ def _listener(quiet: bool) -> workflow.Listener:
 @click.option("--all", "all_recipes", is_flag=True, help="Every recipe, in plan order.")
 @click.option("--branch", help="Branch to create or continue (default: migrate/<run>).")
 @click.option("--in-place", is_flag=True, help="Commit on the current branch (or detached HEAD).")
-@click.option("--stash", is_flag=True, help="Set uncommitted changes aside and restore them after.")
+@click.option("--stash", is_flag=True, hidden=True, help="No longer needed (accepted).")
 @click.option("--dry-run", is_flag=True, help="Show the diff; change nothing.")
 @click.option("--keep-going", is_flag=True, help="Go on with the next recipe after a failure.")
 @click.option(
     "--skip-unparsable", is_flag=True, help="Apply to the files that parse, report the rest."
+)
+@click.option(
+    "--skip-unreadable", is_flag=True, help="Apply to the files that are text, report the rest."
 )
 @click.option("--yes", "-y", is_flag=True, help="Never ask (scripts, CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -224,6 +232,7 @@ def apply(
     dry_run: bool,
     keep_going: bool,
     skip_unparsable: bool,
+    skip_unreadable: bool,
     yes: bool,
     as_json: bool,
     repo: Path,
@@ -236,13 +245,22 @@ def apply(
     if not recipe_ids and not all_recipes:
         raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
     chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
-    if dry_run:
-        return _dry_run(repo, chosen, as_json, skip_unparsable)
-    _recover_first(repo, yes)
     options = workflow.ApplyOptions(
-        branch, in_place, stash, keep_going, skip_unparsable=skip_unparsable
+        branch,
+        in_place,
+        keep_going,
+        skip_unparsable=skip_unparsable,
+        skip_unreadable=skip_unreadable,
     )
-    report = workflow.apply(repo, chosen, options, _listener(quiet=as_json))
+    if dry_run:
+        return _dry_run(repo, chosen, as_json, options)
+    listener = _listener(quiet=as_json)
+    if stash:
+        listener.note(
+            "--stash is no longer needed: a run works in its own worktree and never touches"
+            " your uncommitted changes."
+        )
+    report = workflow.apply(repo, chosen, options, listener)
     if as_json:
         click.echo(json.dumps(_report_json(report), indent=2))
     else:
@@ -250,10 +268,12 @@ def apply(
     return report.exit_code
 
 
-def _dry_run(repo: Path, chosen: Sequence[Recipe], as_json: bool, skip: bool) -> int:
+def _dry_run(
+    repo: Path, chosen: Sequence[Recipe], as_json: bool, options: workflow.ApplyOptions
+) -> int:
     from migrate import render, workflow
 
-    results = workflow.preview(repo, chosen, skip)
+    results = workflow.preview(repo, chosen, options)
     if as_json:
         data = [
             {
@@ -278,7 +298,8 @@ def _report_json(report: workflow.ApplyReport) -> dict[str, object]:
     return {
         "run": render.run_json(report.run),
         "steps": [asdict(step) for step in report.steps],
-        "stash_restored": report.stash_restored,
+        "where": report.where,
+        "left_out": list(report.left_out),
         "exit_code": report.exit_code,
     }
 
@@ -295,10 +316,12 @@ def _print_report(report: workflow.ApplyReport) -> None:
     )
     if report.exit_code:
         out.print("[red]a step failed validation and was reverted.[/red]")
-    if report.stash_ref and not report.stash_restored:
+    if report.where:
+        out.print(report.where + ".", markup=False)
+    if report.left_out:
+        shown = ", ".join(report.left_out[:5]) + (" ..." if len(report.left_out) > 5 else "")
         out.print(
-            f"[yellow]your set-aside changes could not be re-applied cleanly; they are kept in"
-            f" {report.stash_ref}: git stash apply {report.stash_ref}[/yellow]"
+            f"not included (uncommitted in your tree, left as they are): {shown}", markup=False
         )
     if applied:
         out.print(f"undo everything: migrate rollback --all   (or: git checkout {run.base_branch})")
@@ -310,29 +333,39 @@ def _print_report(report: workflow.ApplyReport) -> None:
 def status(as_json: bool, repo: Path) -> int:
     """The run HEAD is on: branch, base, steps and their results."""
     from migrate import gitrepo, journal, render
+    from migrate.isolation import Lock
 
     with gitrepo.open_repo(repo) as r:
-        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
-        inflight = journal.read_inflight(r)
+        branch = gitrepo.current_branch(r)
+        run = journal.open_run_for(r, branch, gitrepo.head_sha(r))
+        holder = Lock(journal.folder(r)).read()
+        elsewhere = journal.open_run_based_on(r, branch) if run is None else None
+        started_here = [x for x in journal.load_runs(r) if x.base_branch == branch]
+    interrupted = holder is not None and not holder.alive()
+    last = started_here[-1] if run is None and started_here else None
     if as_json:
-        click.echo(
-            json.dumps(
-                {"run": render.run_json(run) if run else None, "interrupted": inflight is not None},
-                indent=2,
-            )
-        )
+        shown = {
+            "run": render.run_json(run) if run else None,
+            "last_run": render.run_json(last) if last else None,
+            "interrupted": interrupted,
+        }
+        click.echo(json.dumps(shown, indent=2))
         return EXIT_OK
     out = render.console()
-    if inflight is not None:
-        out.print("[red]a run was interrupted here: run `migrate recover`.[/red]")
-    if run is None:
-        out.print("no open migration run on this branch.")
-        with gitrepo.open_repo(repo) as r:
-            elsewhere = journal.open_run_based_on(r, gitrepo.current_branch(r))
-        if elsewhere is not None:
-            out.print(f"run {elsewhere.id} started here is open on branch {elsewhere.branch}.")
-    else:
+    if interrupted:
+        out.print(
+            "[yellow]a run was killed here; the next command (or `migrate recover`) cleans up"
+            " after it.[/yellow]"
+        )
+    if run is not None:
         render.print_run(out, run)
+    elif elsewhere is not None:
+        out.print(f"run {elsewhere.id} started here is open on branch {elsewhere.branch}.")
+    elif last is not None:
+        out.print("no open migration run on this branch; the last run started here:")
+        render.print_run(out, last)
+    else:
+        out.print("no open migration run on this branch.")
     return EXIT_OK
 
 
@@ -342,14 +375,20 @@ def status(as_json: bool, repo: Path) -> int:
 @click.option("--disable-hook", "hook", help="Remove a hook's registrations from settings.json.")
 @click.option("--all", "everything", is_flag=True, help="Return to the state before the run.")
 @click.option("--yes", "-y", is_flag=True, help="Also delete the migration branch (kept as a ref).")
+@click.option(
+    "--with-dependents", is_flag=True, help="Also roll back the applied steps that require it."
+)
 @REPO_OPTION
+@RECIPES_OPTION
 def rollback_cmd(
     recipe_id: str | None,
     file_path: str | None,
     hook: str | None,
     everything: bool,
     yes: bool,
+    with_dependents: bool,
     repo: Path,
+    recipe_dirs: tuple[Path, ...],
 ) -> int:
     """Undo a step, a file, a hook registration, or the whole run."""
     from migrate import render, rollback
@@ -357,32 +396,29 @@ def rollback_cmd(
     chosen = [x for x in (recipe_id, file_path, hook) if x] + (["--all"] if everything else [])
     if len(chosen) != 1:
         raise UserError("name exactly one of: a recipe, --file PATH, --disable-hook NAME, --all.")
-    _recover_first(repo, yes)
+    note = _printer()
     if everything:
         delete = yes or (render.is_interactive() and click.confirm("Delete the migration branch?"))
-        message = rollback.all_steps(repo, delete_branch=delete)
+        message = rollback.all_steps(repo, delete_branch=delete, note=note)
     elif recipe_id:
-        message = rollback.step(repo, recipe_id)
+        requires = {r.id: r.requires for r in _load(repo, recipe_dirs).values()}
+        message = rollback.step(repo, recipe_id, requires, with_dependents, note)
     elif file_path:
-        message = rollback.file(repo, file_path)
+        message = rollback.file(repo, file_path, note)
     else:
-        message = _disable_hook(repo, str(hook))
+        message = _disable_hook(repo, str(hook), note)
     render.console().print(message, markup=False)
     return EXIT_OK
 
 
-def _recover_first(repo: Path, yes: bool) -> None:
-    """A run killed mid-step left a marker: recover with --yes or when the user agrees."""
-    from migrate import render, workflow
+def _printer() -> Callable[[str], None]:
+    from migrate import render
 
-    message = workflow.recover_if_agreed(
-        repo, lambda question: yes or (render.is_interactive() and click.confirm(question))
-    )
-    if message:
-        render.console().print(message, markup=False)
+    out = render.console()
+    return lambda message: out.print(message, markup=False)
 
 
-def _disable_hook(repo: Path, name: str) -> str:
+def _disable_hook(repo: Path, name: str, note: Callable[[str], None]) -> str:
     from migrate import rollback
     from migrate.hooks import settings_edit
 
@@ -393,15 +429,16 @@ def _disable_hook(repo: Path, name: str) -> str:
         lambda text: settings_edit.disable(text, path, name),
         f"disable hook {name}",
         f"Migrate-Disable-Hook: {name}",
+        note,
     )
     return f"disabled hook {name} with commit {sha[:10]}." if sha else "nothing to change."
 
 
 @cli.command()
-@click.option("--yes", "-y", is_flag=True, help="Recover without asking.")
+@click.option("--yes", "-y", is_flag=True, hidden=True, help="Accepted; recovery never asks.")
 @REPO_OPTION
 def recover(yes: bool, repo: Path) -> int:
-    """Restore the repository after a run was killed or crashed mid-step."""
+    """Clean up after a run that was killed: its checks, its worktree, its lock."""
     from migrate import render, workflow
 
     message = workflow.recover(repo)
@@ -439,9 +476,20 @@ def _default_before(repo: Path) -> str:
         run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
         if run is not None:
             return run.base_commit
+        if gitrepo.head_sha(r) is None:
+            raise UserError("the repository has no commits yet; nothing to compare with.")
         if gitrepo.ref_sha(r, "HEAD~1") is None:
             raise UserError("HEAD has no parent to compare with; pass --before REV.")
         return "HEAD~1"
+
+
+def _check_revisions(repo: Path, *revisions: str | None) -> None:
+    from migrate import gitrepo
+
+    with gitrepo.open_repo(repo) as r:
+        for option, rev in zip(("--before", "--after"), revisions, strict=True):
+            if rev is not None and gitrepo.ref_sha(r, rev) is None:
+                raise UserError(f"{option} {rev}: no such revision in {gitrepo.root(r)}.")
 
 
 @hooks.command("verify")
@@ -462,6 +510,7 @@ def hooks_verify(
     from migrate.hooks import replay, verify
 
     chosen = replay.load_payloads(payloads) if payloads else None
+    _check_revisions(repo, before, after)
     report = verify.verify(repo, before or _default_before(repo), after, chosen)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
@@ -503,6 +552,7 @@ def hooks_bench(
     from migrate.hooks import bench, replay
 
     chosen = replay.load_payloads(payloads) if payloads else None
+    _check_revisions(repo, before, after)
     result = (
         bench.compare(repo, before, after, runs, chosen)
         if before
@@ -522,29 +572,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as e:
         click.echo(f"migrate: {e.message}", err=True)
         return e.exit_code
-    except click.exceptions.Abort:
-        click.echo("migrate: interrupted.", err=True)
+    except click.exceptions.Abort:  # click's name for Ctrl-C (KeyboardInterrupt)
+        click.echo(
+            "migrate: interrupted; the step in progress was dropped. Your files, index and"
+            " branches were not touched.",
+            err=True,
+        )
         return EXIT_INTERRUPTED
     except click.ClickException as e:
         e.show()
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except OSError as e:
+        if e.errno not in _SYSTEM_REFUSALS:
+            return _bug()
+        where = f"{e.filename}: " if e.filename else ""
         click.echo(
-            "migrate: interrupted; the repository is as it was before the current step.", err=True
+            f"migrate: {where}{e.strerror}; the step in progress was dropped (fix it and run"
+            " the command again).",
+            err=True,
         )
-        return EXIT_INTERRUPTED
+        return EXIT_REPO_STATE
     except Exception:
         return _bug()
     return result if isinstance(result, int) else EXIT_OK
 
 
+# What the system refuses (not a bug of ours): read-only, full, or not ours to write.
+_SYSTEM_REFUSALS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
 def _bug() -> int:
-    import tempfile
     import traceback
 
-    log = Path(tempfile.gettempdir()) / "migrate-crash.log"
     text = traceback.format_exc()
-    log.write_text(text, encoding="utf-8")
     sys.stderr.write(text)
-    sys.stderr.write(f"migrate: this is a bug in migrate; the traceback is saved in {log}.\n")
+    log = _crash_log(text)
+    where = f"; the traceback is saved in {log}" if log else ""
+    sys.stderr.write(f"migrate: this is a bug in migrate{where}.\n")
     return EXIT_BUG
+
+
+def _crash_log(text: str) -> Path | None:
+    """A new private file (mode 0600, created exclusively) under the repository's
+    `.git/migrate/logs/`, or in a private temporary folder outside a repository."""
+    import datetime as dt
+    import os
+    import secrets
+    import tempfile
+
+    common = worktree.common_dir(Path.cwd())
+    name = f"crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.log"
+    try:
+        if common is not None:
+            folder = common / "migrate" / "logs"
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            path = folder / name
+        else:
+            fd, raw = tempfile.mkstemp(prefix="migrate-crash-", suffix=".log")
+            path = Path(raw)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError:
+        return None
+    return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
 import tokenize
 from dataclasses import dataclass
@@ -115,7 +116,10 @@ class Snapshot:
     files: tuple[str, ...]
 
     def read(self, path: str) -> SourceFile | None:
-        """The file's text, or None when it does not exist or is not text."""
+        """The file's text, or None when it does not exist, is not text, or lies behind a
+        symlink that leaves the repository (never followed)."""
+        if leaves(self.root, path):
+            return None
         try:
             data = (self.root / path).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -130,4 +134,43 @@ class Snapshot:
         return source
 
     def exists(self, path: str) -> bool:
-        return (self.root / path).exists()
+        return not leaves(self.root, path) and (self.root / path).exists()
+
+
+def leaves(root: Path, path: str) -> bool:
+    """True when `path` resolves outside `root` (through a symlink)."""
+    real = os.path.realpath(root / path)
+    top = os.path.realpath(root)
+    return os.path.commonpath([real, top]) != top
+
+
+def link_problem(root: Path, path: str) -> str | None:
+    """Why `path` must not be written: it is a symlink (never replaced by a file), or lies
+    behind one (the write would land where the link points, maybe outside the repository)."""
+    current = root
+    parts = PurePosixPath(path).parts
+    for i, part in enumerate(parts):
+        current = current / part
+        if not current.is_symlink():
+            continue
+        target = os.path.realpath(current)
+        where = "outside the repository" if leaves(root, "/".join(parts[: i + 1])) else "a link"
+        if i == len(parts) - 1:
+            return f"is a symlink to {target}; migrate never replaces a link with a file"
+        return f"lies behind the symlink {'/'.join(parts[: i + 1])} ({where}: {target}); skipped"
+    return None
+
+
+def unreadable(root: Path, path: str) -> str | None:
+    """Why a selected file cannot be read as text (a transform would silently skip it)."""
+    try:
+        data = (root / path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    if b"\0" in data:
+        return "holds NUL bytes: not a text file"
+    if decode(path, data) is None:
+        return "is not valid text in its encoding (UTF-8 without a coding cookie)"
+    if b"\r" in data and b"\n" not in data and path.endswith((".py", ".pyi")):
+        return "has old Mac (CR-only) line endings, which the Python parsers here cannot keep"
+    return None

@@ -1,4 +1,9 @@
-"""Everything the tool asks of git, through GitPython: state checks, commits, resets, stashes."""
+"""Everything the tool asks of git, through GitPython: state checks, worktrees, commits, refs.
+
+The verbs that write act on the run's own worktree and refs; the only ones that touch the
+user's checkout (`fast_forward`, `checkout`) are git's own safe moves, which refuse to
+overwrite local changes.
+"""
 
 from __future__ import annotations
 
@@ -103,8 +108,8 @@ def tracked_paths(repo: Repo) -> tuple[str, ...]:
     return tuple(sorted(set(_z(out))))
 
 
-def check_state(repo: Repo, *, allow_detached: bool, allow_dirty: bool) -> list[str]:
-    """Refuse a repository migrate must not touch; returns the dirty paths when allowed."""
+def check_state(repo: Repo, *, allow_detached: bool, allow_dirty: bool = True) -> list[str]:
+    """Refuse a repository migrate must not work on; returns the uncommitted paths."""
     where = root(repo)
     if head_sha(repo) is None:
         raise RepoStateError(f"{where}: the repository has no commits yet; commit something first.")
@@ -121,8 +126,7 @@ def check_state(repo: Repo, *, allow_detached: bool, allow_dirty: bool) -> list[
     dirty = dirty_paths(repo)
     if dirty and not allow_dirty:
         raise RepoStateError(
-            f"{where}: uncommitted changes in {', '.join(dirty)};"
-            " commit them, or pass --stash to set them aside for the run."
+            f"{where}: uncommitted changes in {', '.join(dirty)}; commit them first."
         )
     return dirty
 
@@ -236,5 +240,157 @@ def trailers(message: str) -> dict[str, str]:
     return found
 
 
+def trailers_all(message: str) -> dict[str, list[str]]:
+    """Like `trailers`, keeping every value of a key that appears more than once."""
+    last = message.strip().split("\n\n")[-1]
+    found: dict[str, list[str]] = {}
+    for line in last.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key.startswith("Migrate-"):
+            found.setdefault(key, []).append(value.strip())
+    return found
+
+
 def branch_exists(repo: Repo, name: str) -> bool:
     return ref_sha(repo, f"refs/heads/{name}") is not None
+
+
+ZERO = "0" * 40
+_NO_HOOKS = ("-c", "core.hooksPath=/dev/null")  # the user's git hooks never run in our worktree
+
+
+def _refused(e: GitCommandError, what: str) -> RepoStateError:
+    lines = [ln.strip() for ln in str(e.stderr or e).splitlines() if ln.strip()]
+    why = lines[-1].removeprefix("stderr: ").strip("'") if lines else "unknown error"
+    return RepoStateError(f"git refused to {what}: {why}")
+
+
+def valid_branch_name(repo: Repo, name: str) -> bool:
+    try:
+        repo.git.check_ref_format("--branch", name)
+    except GitCommandError:
+        return False
+    return not name.startswith("-")
+
+
+def add_worktree(repo: Repo, path: Path, sha: str) -> None:
+    """A worktree of our own at `path`, detached at `sha` (no branch is checked out there)."""
+    try:
+        repo.git.execute(["git", *_NO_HOOKS, "worktree", "add", "-q", "--detach", str(path), sha])
+    except GitCommandError as e:
+        raise _refused(e, f"create the run's worktree {path}") from None
+
+
+def remove_worktree(repo: Repo, path: Path) -> None:
+    """Remove a worktree of ours; whatever git cannot remove is deleted and pruned."""
+    from migrate.isolation import remove_tree
+
+    try:
+        repo.git.worktree("remove", "--force", "--force", str(path))
+    except GitCommandError:
+        remove_tree(path)
+    repo.git.worktree("prune")
+
+
+def checked_out(repo: Repo) -> dict[str, Path]:
+    """Each checked-out branch (full ref name) and the worktree that has it."""
+    found: dict[str, Path] = {}
+    where: Path | None = None
+    for line in repo.git.worktree("list", "--porcelain").splitlines():
+        if line.startswith("worktree "):
+            where = Path(line[len("worktree ") :])
+        elif line.startswith("branch ") and where is not None:
+            found[line[len("branch ") :]] = where
+    return found
+
+
+def uncommitted(repo: Repo) -> list[str]:
+    """Changed tracked paths (staged or not), without refreshing the index (it is the user's)."""
+    out = repo.git.execute(
+        ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no"]
+    )
+    return [entry[3:] for entry in _z(str(out)) if len(entry) > 3 and entry[2] == " "]
+
+
+def stage_tree(repo: Repo, paths: Iterable[str]) -> str:
+    """Stage exactly `paths` in the run's worktree and return the tree they make: what is
+    committed is what was written, whatever the checks do to the files afterwards."""
+    paths = list(paths)
+    if paths:
+        repo.git.add("-A", "--", *paths)
+    return str(repo.git.write_tree())
+
+
+def commit_tree(repo: Repo, tree: str, parent: str, message: str) -> str:
+    """A commit of `tree` on `parent`; a commit git refuses (signing, ...) is the user's to fix."""
+    env = _identity_env(repo)
+    try:
+        sha = repo.git.commit_tree(tree, "-p", parent, "-m", message, env=env or None)
+    except GitCommandError as e:
+        raise _refused(e, "make the commit (check commit signing and your git config)") from None
+    return str(sha).strip()
+
+
+def clean_to(repo: Repo, sha: str, keep: Iterable[str] = ()) -> None:
+    """The run's worktree exactly at `sha`: tracked files reset, anything else removed (ignored
+    files too, except the paths in `keep`: what the run shared into it)."""
+    repo.git.reset("--hard", "-q", sha)
+    excluded = [arg for path in keep for arg in ("-e", "/" + path)]
+    repo.git.clean("-ffdxq", *excluded)
+
+
+def set_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
+    """Move `ref` to `new` only if still at `old` (None: must not exist); False if it moved."""
+    try:
+        repo.git.update_ref("-m", "migrate", ref, new, old or ZERO)
+    except GitCommandError:
+        return False
+    return True
+
+
+def fast_forward(repo: Repo, sha: str) -> bool:
+    """Move the user's checkout forward to `sha` the way `git merge --ff-only` does (it never
+    overwrites local changes); False when git refuses."""
+    try:
+        repo.git.execute(["git", *_NO_HOOKS, "merge", "--ff-only", "-q", sha])
+    except GitCommandError:
+        return False
+    return True
+
+
+def checkout(repo: Repo, branch: str) -> bool:
+    """`git checkout branch` in the user's tree; False when git refuses (local changes)."""
+    try:
+        repo.git.checkout("-q", branch)
+    except GitCommandError:
+        return False
+    return True
+
+
+def revert_in(repo: Repo, sha: str) -> bool:
+    """Revert `sha` into the index and files of the run's worktree; False on a conflict."""
+    try:
+        repo.git.revert("--no-commit", sha)
+    except GitCommandError:
+        repo.git.execute(["git", "revert", "--abort"], with_exceptions=False)
+        return False
+    return True
+
+
+def is_ancestor(repo: Repo, older: str, newer: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+    except GitCommandError:
+        return False
+    return True
+
+
+def commits_between(repo: Repo, base: str, tip: str) -> list[tuple[str, str]]:
+    """(sha, message) of the commits in base..tip, newest first."""
+    out = repo.git.log(f"{base}..{tip}", "--format=%H%x00%B%x01")
+    pairs = []
+    for record in out.split("\x01"):
+        if "\0" in record:
+            sha, message = record.strip("\n").split("\0", 1)
+            pairs.append((sha.strip(), message))
+    return pairs

@@ -48,12 +48,11 @@ def run(repo: Path, yes: bool, recipe_dirs: Sequence[Path]) -> int:
     """The guided migration; it asks only in a terminal, never with `yes`. Returns the exit code."""
     out = render.console()
     ask = not yes and render.is_interactive()
-    _recover(out, repo, yes, ask)
-    project = _detect(repo, must_be_clean=yes or ask)
+    project = _detect(repo)
     _print_project(out, project)
     current = _resume(out, project, yes, ask)
     if current is not None and current.branch != project.branch:
-        project = _detect(repo, must_be_clean=True)  # switched to the run's branch
+        project = _detect(repo)  # switched to the run's branch
     known = recipes.load_all(recipes.recipe_dirs(project.root, recipe_dirs))
     before = _audit(out, project.root, "auditing")
     _print_audit(out, before)
@@ -110,14 +109,7 @@ def _confirm(message: str, default: bool = True) -> bool:
 # ---------------------------------------------------------------------- detect, recover, resume
 
 
-def _recover(out: Console, repo: Path, yes: bool, ask: bool) -> None:
-    """A run killed mid-step left its marker: restore the state before it, or refuse."""
-    message = workflow.recover_if_agreed(repo, lambda question: yes or (ask and _confirm(question)))
-    if message:
-        out.print(message, markup=False)
-
-
-def _detect(repo: Path, must_be_clean: bool) -> Project:
+def _detect(repo: Path) -> Project:
     """The repository's state; refuses what `apply` would refuse, before the user chooses."""
     with gitrepo.open_repo(repo) as r:
         root = gitrepo.root(r)
@@ -128,18 +120,17 @@ def _detect(repo: Path, must_be_clean: bool) -> Project:
             f"{root}: HEAD is detached; check out a branch first"
             " (or use `migrate apply --in-place`)."
         )
-    if dirty and must_be_clean:
-        raise RepoStateError(
-            f"{root}: uncommitted changes in {', '.join(dirty)}; commit or stash them first"
-            " (or use `migrate apply --stash`)."
-        )
     settings = tuple(f for f in SETTINGS_FILES if (root / f).is_file())
     return Project(root, branch, head, settings, tuple(dirty))
 
 
 def _print_project(out: Console, project: Project) -> None:
     out.print(Text(f"migrate: guided migration of {project.root}", style="bold"))
-    state = f"{len(project.dirty)} uncommitted change(s)" if project.dirty else "clean"
+    state = (
+        f"{len(project.dirty)} uncommitted change(s), not part of the run: it starts from HEAD"
+        if project.dirty
+        else "clean"
+    )
     out.print(f"  git: branch {project.branch} at {project.head[:10]} ({state})", markup=False)
     hooks = ", ".join(project.settings) or "no Claude Code settings file found"
     out.print(f"  hooks: {hooks}", markup=False)
@@ -162,10 +153,9 @@ def _resume(out: Console, project: Project, yes: bool, ask: bool) -> Run | None:
     out.print(f"  {what} started from {project.branch} is open.", markup=False)
     if ask and not _confirm("Switch to its branch and continue it?"):
         return None
-    # The engine checks the state and checks out the run's branch; no step runs.
-    report = workflow.apply(project.root, (), workflow.ApplyOptions(branch=other.branch))
+    workflow.switch_to(project.root, other.branch)
     out.print(f"  switched to {other.branch}; continuing run {other.id}", markup=False)
-    return report.run
+    return other
 
 
 def _run_started_here(repo: Repo, branch: str) -> Run | None:
@@ -232,13 +222,17 @@ class Entry:
 def _plan(out: Console, root: Path, known: Iterable[Recipe], run: Run | None) -> list[Entry]:
     last = run.last_status() if run else {}
     steps = {s.recipe: s for s in run.steps} if run else {}
-    with gitrepo.open_repo(root) as r:
-        files = gitrepo.tracked_paths(r)
     planned: dict[str, Entry] = {}
-    with out.status("computing what each recipe would change…"):
+    with (
+        out.status("computing what each recipe would change…"),
+        workflow.at_head(root) as (
+            tree,
+            files,
+        ),
+    ):
         for recipe in known:
             step = steps.get(recipe.id) if last.get(recipe.id) in ("applied", "reverted") else None
-            planned[recipe.id] = _entry(root, files, recipe, step, planned)
+            planned[recipe.id] = _entry(tree, files, recipe, step, planned)
     return list(planned.values())
 
 
@@ -256,7 +250,7 @@ def _entry(
         preselect = all(r in planned and planned[r].preselect for r in first)
         return Entry(recipe, "pending", f"after {', '.join(first)}", preselect)
     try:
-        result = workflow.compute(root, recipe, files)
+        result = workflow.compute(root, recipe, files, workflow.ApplyOptions())
     except UserError as e:
         return Entry(recipe, "not applicable", e.message)
     if not result.changes:

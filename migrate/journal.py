@@ -1,15 +1,17 @@
 """The record of runs the tool owns, kept in the git directory (never in the work tree).
 
-Every applied step is also in its commit's trailers, so `runs_from_git` rebuilds a run when the
-journal is gone.
+The journal is a cache: every applied step is also in its commit's trailers, so `from_git`
+rebuilds a run when the journal is gone, and a file that cannot be read is set aside with a
+warning instead of stopping a command.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +55,7 @@ class Run:
     created: str
     state: RunState = "open"
     steps: tuple[Step, ...] = ()
+    created_branch: bool = False  # only a branch migrate created may ever be deleted
 
     def applied(self) -> dict[str, Step]:
         """The steps currently in effect on the branch, by recipe id."""
@@ -63,20 +66,6 @@ class Run:
 
     def with_step(self, step: Step) -> Run:
         return replace(self, steps=(*self.steps, step))
-
-
-@dataclass(frozen=True)
-class Inflight:
-    """Written before anything touches the repo, removed after: its presence means a crash."""
-
-    pid: int
-    run: str
-    branch_before: str | None
-    head_before: str
-    stash_ref: str | None = None
-    recipe: str | None = None
-    pre_commit: str | None = None
-    untracked_before: tuple[str, ...] = field(default=())
 
 
 def folder(repo: Repo) -> Path:
@@ -109,6 +98,20 @@ def _run_from(data: dict[str, Any]) -> Run:
     return Run(**{**data, "steps": steps})
 
 
+def _read_run(path: Path) -> Run | None:
+    """One journal file, or None (with a warning, the file set aside) when it is damaged."""
+    try:
+        return _run_from(json.loads(path.read_text("utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as e:
+        aside = path.with_name(path.name + ".damaged")
+        os.replace(path, aside)
+        sys.stderr.write(
+            f"migrate: warning: {path} could not be read ({type(e).__name__}); set aside as"
+            f" {aside.name}, the run is rebuilt from its commits.\n"
+        )
+        return None
+
+
 def save_run(repo: Repo, run: Run) -> None:
     _write_json(folder(repo) / "runs" / f"{run.id}.json", asdict(run))
 
@@ -118,8 +121,13 @@ def load_runs(repo: Repo) -> list[Run]:
     runs_dir = folder(repo) / "runs"
     if not runs_dir.is_dir():
         return []
-    runs = [_run_from(json.loads(p.read_text("utf-8"))) for p in runs_dir.glob("*.json")]
+    runs = [run for p in runs_dir.glob("*.json") if (run := _read_run(p)) is not None]
     return sorted(runs, key=lambda r: (r.created, r.id))
+
+
+def load_run(repo: Repo, run_id: str) -> Run | None:
+    path = folder(repo) / "runs" / f"{run_id}.json"
+    return _read_run(path) if path.is_file() else None
 
 
 def open_run_for(repo: Repo, branch: str | None, head: str | None) -> Run | None:
@@ -145,36 +153,24 @@ def open_run_based_on(repo: Repo, branch: str | None) -> Run | None:
 def from_git(repo: Repo) -> Run | None:
     """Rebuild the newest run on HEAD's history from commit trailers (the journal was lost)."""
     steps: list[Step] = []
+    rolled_back: set[str] = set()
     run_id = None
     for sha, message in gitrepo.log_messages(repo):
-        found = gitrepo.trailers(message)
-        if "Migrate-Run" not in found or "Migrate-Recipe" not in found:
+        found = gitrepo.trailers_all(message)
+        run_of = found.get("Migrate-Run", [None])[0]
+        if run_of is None:
             continue
         if run_id is None:
-            run_id = found["Migrate-Run"]
-        if found["Migrate-Run"] != run_id:
+            run_id = run_of
+        if run_of != run_id:
             break
-        parent = str(repo.git.rev_parse(f"{sha}^"))
-        steps.append(Step(found["Migrate-Recipe"], "applied", parent, sha))
-    if run_id is None or any(r.id == run_id for r in load_runs(repo)):
+        rolled_back.update(found.get("Migrate-Rollback", []))
+        for recipe in found.get("Migrate-Recipe", []):
+            parent = str(repo.git.rev_parse(f"{sha}^"))
+            status: StepStatus = "rolled-back" if recipe in rolled_back else "applied"
+            steps.append(Step(recipe, status, parent, sha))
+    if run_id is None or not steps or any(r.id == run_id for r in load_runs(repo)):
         return None
     steps.reverse()
     branch = gitrepo.current_branch(repo)
     return Run(run_id, branch, None, steps[0].pre_commit, False, "", "open", tuple(steps))
-
-
-def write_inflight(repo: Repo, inflight: Inflight) -> None:
-    _write_json(folder(repo) / "inflight.json", asdict(inflight))
-
-
-def read_inflight(repo: Repo) -> Inflight | None:
-    path = folder(repo) / "inflight.json"
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text("utf-8"))
-    data["untracked_before"] = tuple(data.get("untracked_before", ()))
-    return Inflight(**data)
-
-
-def clear_inflight(repo: Repo) -> None:
-    (folder(repo) / "inflight.json").unlink(missing_ok=True)

@@ -29,6 +29,8 @@ class Validation:
     commands: tuple[str, ...] = ()
     command_timeout: float = 300.0
     hooks_verify: bool = False
+    # Ignored files the checks need, from the user's tree (folders linked, files copied).
+    share: tuple[str, ...] = (".venv", "venv", ".env", ".claude/settings.local.json")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return data
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{path}: invalid TOML ({e}).") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: the file is not UTF-8 text, as TOML requires.") from None
     except OSError as e:
         raise UserError(f"{path}: cannot read the file ({e.strerror}).") from None
 
@@ -73,6 +75,12 @@ def check_validation(path: Path, table: Mapping[str, Any], prefix: str = "valida
         if not ok:
             expect = type(default).__name__ if not isinstance(default, tuple) else "list of strings"
             raise UserError(f"{path}: key '{prefix}.{key}' must be a {expect}, got {value!r}.")
+        if key == "pytest_command" and not (value and value[0].strip()):
+            raise UserError(f"{path}: key '{prefix}.{key}' is empty; name the command to run.")
+        for item in value if key == "share" else ():
+            why = check_relative(item)
+            if why:
+                raise UserError(f"{path}: key '{prefix}.{key}': {item!r} {why}.")
 
 
 def _check_params(path: Path, transform: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,15 @@
-"""Undoing a migration: one step, one file, one hook's registration, or the whole run."""
+"""Undoing a migration: one step, one file, one hook's registration, or the whole run.
+
+Every undo is a new commit made in a worktree of the run's own and then taken by the user's
+branch with a fast-forward (git refuses it rather than overwrite local changes), so a failure
+half way (signing, a full disk) leaves nothing behind. No branch is ever reset: a branch that
+migrate did not create, or that holds commits migrate did not make, gets revert commits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,10 +18,12 @@ from git.exc import GitCommandError
 
 from migrate import gitrepo, journal
 from migrate.errors import RepoStateError, UserError
+from migrate.isolation import Lock
 from migrate.journal import Run, Step
-from migrate.workflow import refuse_if_interrupted
+from migrate.workflow import locked, own_worktree
 
 BACKUP_REF = "refs/migrate/backup/"
+Notes = Callable[[str], None]
 
 
 def _current_run(repo: Repo) -> Run:
@@ -26,62 +35,137 @@ def _current_run(repo: Repo) -> Run:
     return run
 
 
-def _prepare(repo: Repo) -> Run:
-    refuse_if_interrupted(repo)
-    gitrepo.check_state(repo, allow_detached=True, allow_dirty=False)
-    return _current_run(repo)
+@contextmanager
+def _session(root: Path, note: Notes) -> Iterator[tuple[Repo, Run, Callable[..., str]]]:
+    """The repository locked, its open run, and `commit(make, message)`: `make(worktree)`
+    changes the worktree (at HEAD) and returns the paths to commit, or None for "nothing to
+    do"; the commit is then taken by the user's checkout."""
+    with gitrepo.open_repo(root) as repo, locked(repo, "rollback", note) as lock:
+        gitrepo.check_state(repo, allow_detached=True)
+        run = _current_run(repo)
+        head = str(gitrepo.head_sha(repo))
+
+        def commit(make: Callable[[Repo], list[str] | None], message: str) -> str:
+            with own_worktree(repo, lock, f"rollback-{run.id}", head) as wt:
+                paths = make(wt)
+                if paths is None:
+                    return ""
+                tree = gitrepo.stage_tree(wt, paths)
+                sha = gitrepo.commit_tree(wt, tree, head, message)
+            _take(repo, sha)
+            return sha
+
+        yield repo, run, commit
 
 
-def _commit_rollback(repo: Repo, run: Run, title: str, paths: list[str], trailer: str) -> str:
-    message = f"migrate: {title}\n\nMigrate-Run: {run.id}\n{trailer}\n"
-    return gitrepo.commit(repo, paths, message)
+def _take(repo: Repo, sha: str) -> None:
+    if not gitrepo.fast_forward(repo, sha):
+        raise RepoStateError(
+            f"{gitrepo.root(repo)}: your uncommitted changes touch the files this rollback"
+            " changes; commit or stash them, then run it again (nothing was changed)."
+        )
 
 
-def step(root: Path, recipe_id: str) -> str:
-    """Revert the commit of one applied step with a new commit."""
-    with gitrepo.open_repo(root) as repo:
-        run = _prepare(repo)
-        statuses = run.last_status()
-        if statuses.get(recipe_id) == "rolled-back":
+def _message(run: Run, title: str, trailer: str) -> str:
+    return f"migrate: {title}\n\nMigrate-Run: {run.id}\n{trailer}\n"
+
+
+def dependents(run: Run, recipe_id: str, requires: Mapping[str, Sequence[str]]) -> list[str]:
+    """Applied steps of the run that require `recipe_id`, directly or not (newest first)."""
+    applied = list(run.applied())
+    found: list[str] = []
+    wanted = {recipe_id}
+    for rid in applied[applied.index(recipe_id) + 1 :] if recipe_id in applied else []:
+        if wanted & set(requires.get(rid, ())):
+            found.append(rid)
+            wanted.add(rid)
+    return found[::-1]
+
+
+def step(
+    root: Path,
+    recipe_id: str,
+    requires: Mapping[str, Sequence[str]],
+    with_dependents: bool = False,
+    note: Notes = lambda _: None,
+) -> str:
+    """Revert the commit of one applied step (and, if asked, of the steps requiring it)."""
+    with _session(root, note) as (repo, run, commit):
+        if run.last_status().get(recipe_id) == "rolled-back":
             return f"recipe {recipe_id!r} is already rolled back."
         target = run.applied().get(recipe_id)
         if target is None or target.commit is None:
             raise UserError(f"recipe {recipe_id!r} has no applied step in run {run.id}.")
-        try:
-            repo.git.revert("--no-commit", target.commit)
-        except GitCommandError:
-            repo.git.reset("--hard", "-q", "HEAD")
+        later = dependents(run, recipe_id, requires)
+        if later and not with_dependents:
+            raise UserError(
+                f"recipe {recipe_id!r} is required by {', '.join(later)}, applied after it;"
+                f" roll back {later[0]!r} first, or pass --with-dependents."
+            )
+        steps = [run.applied()[rid] for rid in later] + [target]
+        sha = commit(lambda wt: _revert(wt, steps), _revert_message(run, steps))
+        if not sha:
+            message = f"recipe {recipe_id!r} was already undone by hand; nothing to do."
+        else:
+            message = (
+                f"rolled back {', '.join(repr(s.recipe) for s in steps)} with commit {sha[:10]}."
+            )
+        for s in steps:
+            run = run.with_step(Step(s.recipe, "rolled-back", s.commit or "", sha or None))
+        journal.save_run(repo, run)
+        return message
+
+
+def _revert(wt: Repo, steps: Sequence[Step]) -> list[str] | None:
+    for s in steps:
+        assert s.commit is not None
+        if not gitrepo.revert_in(wt, s.commit):
             raise RepoStateError(
-                f"recipe {recipe_id!r} cannot be reverted cleanly: later steps changed the same"
-                f" lines; roll back those first."
-            ) from None
-        # The revert staged everything itself (files the step created are already gone).
-        sha = _commit_rollback(
-            repo, run, f"roll back {recipe_id}", [], f"Migrate-Rollback: {recipe_id}"
-        )
-        journal.save_run(repo, run.with_step(Step(recipe_id, "rolled-back", target.commit, sha)))
-        return f"rolled back {recipe_id!r} with commit {sha[:10]}."
+                f"recipe {s.recipe!r} cannot be reverted cleanly: later commits changed the same"
+                " lines; roll those back first (nothing was changed)."
+            )
+    staged = wt.git.diff("--cached", "--name-only", "-z")
+    return [p for p in staged.split("\0") if p] or None
 
 
-def file(root: Path, path: str) -> str:
-    """Restore one file to its version before the run (deleting it if it did not exist)."""
-    with gitrepo.open_repo(root) as repo:
-        run = _prepare(repo)
+def _revert_message(run: Run, steps: Sequence[Step]) -> str:
+    names = ", ".join(s.recipe for s in steps)
+    trailers = "\n".join(f"Migrate-Rollback: {s.recipe}" for s in steps)
+    return _message(run, f"roll back {names}", trailers)
+
+
+def _touched(repo: Repo, run: Run) -> set[str]:
+    """Every path the run's applied steps changed (read from the commits themselves)."""
+    paths: set[str] = set()
+    for s in run.applied().values():
+        if s.commit:
+            out = repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "-z", s.commit)
+            paths.update(p for p in out.split("\0") if p)
+    return paths
+
+
+def file(root: Path, path: str, note: Notes = lambda _: None) -> str:
+    """Restore one file to its version before the run (deleting it if the run created it)."""
+    with _session(root, note) as (repo, run, commit):
         rel = _repo_relative(repo, root, path)
-        at_base = gitrepo.ref_sha(repo, run.base_commit) and _exists_at(repo, run.base_commit, rel)
-        if at_base:
-            repo.git.checkout(run.base_commit, "--", rel)
-        elif (gitrepo.root(repo) / rel).exists():
-            repo.git.rm("-q", "--", rel)
-        if not gitrepo.dirty_paths(repo):
-            return f"{rel} is already as it was before run {run.id}."
-        sha = _commit_rollback(
-            repo,
-            run,
-            f"restore {rel} as before the migration",
-            [rel],
-            f"Migrate-Rollback-File: {rel}",
+        if rel not in _touched(repo, run):
+            raise UserError(f"{rel}: run {run.id} did not change this file; nothing to restore.")
+
+        def restore(wt: Repo) -> list[str] | None:
+            if _exists_at(wt, run.base_commit, rel):
+                wt.git.checkout(run.base_commit, "--", rel)
+            elif (gitrepo.root(wt) / rel).exists():
+                wt.git.rm("-q", "--", rel)
+            return [rel] if wt.git.diff("HEAD", "--name-only", "--", rel) else None
+
+        sha = commit(
+            restore,
+            _message(
+                run, f"restore {rel} as before the migration", f"Migrate-Rollback-File: {rel}"
+            ),
         )
+        if not sha:
+            return f"{rel} is already as it was before run {run.id}."
         return f"restored {rel} with commit {sha[:10]}."
 
 
@@ -103,58 +187,112 @@ def _exists_at(repo: Repo, commit: str, rel: str) -> bool:
 
 
 def edit_and_commit(
-    root: Path, path: str, edit: Callable[[str], str], title: str, trailer: str
+    root: Path,
+    path: str,
+    edit: Callable[[str], str],
+    title: str,
+    trailer: str,
+    note: Notes = lambda _: None,
 ) -> str | None:
     """Apply a text edit to one file of the open run and commit it; None when nothing changed."""
+    from migrate.files import link_problem
     from migrate.writer import atomic_write
 
-    with gitrepo.open_repo(root) as repo:
-        run = _prepare(repo)
-        target = gitrepo.root(repo) / path
-        if not target.is_file():
-            raise UserError(f"{path}: the file does not exist.")
-        data = target.read_bytes()
-        text = data.decode("utf-8-sig")
-        new = edit(text)
-        if new == text:
-            return None
-        bom = data[: len(data) - len(text.encode("utf-8"))]
-        atomic_write(target, bom + new.encode("utf-8"))
-        return _commit_rollback(repo, run, title, [path], trailer)
+    with _session(root, note) as (_, run, commit):
+
+        def change(wt: Repo) -> list[str] | None:
+            target = gitrepo.root(wt) / path
+            why = link_problem(gitrepo.root(wt), path)
+            if why:
+                raise UserError(f"{path} {why}.")
+            if not target.is_file():
+                raise UserError(f"{path}: the file does not exist.")
+            data = target.read_bytes()
+            text = data.decode("utf-8-sig")
+            new = edit(text)
+            if new == text:
+                return None
+            bom = data[: len(data) - len(text.encode("utf-8"))]
+            atomic_write(target, bom + new.encode("utf-8"))
+            return [path]
+
+        return commit(change, _message(run, title, trailer)) or None
 
 
-def all_steps(root: Path, delete_branch: bool) -> str:
-    """Back to the state before the run; the migration branch is kept under a backup ref."""
-    with gitrepo.open_repo(root) as repo:
-        refuse_if_interrupted(repo)
+def all_steps(root: Path, delete_branch: bool, note: Notes = lambda _: None) -> str:
+    """Back to the state before the run, without resetting any branch: the user is taken back
+    to the base branch when the run has a branch of its own, else revert commits are made."""
+    with gitrepo.open_repo(root) as repo, locked(repo, "rollback", note) as lock:
+        gitrepo.check_state(repo, allow_detached=True)
         branch = gitrepo.current_branch(repo)
         run = journal.open_run_for(repo, branch, gitrepo.head_sha(repo))
         run = run or journal.open_run_based_on(repo, branch)
-        if run is None:
-            return _already_rolled_back(repo)
-        gitrepo.check_state(repo, allow_detached=True, allow_dirty=False)
-        backup = BACKUP_REF + run.id
+        if run is None or not run.applied():
+            if run is not None:
+                journal.save_run(repo, replace(run, state="rolled-back"))
+            return _already_rolled_back(repo, run)
         tip = gitrepo.ref_sha(repo, f"refs/heads/{run.branch}") if run.branch else None
-        gitrepo.update_ref(repo, backup, tip or str(gitrepo.head_sha(repo)))
-        if run.in_place or run.base_branch is None or run.base_branch == run.branch:
-            repo.git.reset("--hard", "-q", run.base_commit)
-        elif branch != run.base_branch:
-            repo.git.checkout("-q", run.base_branch)
-        closed = replace(run, state="rolled-back")
-        journal.save_run(repo, closed)
-        message = f"rolled back run {run.id}: HEAD is at its base {run.base_commit[:10]}"
-        message += f"; the migrated commits are kept in {backup}"
-        if not run.in_place and run.branch and run.branch != run.base_branch:
-            if delete_branch:
-                repo.git.branch("-D", run.branch)
-                message += f"; branch {run.branch} deleted"
-            else:
-                message += f"; delete the branch with: git branch -D {run.branch}"
-        return message + "."
+        tip = tip or str(gitrepo.head_sha(repo))
+        backup = BACKUP_REF + run.id
+        gitrepo.update_ref(repo, backup, tip)
+        if _own_branch(repo, run, tip):
+            message = _leave_branch(repo, run, branch, delete_branch)
+        else:
+            message = _revert_all(repo, run, lock)
+        journal.save_run(repo, replace(run, state="rolled-back"))
+        return f"rolled back run {run.id}: {message}; the migrated commits are kept in {backup}."
 
 
-def _already_rolled_back(repo: Repo) -> str:
+def _own_branch(repo: Repo, run: Run, tip: str) -> bool:
+    """The run's branch is one migrate created, holding only the run's commits, not merged."""
+    if not run.created_branch or run.in_place or not run.branch or run.base_branch is None:
+        return False
+    for _, message in gitrepo.commits_between(repo, run.base_commit, tip):
+        if gitrepo.trailers(message).get("Migrate-Run") != run.id:
+            return False
+    base_tip = gitrepo.ref_sha(repo, f"refs/heads/{run.base_branch}")
+    return (
+        base_tip is None or not gitrepo.is_ancestor(repo, tip, base_tip) or tip == run.base_commit
+    )
+
+
+def _leave_branch(repo: Repo, run: Run, branch: str | None, delete: bool) -> str:
+    assert run.branch is not None and run.base_branch is not None
+    message = f"back on {run.base_branch}"
+    if branch == run.branch and not gitrepo.checkout(repo, run.base_branch):
+        raise RepoStateError(
+            f"git cannot check out {run.base_branch} over your local changes; commit or stash"
+            " them, then run it again (nothing was changed)."
+        )
+    if branch not in (run.branch, run.base_branch):
+        message = f"you stay on {branch or 'a detached HEAD'}"
+    if delete:
+        repo.git.branch("-D", run.branch)
+        return message + f"; branch {run.branch} deleted"
+    return message + f"; delete the branch with: git branch -D {run.branch}"
+
+
+def _revert_all(repo: Repo, run: Run, lock: Lock) -> str:
+    """Revert commits for every applied step, newest first, on the branch HEAD is on."""
+    steps = list(run.applied().values())[::-1]
+    head = str(gitrepo.head_sha(repo))
+    with own_worktree(repo, lock, f"rollback-{run.id}", head) as wt:
+        paths = _revert(wt, steps)
+        if paths is None:
+            return "its steps were already undone; nothing to do"
+        tree = gitrepo.stage_tree(wt, paths)
+        sha = gitrepo.commit_tree(wt, tree, head, _revert_message(run, steps))
+    _take(repo, sha)
+    where = gitrepo.current_branch(repo) or "HEAD"
+    return (
+        f"{where} holds commits migrate did not make (or is not the run's own branch), so it is"
+        f" not reset: commit {sha[:10]} reverts the run's {len(steps)} step(s)"
+    )
+
+
+def _already_rolled_back(repo: Repo, run: Run | None) -> str:
     closed = [r for r in journal.load_runs(repo) if r.state == "rolled-back"]
-    if closed and gitrepo.head_sha(repo) == closed[-1].base_commit:
-        return f"run {closed[-1].id} is already rolled back; nothing to do."
+    if run is not None or (closed and gitrepo.head_sha(repo) == closed[-1].base_commit):
+        which = run or closed[-1]
+        return f"run {which.id} is already rolled back; nothing to do."
     raise UserError("no open migration run here; nothing to roll back (`migrate status`).")

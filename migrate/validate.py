@@ -33,6 +33,7 @@ class Context:
     base_commit: str
     log_dir: Path
     prefix: str
+    started: Callable[[int], None] | None = None  # told each check's process group
 
 
 def project_validation(root: Path) -> Validation:
@@ -60,9 +61,14 @@ def expand(command: Sequence[str]) -> list[str]:
 
 
 def run_command(
-    argv: Sequence[str], cwd: Path, timeout: float, log: Path
+    argv: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    log: Path,
+    on_start: Callable[[int], None] | None = None,
 ) -> tuple[int | None, str, float]:
-    """Run a check in its own process group (killed whole on timeout or Ctrl-C).
+    """Run a check in its own session (killed whole on timeout, Ctrl-C or SIGTERM; `on_start`
+    records the group so that a later command can kill it after a kill -9 of migrate).
 
     Returns (exit code or None on timeout, combined output, seconds); output also goes to `log`.
     """
@@ -79,6 +85,8 @@ def run_command(
             start_new_session=True,
         )
         try:
+            if on_start is not None:
+                on_start(proc.pid)
             code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             code = None
@@ -134,7 +142,7 @@ def _pytest(ctx: Context, v: Validation) -> CheckResult:
         return CheckResult("pytest", "no tests", f"no {', '.join(v.pytest_paths)} folder")
     argv = [*expand(v.pytest_command), "-p", "no:cacheprovider", *paths]
     log = ctx.log_dir / f"{ctx.prefix}-pytest.log"
-    code, output, seconds = run_command(argv, ctx.root, v.pytest_timeout, log)
+    code, output, seconds = run_command(argv, ctx.root, v.pytest_timeout, log, ctx.started)
     if code == 0:
         return CheckResult("pytest", "passed", _last_line(output), str(log), seconds)
     if code == NO_TESTS:
@@ -154,7 +162,7 @@ def _last_line(output: str) -> str:
 def _command(ctx: Context, command: str, index: int, timeout: float) -> CheckResult:
     log = ctx.log_dir / f"{ctx.prefix}-command{index}.log"
     argv = ["/bin/sh", "-c", command] if os.name == "posix" else ["cmd", "/c", command]
-    code, output, seconds = run_command(expand(argv), ctx.root, timeout, log)
+    code, output, seconds = run_command(expand(argv), ctx.root, timeout, log, ctx.started)
     if code == 0:
         return CheckResult(command, "passed", "", str(log), seconds)
     why = f"timed out after {timeout:g} s" if code is None else f"exit code {code}"

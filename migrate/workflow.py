@@ -1,15 +1,19 @@
-"""Applying recipes: transform, write, validate, then commit or revert — one step at a time.
+"""Applying recipes: transform, write, validate, then commit or drop — one step at a time.
 
-This is the only module (with `rollback`) that changes the user's repository; every change is
-wrapped so that a failure, Ctrl-C or a crash leaves the state before the current step.
+A run works in a worktree of its own under `.git/migrate/worktrees/`, on a detached HEAD:
+the user's checkout, index, stash and branches are never written while it runs. Validated
+commits are put on the run's branch at the end (`_publish`); a failing step is dropped by
+resetting the run's worktree, and nothing else. With `rollback`, the only module that makes
+commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
+import shutil
 import signal
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,27 +22,31 @@ from types import FrameType
 
 from git import Repo
 
-from migrate import gitrepo, journal, transforms, validate, writer
+from migrate import files, gitrepo, journal, transforms, validate, writer
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.files import Snapshot, select
-from migrate.journal import CheckResult, Inflight, Run, Step, StepStatus
-from migrate.model import Recipe, TransformResult
+from migrate.isolation import Holder, Lock, kill_group, process_start
+from migrate.journal import CheckResult, Run, Step, StepStatus
+from migrate.model import Finding, Recipe, TransformResult, Validation
 
-STASH_REF = "refs/migrate/stash/"
+RUN_REF = "refs/migrate/runs/"
 
 
 @dataclass(frozen=True)
 class ApplyOptions:
     branch: str | None = None
     in_place: bool = False
-    stash: bool = False
     keep_going: bool = False
     run_name: str | None = None
     skip_unparsable: bool = False
+    skip_unreadable: bool = False
 
 
 class Listener:
     """What a user interface learns while recipes are applied; every method may be overridden."""
+
+    def note(self, message: str) -> None:
+        """Something the user should know that is not a step (a dead run cleaned up...)."""
 
     def step_started(self, recipe: Recipe) -> None:
         """A recipe's transform is about to run."""
@@ -61,8 +69,8 @@ class Listener:
 class ApplyReport:
     run: Run
     steps: tuple[Step, ...]
-    stash_ref: str | None = None
-    stash_restored: bool = True
+    where: str = ""  # where the commits are now, in one sentence
+    left_out: tuple[str, ...] = ()  # the user's uncommitted paths, not part of the run
 
     @property
     def exit_code(self) -> int:
@@ -71,16 +79,22 @@ class ApplyReport:
 
 
 def compute(
-    root: Path, recipe: Recipe, files: Sequence[str], skip_unparsable: bool = False
+    root: Path, recipe: Recipe, paths: Sequence[str], options: ApplyOptions
 ) -> TransformResult:
     """Run the recipe's transform over the files its globs select; nothing is written.
 
-    A file the transform cannot parse stops the recipe (unless `skip_unparsable`): a silently
-    skipped file would look migrated when it is not.
+    A file the transform cannot parse or read as text stops the recipe (unless skipped
+    explicitly): a silently skipped file would look migrated when it is not. A path behind a
+    symlink is never read or written; it is reported.
     """
     run = transforms.for_recipe(recipe.transform, recipe.source)
-    # A write through a symlink would land outside the file git tracks (maybe outside the repo).
-    chosen = tuple(p for p in select(tuple(files), recipe.paths) if not (root / p).is_symlink())
+    chosen = select(tuple(paths), recipe.paths)
+    linked = [Finding(p, 0, "symlink", why) for p in chosen if (why := files.link_problem(root, p))]
+    chosen = tuple(p for p in chosen if not files.link_problem(root, p))
+    unreadable = [
+        Finding(p, 0, "unreadable", why) for p in chosen if (why := files.unreadable(root, p))
+    ]
+    _refuse(recipe, unreadable, options.skip_unreadable, "--skip-unreadable")
     try:
         result = run(Snapshot(root, chosen), recipe.params)
     except UserError as e:
@@ -88,23 +102,88 @@ def compute(
             raise
         raise type(e)(f"{recipe.source}: {e.message}") from None
     unparsable = [f for f in result.findings if f.kind == "parse-error"]
-    if unparsable and not skip_unparsable:
-        first = unparsable[0]
-        more = f" (and {len(unparsable) - 1} more)" if len(unparsable) > 1 else ""
+    _refuse(recipe, unparsable, options.skip_unparsable, "--skip-unparsable")
+    return _without_links(root, result, (*linked, *unreadable))
+
+
+def _refuse(recipe: Recipe, bad: Sequence[Finding], skip: bool, flag: str) -> None:
+    if bad and not skip:
+        first = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         raise UserError(
             f"{first.path}{more}: {first.message}; recipe {recipe.id!r} changed nothing"
-            " (pass --skip-unparsable to apply it to the other files)."
+            f" (pass {flag} to apply it to the other files)."
         )
-    return result
+
+
+def _without_links(
+    root: Path, result: TransformResult, found: Sequence[Finding]
+) -> TransformResult:
+    """Drop the changes whose path lies behind a symlink (checked where the write would go)."""
+    blocked = [
+        Finding(c.path, 0, "symlink", why)
+        for c in result.changes
+        if (why := files.link_problem(root, c.path))
+    ]
+    if not blocked and not found:
+        return result
+    gone = {f.path for f in blocked}
+    return replace(
+        result,
+        changes=tuple(c for c in result.changes if c.path not in gone),
+        findings=(*result.findings, *found, *blocked),
+        notes=(*result.notes, *(f"skipped {f.path}: {f.message}" for f in (*found, *blocked))),
+    )
 
 
 def preview(
-    root: Path, recipes: Sequence[Recipe], skip_unparsable: bool = False
+    root: Path, recipes: Sequence[Recipe], options: ApplyOptions | None = None
 ) -> list[tuple[Recipe, TransformResult]]:
-    """What each recipe would change in the work tree as it is now (the `--dry-run`)."""
+    """What each recipe would change if applied now (the `--dry-run`). A run starts from
+    HEAD, so with uncommitted changes the preview is computed in a throwaway worktree."""
+    options = options or ApplyOptions()
+    with at_head(root) as (tree, paths):
+        return [(r, compute(tree, r, paths, options)) for r in recipes]
+
+
+@contextmanager
+def at_head(root: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """HEAD's files, as a run would start from them, and their paths: the user's tree when it
+    is clean, else a throwaway worktree (removed afterwards)."""
     with gitrepo.open_repo(root) as repo:
-        files = gitrepo.tracked_paths(repo)
-        return [(r, compute(gitrepo.root(repo), r, files, skip_unparsable)) for r in recipes]
+        if not gitrepo.dirty_paths(repo):
+            yield gitrepo.root(repo), gitrepo.tracked_paths(repo)
+            return
+        path = journal.folder(repo) / "worktrees" / f"preview-{secrets.token_hex(4)}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gitrepo.add_worktree(repo, path, str(gitrepo.head_sha(repo)))
+        try:
+            with Repo(path) as wt:
+                yield path, gitrepo.tracked_paths(wt)
+        finally:
+            gitrepo.remove_worktree(repo, path)
+
+
+def switch_to(root: Path, branch: str) -> None:
+    """Check out an open run's branch in the user's tree, as `git checkout` would."""
+    with gitrepo.open_repo(root) as repo:
+        if not gitrepo.checkout(repo, branch):
+            raise RepoStateError(
+                f"git cannot check out {branch} here (local changes?); commit them first."
+            )
+
+
+def _check_requires(recipes: Sequence[Recipe], run: Run | None, history: set[str]) -> None:
+    """Every required recipe is applied in this run, in HEAD's history, or chosen now."""
+    done = (set(run.applied()) if run else set()) | history
+    chosen = {r.id for r in recipes}
+    for recipe in recipes:
+        for req in recipe.requires:
+            if req not in done and req not in chosen:
+                raise UserError(
+                    f"{recipe.source}: recipe {recipe.id!r} requires {req!r};"
+                    f" apply {req!r} first or name both."
+                )
 
 
 def new_run_id() -> str:
@@ -113,7 +192,7 @@ def new_run_id() -> str:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Cleanup must finish: a second Ctrl-C waits until the repository is back in order."""
+    """Cleanup must finish: a second Ctrl-C waits until the run's state is back in order."""
     held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
@@ -137,17 +216,50 @@ def _sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _check_requires(recipes: Sequence[Recipe], run: Run | None, history: set[str]) -> None:
-    """Every required recipe is applied in this run, in HEAD's history, or chosen now."""
-    done = (set(run.applied()) if run else set()) | history
-    chosen = {r.id for r in recipes}
-    for recipe in recipes:
-        for req in recipe.requires:
-            if req not in done and req not in chosen:
-                raise UserError(
-                    f"{recipe.source}: recipe {recipe.id!r} requires {req!r};"
-                    f" apply {req!r} first or name both."
-                )
+# ---------------------------------------------------------------------------- lock and recovery
+
+
+@contextmanager
+def locked(repo: Repo, command: str, note: Callable[[str], None]) -> Iterator[Lock]:
+    """The repository's lock for one command that writes; what a dead run left is cleaned up
+    first (its checks killed, its worktree removed), with a message."""
+    lock = Lock(journal.folder(repo))
+    dead = lock.acquire(command)
+    try:
+        if dead is not None:
+            note(_clean_up_after(repo, dead))
+        yield lock
+    finally:
+        lock.release()
+
+
+def _clean_up_after(repo: Repo, dead: Holder) -> str:
+    """Finish what a killed run could not: its processes, its worktree, its journal."""
+    kill_group(dead.group, dead.group_start)
+    if dead.worktree and Path(dead.worktree).exists():
+        gitrepo.remove_worktree(repo, Path(dead.worktree))
+    message = f"cleared the lock of a migrate run that died (pid {dead.pid})"
+    run = next((r for r in journal.load_runs(repo) if r.id == dead.run), None)
+    if run is None:
+        return message + "."
+    if dead.recipe:
+        journal.save_run(repo, run.with_step(Step(dead.recipe, "interrupted", "")))
+        message += f"; recipe {dead.recipe!r} was not applied"
+    tip = gitrepo.ref_sha(repo, RUN_REF + run.id)
+    if tip is not None and run.applied():
+        message += "; " + _publish(repo, run, tip, switch=False).message
+    return message + "."
+
+
+def recover(root: Path) -> str | None:
+    """Clean up after a run that was killed; None when there was nothing to do."""
+    notes: list[str] = []
+    with gitrepo.open_repo(root) as repo, locked(repo, "recover", notes.append):
+        pass
+    return " ".join(notes) or None
+
+
+# ---------------------------------------------------------------------------- runs and branches
 
 
 def _start_run(repo: Repo, options: ApplyOptions) -> tuple[Run, bool]:
@@ -158,159 +270,300 @@ def _start_run(repo: Repo, options: ApplyOptions) -> tuple[Run, bool]:
     wanted = options.branch
     if existing and (wanted is None or wanted == existing.branch):
         return existing, False
-    if wanted and branch != wanted:
+    if wanted:
         for run in journal.load_runs(repo):
             if run.state == "open" and run.branch == wanted:
                 return run, False
+        if not gitrepo.valid_branch_name(repo, wanted):
+            raise UserError(f"--branch {wanted!r} is not a valid branch name.")
+        if gitrepo.branch_exists(repo, wanted):
+            raise RepoStateError(
+                f"branch {wanted!r} already exists and is not a migrate run's; migrate never"
+                " writes to your branches: choose a new name."
+            )
     run_id = options.run_name or new_run_id()
     target = branch if options.in_place else (wanted or f"migrate/{run_id}")
-    if target and not options.in_place and not wanted and gitrepo.branch_exists(repo, target):
-        raise RepoStateError(f"branch {target!r} already exists; pass --branch {target} to use it.")
+    if not options.in_place and target and gitrepo.branch_exists(repo, target):
+        raise RepoStateError(f"branch {target!r} already exists; pass --branch with a new name.")
     created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    return Run(run_id, target, branch, head, options.in_place, created), True
+    return Run(run_id, target, branch, head, options.in_place, created, created_branch=True), True
 
 
-def _enter_branch(repo: Repo, run: Run) -> None:
-    if run.in_place or run.branch is None or gitrepo.current_branch(repo) == run.branch:
-        return
-    if gitrepo.branch_exists(repo, run.branch):
-        repo.git.checkout("-q", run.branch)
-    else:
-        repo.git.checkout("-q", "-b", run.branch)
+def _tip(repo: Repo, run: Run, is_new: bool) -> str:
+    """Where the run's next step starts: its branch's tip (the user may have added commits)."""
+    if is_new or run.branch is None:
+        return str(gitrepo.head_sha(repo))
+    return gitrepo.ref_sha(repo, f"refs/heads/{run.branch}") or str(gitrepo.head_sha(repo))
+
+
+@dataclass(frozen=True)
+class Published:
+    run: Run
+    message: str
+    switched: bool = False
+
+
+def _publish(
+    repo: Repo, run: Run, tip: str, *, switch: bool, start: str | None = None
+) -> Published:
+    """Put the run's validated commits on its branch, touching the user's checkout only through
+    git's own safe moves: a fast-forward of a clean, unmoved branch, or a checkout."""
+    ref = f"refs/heads/{run.branch}" if run.branch else None
+    holder = gitrepo.checked_out(repo).get(ref or "")
+    here = gitrepo.root(repo)
+    old = gitrepo.ref_sha(repo, ref) if ref else gitrepo.head_sha(repo)
+    if old == tip:
+        return Published(run, f"the steps are on {run.branch or 'HEAD'}")
+    if holder is not None or run.branch is None:  # the user has the branch (or HEAD) checked out
+        if (
+            holder in (None, here)
+            and (start is None or old == start)
+            and not gitrepo.uncommitted(repo)
+            and gitrepo.fast_forward(repo, tip)
+        ):
+            return Published(run, f"{run.branch or 'HEAD'} moved forward to {tip[:10]}")
+        return _publish_aside(repo, run, tip)
+    if not gitrepo.set_ref(repo, ref or "", tip, old):
+        return _publish_aside(repo, run, tip)
+    message = f"the steps are on branch {run.branch}"
+    on_base = gitrepo.current_branch(repo) == run.base_branch and gitrepo.head_sha(repo) == start
+    assert run.branch is not None
+    if switch and on_base and not gitrepo.uncommitted(repo) and gitrepo.checkout(repo, run.branch):
+        return Published(run, f"switched to branch {run.branch}", switched=True)
+    return Published(run, message + f" (you stay where you are: git checkout {run.branch})")
+
+
+def _publish_aside(repo: Repo, run: Run, tip: str) -> Published:
+    """The branch moved or its checkout has local changes: the commits go on a branch of the
+    run's own instead, and the user is told how to take them."""
+    name = f"migrate/{run.id}"
+    if run.branch == name or not gitrepo.set_ref(repo, f"refs/heads/{name}", tip, None):
+        name = RUN_REF + run.id
+        gitrepo.update_ref(repo, name, tip)
+        why = f"{run.branch} has local changes or moved"
+        return Published(run, f"{why}; take the steps with: git merge --ff-only {name}")
+    moved = replace(run, branch=name, in_place=False, created_branch=True)
+    journal.save_run(repo, moved)
+    return Published(
+        moved,
+        f"{run.branch or 'HEAD'} has local changes or moved, so the steps are on the new branch"
+        f" {name}; take them with: git merge --ff-only {name}",
+    )
+
+
+# ---------------------------------------------------------------------------- the run's worktree
+
+
+@contextmanager
+def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo]:
+    """A worktree of the run's own at `start` (detached), removed at the end; after a bug of
+    ours it is kept for inspection, with its path printed."""
+    path = journal.folder(repo) / "worktrees" / name
+    if path.exists():
+        gitrepo.remove_worktree(repo, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gitrepo.add_worktree(repo, path, start)
+    lock.update(worktree=str(path))
+    keep = False
+    try:
+        with Repo(path) as wt:
+            yield wt
+    except Exception as e:
+        keep = not isinstance(e, UserError)
+        if keep:
+            sys.stderr.write(f"migrate: the run's worktree is kept for inspection: {path}\n")
+        raise
+    finally:
+        with _signals_held():
+            if not keep:
+                gitrepo.remove_worktree(repo, path)
+            lock.update(worktree=None, group=None, group_start=None, recipe=None)
+
+
+def _share(user_root: Path, worktree: Path, share: Sequence[str]) -> None:
+    """Ignored files the checks need, from the user's tree: folders linked, files copied (a
+    check that writes a shared file then writes a copy, never the user's)."""
+    for rel in share:
+        source, target = user_root / rel, worktree / rel
+        if not source.exists() or target.exists() or target.is_symlink():
+            continue
+        if files.link_problem(worktree, rel):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            target.symlink_to(source.resolve(), target_is_directory=True)
+        else:
+            shutil.copy2(source, target)
+
+
+# ---------------------------------------------------------------------------- apply
 
 
 def apply(
     root: Path, recipes: Sequence[Recipe], options: ApplyOptions, listener: Listener | None = None
 ) -> ApplyReport:
-    """Apply the recipes in plan order, each as one validated commit, reverting failures."""
+    """Apply the recipes in plan order, each as one validated commit on the run's branch.
+
+    Everything happens in the run's own worktree; the user's checkout is touched at the end
+    only by a safe checkout or fast-forward, and only when it is clean and where it was.
+    """
     listener = listener or Listener()
     with gitrepo.open_repo(root) as repo:
-        refuse_if_interrupted(repo)
-        dirty = gitrepo.check_state(
-            repo, allow_detached=options.in_place, allow_dirty=options.stash
-        )
-        run, is_new = _start_run(repo, options)
-        history = {
-            gitrepo.trailers(message).get("Migrate-Recipe", "")
-            for _, message in gitrepo.log_messages(repo)
-        }
-        _check_requires(recipes, None if is_new else run, history)
-        stash_ref = STASH_REF + run.id if dirty else None
-        inflight = Inflight(
-            os.getpid(),
-            run.id,
-            gitrepo.current_branch(repo),
-            str(gitrepo.head_sha(repo)),
-            stash_ref,
-        )
-        journal.write_inflight(repo, inflight)
-        restored = True
-        done: list[Step] = []
-        try:
-            with _sigterm_as_interrupt():
-                if stash_ref:
-                    gitrepo.stash_to_ref(repo, stash_ref, f"migrate: changes set aside by {run.id}")
-                _enter_branch(repo, run)
+        gitrepo.check_state(repo, allow_detached=options.in_place)
+        settings = validate.project_validation(gitrepo.root(repo))
+        with locked(repo, "apply", listener.note) as lock:
+            run, is_new = _start_run(repo, options)
+            history = _history(repo)
+            _check_requires(recipes, None if is_new else run, history)
+            left_out = gitrepo.dirty_paths(repo)
+            start = _tip(repo, run, is_new)
+            if is_new:
                 journal.save_run(repo, run)
-                for recipe in recipes:
-                    step = _run_step(repo, run, recipe, inflight, listener, done, options)
-                    run = run.with_step(step)
-                    journal.save_run(repo, run)
-                    done.append(step)
-                    if step.status == "reverted" and not options.keep_going:
-                        break
-        finally:
-            with _signals_held():
-                if stash_ref:
-                    restored = gitrepo.restore_stash(repo, stash_ref)
-                journal.clear_inflight(repo)
-        return ApplyReport(run, tuple(done), stash_ref, restored)
+            done: list[Step] = []
+            tip = start
+            try:
+                lock.update(run=run.id)
+                with _sigterm_as_interrupt(), own_worktree(repo, lock, run.id, start) as wt:
+                    _share(gitrepo.root(repo), gitrepo.root(wt), settings.share)
+                    for recipe in recipes:
+                        step = _run_step(
+                            wt, repo, run, recipe, listener, done, options, settings, lock
+                        )
+                        run = run.with_step(step)
+                        journal.save_run(repo, run)
+                        done.append(step)
+                        if step.commit:
+                            tip = step.commit
+                            gitrepo.update_ref(repo, RUN_REF + run.id, tip)
+                        if step.status == "reverted" and not options.keep_going:
+                            break
+            finally:
+                with _signals_held():
+                    published = _finish(repo, run, tip, start, is_new)
+            return ApplyReport(published.run, tuple(done), published.message, tuple(left_out))
+
+
+def _finish(repo: Repo, run: Run, tip: str, start: str, is_new: bool) -> Published:
+    run = journal.load_run(repo, run.id) or run  # it may hold a step interrupted just now
+    if tip == start:
+        if is_new:  # nothing committed: no trace of the run but its journal entry
+            journal.save_run(repo, replace(run, state="rolled-back"))
+        return Published(run, "nothing was committed")
+    return _publish(repo, run, tip, switch=is_new and not run.in_place, start=start)
+
+
+def _history(repo: Repo) -> set[str]:
+    """Recipes applied in HEAD's history (a step that changed nothing makes no commit)."""
+    return {
+        gitrepo.trailers(message).get("Migrate-Recipe", "")
+        for _, message in gitrepo.log_messages(repo)
+    }
 
 
 def _blocked_by(recipe: Recipe, done: Sequence[Step]) -> str | None:
-    failed = {s.recipe for s in done if s.status in ("reverted", "skipped")}
+    failed = {s.recipe for s in done if s.status in ("reverted", "skipped", "interrupted")}
     blocking = [r for r in recipe.requires if r in failed]
     return f"requires {', '.join(blocking)}, which did not apply" if blocking else None
 
 
 def _run_step(
+    wt: Repo,
     repo: Repo,
     run: Run,
     recipe: Recipe,
-    inflight: Inflight,
     listener: Listener,
     done: Sequence[Step],
     options: ApplyOptions,
+    settings: Validation,
+    lock: Lock,
 ) -> Step:
-    pre = str(gitrepo.head_sha(repo))
+    pre = str(gitrepo.head_sha(wt))
     blocked = _blocked_by(recipe, done)
     if blocked:
         step = Step(recipe.id, "skipped", pre, summary=blocked)
         listener.step_finished(recipe, step, None)
         return step
     listener.step_started(recipe)
-    root = gitrepo.root(repo)
-    result = compute(root, recipe, gitrepo.tracked_paths(repo), options.skip_unparsable)
+    result = compute(gitrepo.root(wt), recipe, gitrepo.tracked_paths(wt), options)
     approved = listener.approve(recipe, result)
     if approved is None or not approved.changes:
         status: StepStatus = "skipped" if approved is None else "no-changes"
         step = Step(recipe.id, status, pre, summary=summarise(approved) if approved else "")
         listener.step_finished(recipe, step, approved)
         return step
-    untracked = gitrepo.untracked_paths(repo)
-    journal.write_inflight(
-        repo, replace(inflight, recipe=recipe.id, pre_commit=pre, untracked_before=tuple(untracked))
-    )
+    lock.update(recipe=recipe.id)
     try:
-        step = _write_validate_commit(repo, run, recipe, approved, pre, untracked, listener)
+        step = _write_validate_commit(
+            wt, repo, run, recipe, approved, pre, listener, settings, lock
+        )
     except BaseException:
         with _signals_held():
-            gitrepo.reset_hard(repo, pre, untracked)
+            gitrepo.clean_to(wt, pre, settings.share)
             journal.save_run(repo, run.with_step(Step(recipe.id, "interrupted", pre)))
         raise
-    journal.write_inflight(repo, inflight)
+    lock.update(recipe=None, group=None, group_start=None)
     listener.step_finished(recipe, step, approved)
     return step
 
 
 def _write_validate_commit(
+    wt: Repo,
     repo: Repo,
     run: Run,
     recipe: Recipe,
     result: TransformResult,
     pre: str,
-    untracked: set[str],
     listener: Listener,
+    settings: Validation,
+    lock: Lock,
 ) -> Step:
-    root = gitrepo.root(repo)
+    root = gitrepo.root(wt)
     summary = summarise(result)
-    files = tuple(c.path for c in result.changes)
+    files_ = tuple(c.path for c in result.changes)
     try:
         writer.write(root, result.changes)
     except writer.UnparsableOutput as e:
+        gitrepo.clean_to(wt, pre, settings.share)
         failed = CheckResult("write", "failed", e.message)
-        return Step(recipe.id, "reverted", pre, None, summary, (failed,), files)
-    checks = _validate(repo, run, recipe, result, listener)
+        return Step(recipe.id, "reverted", pre, None, summary, (failed,), files_)
+    tree = gitrepo.stage_tree(wt, files_)
+    checks = _validate(root, repo, run, recipe, result, listener, settings, lock)
     if any(c.outcome == "failed" for c in checks):
-        gitrepo.reset_hard(repo, pre, untracked)
-        return Step(recipe.id, "reverted", pre, None, summary, checks, files)
-    # Anything else validation left behind (reports, caches) is not part of the step.
-    gitrepo.reset_untracked(repo, untracked | set(files))
-    sha = gitrepo.commit(repo, files, commit_message(recipe, run, summary, checks))
-    return Step(recipe.id, "applied", pre, sha, summary, checks, files)
+        gitrepo.clean_to(wt, pre, settings.share)
+        return Step(recipe.id, "reverted", pre, None, summary, checks, files_)
+    sha = gitrepo.commit_tree(wt, tree, pre, commit_message(recipe, run, summary, checks))
+    # Whatever the checks wrote, edited or deleted is not part of the step.
+    gitrepo.clean_to(wt, sha, settings.share)
+    return Step(recipe.id, "applied", pre, sha, summary, checks, files_)
 
 
 def _validate(
-    repo: Repo, run: Run, recipe: Recipe, result: TransformResult, listener: Listener
+    root: Path,
+    repo: Repo,
+    run: Run,
+    recipe: Recipe,
+    result: TransformResult,
+    listener: Listener,
+    settings: Validation,
+    lock: Lock,
 ) -> tuple[CheckResult, ...]:
-    root = gitrepo.root(repo)
-    settings = validate.merged(validate.project_validation(root), recipe.validate, recipe.source)
+    chosen = validate.merged(settings, recipe.validate, recipe.source)
     before: Mapping[str, str | None] = {c.path: c.before for c in result.changes}
+
+    def started(group: int) -> None:  # recorded so that a later command can kill it
+        lock.update(group=group, group_start=process_start(group))
+
     ctx = validate.Context(
-        root, tuple(before), before, run.base_commit, journal.logs_folder(repo, run.id), recipe.id
+        root,
+        tuple(before),
+        before,
+        run.base_commit,
+        journal.logs_folder(repo, run.id),
+        recipe.id,
+        started,
     )
     results: list[CheckResult] = []
-    for name, check in validate.checks(ctx, settings):
+    for name, check in validate.checks(ctx, chosen):
         listener.check_started(recipe, name)
         outcome = check()
         listener.check_finished(recipe, outcome)
@@ -339,73 +592,3 @@ def commit_message(recipe: Recipe, run: Run, summary: str, checks: Sequence[Chec
         f"Migrate-Recipe: {recipe.id}\n"
         f"Migrate-Run: {run.id}\n"
     )
-
-
-def refuse_if_interrupted(repo: Repo) -> None:
-    """A crashed or killed run left its marker: the repo must be recovered before anything else."""
-    inflight = journal.read_inflight(repo)
-    if inflight is None:
-        return
-    if _alive(inflight.pid):
-        raise RepoStateError(f"another migrate (pid {inflight.pid}) is working on this repository.")
-    raise RepoStateError(
-        f"run {inflight.run} was interrupted"
-        + (f" during recipe {inflight.recipe!r}" if inflight.recipe else "")
-        + "; run `migrate recover` to restore the state before it."
-    )
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover_if_agreed(root: Path, agree: Callable[[str], bool]) -> str | None:
-    """Before any command changes the repo: recover an interrupted run if the user agrees
-    (`agree` gets the question), else refuse naming the command that recovers."""
-    with gitrepo.open_repo(root) as repo:
-        inflight = journal.read_inflight(repo)
-    if inflight is None:
-        return None
-    if not agree(f"Run {inflight.run} was interrupted; restore the state before it?"):
-        with gitrepo.open_repo(root) as repo:
-            refuse_if_interrupted(repo)
-    return recover(root)
-
-
-def recover(root: Path) -> str | None:
-    """Undo what an interrupted run left: reset to the pre-step commit, bring back stashed work."""
-    with gitrepo.open_repo(root) as repo:
-        inflight = journal.read_inflight(repo)
-        if inflight is None:
-            return None
-        if _alive(inflight.pid):
-            raise RepoStateError(f"migrate (pid {inflight.pid}) is still running here.")
-        if inflight.pre_commit:
-            gitrepo.reset_hard(repo, inflight.pre_commit, set(inflight.untracked_before))
-            _record_interrupted(repo, inflight)
-        message = f"recovered run {inflight.run}" + (
-            f": recipe {inflight.recipe!r} undone" if inflight.recipe else ""
-        )
-        if inflight.stash_ref and not gitrepo.restore_stash(repo, inflight.stash_ref):
-            message += (
-                f"; your set-aside changes are kept in {inflight.stash_ref}"
-                f" (restore with: git stash apply {inflight.stash_ref})"
-            )
-        journal.clear_inflight(repo)
-        return message
-
-
-def _record_interrupted(repo: Repo, inflight: Inflight) -> None:
-    for run in journal.load_runs(repo):
-        if run.id == inflight.run and inflight.recipe and inflight.pre_commit:
-            journal.save_run(
-                repo, run.with_step(Step(inflight.recipe, "interrupted", inflight.pre_commit))
-            )

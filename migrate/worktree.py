@@ -20,6 +20,14 @@ def top(path: Path) -> Path | None:
     return Path(os.fsdecode(done.rstrip(b"\n")))
 
 
+def common_dir(path: Path) -> Path | None:
+    """The repository's common git directory (shared by its worktrees), or None outside one."""
+    done = _git(path, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    if done is None or not done.strip():
+        return None
+    return Path(os.fsdecode(done.rstrip(b"\n")))
+
+
 def listed(folder: Path) -> list[str] | None:
     """The files git tracks or would track under `folder`, relative to it: tracked, and
     untracked but not ignored. None outside a work tree, when `folder` itself is ignored, or

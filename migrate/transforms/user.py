@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-from collections.abc import Mapping
+import traceback
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,9 +30,24 @@ def _import(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as e:
-        raise UserError(f"{path}: importing the recipe module failed ({e!r}).") from None
+    except (Exception, SystemExit) as e:
+        raise UserError(f"{path}: importing the recipe module failed ({_last_line(e)}).") from None
     return module
+
+
+def _last_line(e: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(e), e)).strip()
+    return text.splitlines()[-1] if text else type(e).__name__
+
+
+def _guarded(path: Path, rel: str, run: Callable[[], str | None]) -> str | None:
+    """User code on one file; whatever it raises (or a sys.exit) is the recipe's error."""
+    try:
+        return run()
+    except (Exception, SystemExit) as e:
+        if isinstance(e, libcst.ParserSyntaxError):
+            raise
+        raise UserError(f"{path}: the transform failed on {rel}: {_last_line(e)}.") from None
 
 
 def _libcst_class(module: ModuleType, path: Path) -> type[Any]:
@@ -59,21 +75,23 @@ def _transform_text(cls: type[Any], text: str, params: Mapping[str, Any]) -> str
     return str(module.visit(cls(**params)).code)
 
 
-def _run_libcst(cls: type[Any], snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
+def _run_libcst(
+    cls: type[Any], path: Path, snapshot: Snapshot, params: Mapping[str, Any]
+) -> TransformResult:
     changes, findings = [], []
-    for path in snapshot.files:
-        source = snapshot.read(path) if path.endswith((".py", ".pyi")) else None
+    for rel in snapshot.files:
+        source = snapshot.read(rel) if rel.endswith((".py", ".pyi")) else None
         if source is None:
             continue
         try:
-            after = _transform_text(cls, source.text, params)
+            after = _guarded(path, rel, lambda t=source.text: _transform_text(cls, t, params))  # type: ignore[misc]
         except libcst.ParserSyntaxError as e:
             findings.append(
-                Finding(path, e.raw_line, "parse-error", f"LibCST cannot parse it: {e.message}")
+                Finding(rel, e.raw_line, "parse-error", f"LibCST cannot parse it: {e.message}")
             )
             continue
-        if after != source.text:
-            changes.append(FileChange(path, source.text, after, source.encoding, source.bom))
+        if after is not None and after != source.text:
+            changes.append(FileChange(rel, source.text, after, source.encoding, source.bom))
     counts = {"files": len(changes), "unparsable": len(findings)}
     return TransformResult(tuple(changes), tuple(findings), (), counts)
 
@@ -83,7 +101,10 @@ def _bowler_tool(build: Any, path: Path) -> Any:
     from bowler.tool import BowlerTool
 
     query = Query(["."])
-    built = build(query)
+    try:
+        built = build(query)
+    except (Exception, SystemExit) as e:
+        raise UserError(f"{path}: query(q) failed: {_last_line(e)}.") from None
     query = built if isinstance(built, Query) else query
     return BowlerTool(
         query.compile(),
@@ -115,7 +136,7 @@ def _run_bowler(build: Any, path: Path, snapshot: Snapshot) -> TransformResult:
         source = snapshot.read(rel) if rel.endswith((".py", ".pyi")) else None
         if source is None:
             continue
-        after = _bowler_text(tool, source.text, rel)
+        after = _guarded(path, rel, lambda t=source.text, r=rel: _bowler_text(tool, t, r))  # type: ignore[misc]
         if after is None:
             message = "Bowler cannot parse it (its parser stops at Python 3.9 syntax such as match)"
             findings.append(Finding(rel, 1, "parse-error", message))
@@ -132,7 +153,7 @@ def load(transform: str, source: Path) -> TransformFn:
     module = _import(path)
     if kind == "libcst":
         cls = _libcst_class(module, path)
-        return lambda snapshot, params: _run_libcst(cls, snapshot, params)
+        return lambda snapshot, params: _run_libcst(cls, path, snapshot, params)
     build = getattr(module, "query", None)
     if not callable(build):
         raise UserError(f"{path}: defines no function `query(q)` that adds Bowler selectors.")
