@@ -128,6 +128,11 @@ class Snapshot:
 
     def require(self, path: str) -> SourceFile:
         """The file's text; a missing or binary file is the user's error."""
+        if leaves(self.root, path):
+            raise UserError(
+                f"{path}: lies behind a symlink that leaves the repository; migrate does not"
+                " follow it."
+            )
         source = self.read(path)
         if source is None:
             raise UserError(f"{path}: the file is missing or is not text.")

@@ -322,10 +322,16 @@ def stage_tree(repo: Repo, paths: Iterable[str]) -> str:
 
 
 def commit_tree(repo: Repo, tree: str, parent: str, message: str) -> str:
-    """A commit of `tree` on `parent`; a commit git refuses (signing, ...) is the user's to fix."""
+    """A commit of `tree` on `parent`, signed when the user's config asks for it (as `git
+    commit` would); a commit git refuses (signing without a key...) is the user's to fix."""
     env = _identity_env(repo)
+    sign = (
+        ["-S"]
+        if repo.git.config("--bool", "--get", "commit.gpgsign", with_exceptions=False) == "true"
+        else []
+    )
     try:
-        sha = repo.git.commit_tree(tree, "-p", parent, "-m", message, env=env or None)
+        sha = repo.git.commit_tree(*sign, tree, "-p", parent, "-m", message, env=env or None)
     except GitCommandError as e:
         raise _refused(e, "make the commit (check commit signing and your git config)") from None
     return str(sha).strip()

@@ -291,8 +291,16 @@ def _revert_all(repo: Repo, run: Run, lock: Lock) -> str:
 
 
 def _already_rolled_back(repo: Repo, run: Run | None) -> str:
-    closed = [r for r in journal.load_runs(repo) if r.state == "rolled-back"]
-    if run is not None or (closed and gitrepo.head_sha(repo) == closed[-1].base_commit):
-        which = run or closed[-1]
-        return f"run {which.id} is already rolled back; nothing to do."
-    raise UserError("no open migration run here; nothing to roll back (`migrate status`).")
+    """Rolling back twice is harmless: a closed run started here, or in HEAD's history."""
+    if run is None:
+        branch = gitrepo.current_branch(repo)
+        seen = {gitrepo.trailers(m).get("Migrate-Run") for _, m in gitrepo.log_messages(repo)}
+        closed = [
+            r
+            for r in journal.load_runs(repo)
+            if r.state == "rolled-back" and (r.id in seen or (branch and r.base_branch == branch))
+        ]
+        run = closed[-1] if closed else None
+    if run is None:
+        raise UserError("no open migration run here; nothing to roll back (`migrate status`).")
+    return f"run {run.id} is already rolled back; nothing to do."

@@ -95,6 +95,7 @@ def compute(
         Finding(p, 0, "unreadable", why) for p in chosen if (why := files.unreadable(root, p))
     ]
     _refuse(recipe, unreadable, options.skip_unreadable, "--skip-unreadable")
+    chosen = tuple(p for p in chosen if p not in {f.path for f in unreadable})
     try:
         result = run(Snapshot(root, chosen), recipe.params)
     except UserError as e:

@@ -1,0 +1,364 @@
+"""A run never touches what it does not own: kills, races, a user working beside the run,
+symlinks, merged runs, a damaged journal. Real repositories, real processes, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, make_repo, run_migrate
+
+CLAUDE = "# Project\n\nInstructions.\n"
+POOL = "from concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor(max_workers=10)\n"
+BASE: dict[str, str | bytes] = {
+    "CLAUDE.md": CLAUDE,
+    "scripts/pool.py": POOL,
+    "README.md": "# readme\n",
+}
+
+
+def doc_recipe(command: str, requires: str = "") -> dict[str, str | bytes]:
+    """A recipe editing CLAUDE.md whose check runs `command` (in the run's worktree)."""
+    extra = f"requires = [{json.dumps(requires)}]\n" if requires else ""
+    return {
+        ".migrate/recipes/doc-check.toml": (
+            'id = "doc-check"\ntitle = "Doc with a check"\ntransform = "agent-parallelism-doc"\n'
+            f'paths = ["CLAUDE.md"]\n{extra}[validate]\npytest = false\n'
+            f"commands = [{json.dumps(command)}]\n"
+        )
+    }
+
+
+def repo_with(tmp_path: Path, extra: dict[str, str | bytes] | None = None) -> Path:
+    return make_repo(tmp_path / "repo", {**BASE, **(extra or {})})
+
+
+def start_apply(repo: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "migrate", "apply", *args],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_for(path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def branches(repo: Path) -> list[str]:
+    return git(repo, "branch", "--format=%(refname:short)").splitlines()
+
+
+def test_kill_9_of_the_whole_group_then_the_user_works_before_the_next_command(
+    tmp_path: Path,
+) -> None:
+    """The check (in its own session) outlives migrate; the user commits, edits, creates a
+    file and switches branch; the next command kills the check and touches none of it."""
+    started, late = tmp_path / "check-started", tmp_path / "late-write"
+    check = f"touch {started}; sleep 3; touch {late}; echo late >> CLAUDE.md"
+    repo = repo_with(tmp_path, doc_recipe(check))
+    proc = start_apply(repo, "doc-check", "--yes")
+    wait_for(started)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    (repo / "README.md").write_text("# readme\nmy commit\n")
+    git(repo, "commit", "-qam", "user commit on main")
+    mine = git(repo, "rev-parse", "HEAD")
+    (repo / "README.md").write_text("# readme\nmy commit\nuncommitted edit\n")
+    (repo / "new-user-file.txt").write_text("mine\n")
+    git(repo, "checkout", "-q", "-b", "elsewhere")
+    result = run_migrate(repo, "status")
+    assert "killed" in result.stdout
+    cleaned = run_migrate(repo, "recover")
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert "died" in cleaned.stdout
+    time.sleep(3.5)  # the check would have written by now, had it lived
+    assert not late.exists()
+    assert git(repo, "rev-parse", "elsewhere") == mine == git(repo, "rev-parse", "main")
+    assert (repo / "README.md").read_text().endswith("uncommitted edit\n")
+    assert (repo / "new-user-file.txt").read_text() == "mine\n"
+    assert (repo / "CLAUDE.md").read_text() == CLAUDE
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "elsewhere"
+    assert not any(p.name for p in (repo / ".git/migrate/worktrees").iterdir())
+
+
+def test_two_applies_started_together_one_refuses_naming_the_other(tmp_path: Path) -> None:
+    started = tmp_path / "check-started"
+    repo = repo_with(tmp_path, doc_recipe(f"touch {started}; sleep 2"))
+    first = start_apply(repo, "doc-check", "--yes")
+    second = start_apply(repo, "max-workers", "--yes")
+    out1, err1 = first.communicate(timeout=120)
+    out2, err2 = second.communicate(timeout=120)
+    codes = sorted([first.returncode, second.returncode])
+    assert codes == [0, 3], (out1, err1, out2, err2)
+    refused = err1 if first.returncode == 3 else err2
+    assert "is working on this repository" in refused and "pid" in refused
+    assert len([b for b in branches(repo) if b.startswith("migrate/")]) == 1
+
+
+def test_files_the_user_creates_while_a_check_runs_are_kept_and_not_committed(
+    tmp_path: Path,
+) -> None:
+    started, go = tmp_path / "check-started", tmp_path / "go-on"
+    check = f"touch {started}; while [ ! -e {go} ]; do sleep 0.05; done; exit 1"
+    repo = repo_with(tmp_path, doc_recipe(check))
+    proc = start_apply(repo, "doc-check", "--yes")
+    wait_for(started)
+    (repo / "created-meanwhile.txt").write_text("mine\n")
+    (repo / "scripts/pool.py").write_text(POOL + "# my edit\n")
+    go.touch()
+    proc.communicate(timeout=60)
+    assert proc.returncode == 1  # the step failed and was dropped
+    assert (repo / "created-meanwhile.txt").read_text() == "mine\n"
+    assert (repo / "scripts/pool.py").read_text() == POOL + "# my edit\n"
+    assert git(repo, "status", "--porcelain", "--", "CLAUDE.md") == ""
+
+
+def test_a_check_that_edits_and_deletes_files_changes_nothing_committed(tmp_path: Path) -> None:
+    check = "echo 'test was here' >> CLAUDE.md; rm README.md; echo junk > left-behind.txt"
+    repo = repo_with(tmp_path, doc_recipe(check))
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    committed = git(repo, "show", "HEAD:CLAUDE.md")
+    assert "META-COGNITION" in committed and "test was here" not in committed
+    assert git(repo, "show", "HEAD:README.md") == "# readme"
+    assert (repo / "README.md").exists()
+    assert not (repo / "left-behind.txt").exists()
+    assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("what", ["claude-folder", "claude-md"])
+def test_symlinks_out_of_the_repository_are_never_written_through(
+    tmp_path: Path, what: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "CLAUDE.md").write_text(CLAUDE)
+    (outside / "hooks").mkdir()
+    (outside / "hooks/a.py").write_text("print('a')\n")
+    (outside / "hooks/b.py").write_text("print('b')\n")
+    hooks = [{"type": "command", "command": f"python3 .claude/hooks/{n}.py"} for n in "ab"]
+    (outside / "settings.json").write_text(
+        json.dumps({"hooks": {"Stop": [{"hooks": hooks}]}}, indent=2) + "\n"
+    )
+    repo = repo_with(tmp_path)
+    if what == "claude-folder":
+        (repo / ".claude").symlink_to(outside)
+        recipes = ["create-unified-hooks", "update-settings"]
+    else:
+        (repo / "CLAUDE.md").unlink()
+        (repo / "CLAUDE.md").symlink_to(outside / "CLAUDE.md")
+        recipes = ["agent-parallelism-doc"]
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "links")
+    before = {p: p.read_bytes() for p in outside.rglob("*") if p.is_file()}
+    result = run_migrate(repo, "apply", *recipes, "--yes")
+    assert "Traceback" not in result.stderr, result.stderr
+    after = {p: p.read_bytes() for p in outside.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in (outside / "hooks").iterdir()) == ["a.py", "b.py"]
+    if what == "claude-md":
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "skipped CLAUDE.md: is a symlink" in result.stdout
+    else:
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "symlink that leaves the repository" in result.stderr
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+    assert (repo / ("CLAUDE.md" if what == "claude-md" else ".claude")).is_symlink()
+
+
+def _merged_run(tmp_path: Path) -> tuple[Path, str]:
+    repo = repo_with(tmp_path)
+    base = git(repo, "rev-parse", "HEAD")
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    run_branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--ff-only", run_branch)
+    (repo / "README.md").write_text("# readme\nlater user work\n")
+    git(repo, "commit", "-qam", "later user commit")
+    return repo, base
+
+
+@pytest.mark.parametrize("journal", ["kept", "lost"])
+def test_rollback_all_of_a_merged_run_makes_revert_commits(tmp_path: Path, journal: str) -> None:
+    repo, base = _merged_run(tmp_path)
+    mine = git(repo, "rev-parse", "HEAD")
+    if journal == "lost":
+        subprocess.run(["rm", "-rf", str(repo / ".git/migrate")], check=True)
+    result = run_migrate(repo, "rollback", "--all", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not reset" in result.stdout
+    assert git(repo, "rev-parse", "HEAD~1") == mine  # the user's commit is still there
+    assert (repo / "README.md").read_text() == "# readme\nlater user work\n"
+    assert (repo / "scripts/pool.py").read_text() == POOL
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    again = run_migrate(repo, "rollback", "--all", "--yes")
+    assert again.returncode == 0 and "already" in again.stdout, again.stdout + again.stderr
+
+
+def test_rollback_refuses_a_step_a_later_applied_step_requires(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, doc_recipe("true", requires="max-workers"))
+    assert run_migrate(repo, "apply", "max-workers", "doc-check", "--yes").returncode == 0
+    tip = git(repo, "rev-parse", "HEAD")
+    refused = run_migrate(repo, "rollback", "max-workers")
+    assert refused.returncode == 2
+    assert "doc-check" in refused.stderr and "--with-dependents" in refused.stderr
+    assert git(repo, "rev-parse", "HEAD") == tip
+    both = run_migrate(repo, "rollback", "max-workers", "--with-dependents")
+    assert both.returncode == 0, both.stderr
+    assert (repo / "CLAUDE.md").read_text() == CLAUDE
+    assert (repo / "scripts/pool.py").read_text() == POOL
+
+
+def test_rollback_file_never_touched_is_exit_2(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    tip = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "--file", "README.md")
+    assert result.returncode == 2 and "did not change" in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == tip
+
+
+def test_rollback_that_git_refuses_to_commit_leaves_nothing_half_done(tmp_path: Path) -> None:
+    """Commit signing switched on without a key: the revert is never half applied."""
+    repo = repo_with(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    tip = git(repo, "rev-parse", "HEAD")
+    git(repo, "config", "commit.gpgsign", "true")
+    git(repo, "config", "gpg.program", str(tmp_path / "no-such-gpg"))
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "git refused" in result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == tip
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (repo / ".git/REVERT_HEAD").exists()
+    git(repo, "config", "commit.gpgsign", "false")
+    assert run_migrate(repo, "rollback", "max-workers").returncode == 0
+
+
+def test_a_damaged_journal_is_rebuilt_from_the_commits(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    for record in (repo / ".git/migrate/runs").glob("*.json"):
+        record.write_text('{"id": "trunc')
+    result = run_migrate(repo, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "could not be read" in result.stderr
+    steps = json.loads(result.stdout)["run"]["steps"]
+    assert [(s["recipe"], s["status"]) for s in steps] == [("max-workers", "applied")]
+
+
+def test_a_stale_lock_of_a_dead_process_is_cleared_with_a_message(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"pid": dead.pid, "start": "1", "command": "apply"}))
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"pid {dead.pid}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, files, fragment",
+    [
+        pytest.param(
+            ["apply", "max-workers", "--branch", "bad..name"], {}, "bad..name", id="branch"
+        ),
+        pytest.param(["hooks", "verify", "--before", "nosuchrev"], {}, "nosuchrev", id="revision"),
+        pytest.param(
+            ["apply", "max-workers"],
+            {".migrate/recipes/latin.toml": b'id = "caf\xe9"\n'},
+            "not UTF-8",
+            id="recipe-not-utf8",
+        ),
+        pytest.param(
+            ["apply", "max-workers"],
+            {".migrate/config.toml": "[validate]\npytest_command = []\n"},
+            "pytest_command",
+            id="empty-pytest-command",
+        ),
+        pytest.param(
+            ["apply", "boom"],
+            {
+                ".migrate/recipes/boom.toml": (
+                    'id = "boom"\ntitle = "t"\ntransform = "libcst:boom.py"\npaths = ["**/*.py"]\n'
+                ),
+                ".migrate/recipes/boom.py": (
+                    "import libcst, sys\n"
+                    "class T(libcst.CSTTransformer):\n"
+                    "    def leave_Module(self, o, u):\n        sys.exit(3)\n"
+                ),
+            },
+            "SystemExit",
+            id="user-transform-exits",
+        ),
+        pytest.param(
+            ["apply", "boom"],
+            {
+                ".migrate/recipes/boom.toml": (
+                    'id = "boom"\ntitle = "t"\ntransform = "libcst:boom.py"\npaths = ["**/*.py"]\n'
+                ),
+                ".migrate/recipes/boom.py": (
+                    "import libcst\n"
+                    "class T(libcst.CSTTransformer):\n"
+                    "    def leave_Module(self, o, u):\n        raise ValueError('no way')\n"
+                ),
+            },
+            "ValueError: no way",
+            id="user-transform-raises",
+        ),
+    ],
+)
+def test_user_errors_are_one_sentence_and_change_nothing(
+    tmp_path: Path, args: list[str], files: dict[str, str | bytes], fragment: str
+) -> None:
+    repo = repo_with(tmp_path, files)
+    refs = git(repo, "for-each-ref")
+    result = run_migrate(repo, *args, "--yes") if args[0] == "apply" else run_migrate(repo, *args)
+    assert result.returncode in (2, 3), result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert git(repo, "for-each-ref") == refs  # no branch left behind
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_unreadable_files_stop_the_recipe_unless_skipped(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path, {"scripts/latin.py": b"x = 'caf\xe9'\nThreadPoolExecutor(max_workers=10)\n"}
+    )
+    refused = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert refused.returncode == 2
+    assert "scripts/latin.py" in refused.stderr and "--skip-unreadable" in refused.stderr
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+    result = run_migrate(repo, "apply", "max-workers", "--yes", "--skip-unreadable")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipped scripts/latin.py" in result.stdout
+    assert "max_workers=50" in (repo / "scripts/pool.py").read_text()
+
+
+def test_ignored_files_the_checks_need_are_shared_into_the_run(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path, {**doc_recipe("test -f .env && test -d .venv"), ".gitignore": ".env\n.venv/\n"}
+    )
+    (repo / ".env").write_text("SECRET=1\n")
+    (repo / ".venv").mkdir()
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (repo / ".env").read_text() == "SECRET=1\n"
