@@ -315,9 +315,13 @@ def uncommitted(repo: Repo) -> list[str]:
 def stage_tree(repo: Repo, paths: Iterable[str]) -> str:
     """Stage exactly `paths` in the run's worktree and return the tree they make: what is
     committed is what was written, whatever the checks do to the files afterwards."""
-    paths = list(paths)
-    if paths:
-        repo.git.add("-A", "--", *paths)
+    work = root(repo)
+    present = [p for p in paths if (work / p).exists() or (work / p).is_symlink()]
+    gone = [p for p in paths if p not in present]
+    if present:
+        repo.git.add("-A", "--", *present)
+    if gone:
+        repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *gone)
     return str(repo.git.write_tree())
 
 

@@ -212,8 +212,10 @@ def test_ctrl_c_during_validation_restores_the_pre_step_commit(
     assert code == 130, screen
     assert head(example_repo) == start
     assert clean(example_repo)
-    steps = run_status(example_repo)["run"]["steps"]
+    shown = run_status(example_repo)
+    steps = (shown["run"] or shown["last_run"])["steps"]
     assert [(s["recipe"], s["status"]) for s in steps] == [("slow-doc", "interrupted")]
+    assert "were not touched" in screen
 
 
 def test_quit_then_resume_continues_the_same_run(example_repo: Path) -> None:

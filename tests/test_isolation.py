@@ -362,3 +362,27 @@ def test_ignored_files_the_checks_need_are_shared_into_the_run(tmp_path: Path) -
     result = run_migrate(repo, "apply", "doc-check", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (repo / ".env").read_text() == "SECRET=1\n"
+
+
+def test_a_step_already_reverted_by_hand_is_nothing_to_do(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    git(repo, "revert", "--no-edit", "HEAD")
+    tip = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 0, result.stderr
+    assert "already undone by hand" in result.stdout
+    assert git(repo, "rev-parse", "HEAD") == tip
+
+
+def test_rollback_file_the_run_created_deletes_it_in_a_commit(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path)
+    (repo / "CLAUDE.md").unlink()
+    git(repo, "commit", "-qam", "no CLAUDE.md")
+    assert run_migrate(repo, "apply", "agent-parallelism-doc", "--yes").returncode == 0
+    assert (repo / "CLAUDE.md").exists()
+    result = run_migrate(repo, "rollback", "--file", "CLAUDE.md")
+    assert result.returncode == 0, result.stderr
+    assert not (repo / "CLAUDE.md").exists()
+    assert git(repo, "status", "--porcelain") == ""
+    assert "Migrate-Rollback-File: CLAUDE.md" in git(repo, "log", "-1", "--format=%B")
