@@ -205,6 +205,7 @@ def test_rollback_all_of_a_merged_run_makes_revert_commits(tmp_path: Path, journ
     assert git(repo, "rev-parse", "HEAD~1") == mine  # the user's commit is still there
     assert (repo / "README.md").read_text() == "# readme\nlater user work\n"
     assert (repo / "scripts/pool.py").read_text() == POOL
+    assert git(repo, "diff", base, "HEAD", "--", "scripts") == ""
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     again = run_migrate(repo, "rollback", "--all", "--yes")
     assert again.returncode == 0 and "already" in again.stdout, again.stdout + again.stderr
