@@ -28,7 +28,8 @@ class CheckResult:
     """One validation check after a step."""
 
     name: str
-    outcome: Literal["passed", "failed", "no tests", "skipped"]
+    # "fails at base": it fails, but exactly as it did before the step (not the step's fault).
+    outcome: Literal["passed", "failed", "no tests", "skipped", "fails at base"]
     detail: str = ""
     log: str = ""
     seconds: float = 0.0

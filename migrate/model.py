@@ -23,12 +23,14 @@ class Validation:
 
     py_compile: bool = True
     pytest: bool = True
-    pytest_command: tuple[str, ...] = ("python3", "-m", "pytest", "-q")
+    pytest_command: tuple[str, ...] = ("{python}", "-m", "pytest", "-q")
     pytest_paths: tuple[str, ...] = ("tests",)
     pytest_timeout: float = 900.0
     commands: tuple[str, ...] = ()
     command_timeout: float = 300.0
     hooks_verify: bool = False
+    # The project's Python ("" = found: .venv, venv, uv.lock, poetry.lock, else python3).
+    python: str = ""
     # Ignored files the checks need, from the user's tree (folders linked, files copied).
     share: tuple[str, ...] = (".venv", "venv", ".env", ".claude/settings.local.json")
 

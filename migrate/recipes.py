@@ -70,6 +70,8 @@ def check_validation(path: Path, table: Mapping[str, Any], prefix: str = "valida
             ok = isinstance(value, bool)
         elif isinstance(default, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        elif isinstance(default, str):
+            ok = isinstance(value, str)
         else:
             ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
         if not ok:

@@ -23,6 +23,7 @@ OUTCOME_STYLE = {
     "failed": "red",
     "no tests": "yellow",
     "skipped": "yellow",
+    "fails": "yellow",
     "applied": "green",
     "reverted": "red",
     "interrupted": "red",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +27,14 @@ NO_TESTS = 5  # pytest's exit code for "no tests collected"
 
 
 @dataclass(frozen=True)
+class Environment:
+    """How to run the project's own Python: the words before a script or `-m module`."""
+
+    python: tuple[str, ...]
+    label: str  # for the check line and the logs: ".venv/bin/python", "uv run python", ...
+
+
+@dataclass(frozen=True)
 class Context:
     """What a check needs to know about the step it validates."""
 
@@ -33,6 +44,7 @@ class Context:
     base_commit: str
     log_dir: Path
     prefix: str
+    env: Environment = Environment(("python3",), "python3 on PATH")
     started: Callable[[int], None] | None = None  # told each check's process group
 
 
@@ -55,9 +67,35 @@ def merged(base: Validation, table: Mapping[str, Any], source: Path) -> Validati
     return replace(base, **values)
 
 
-def expand(command: Sequence[str]) -> list[str]:
-    """`{python}` in a configured command means the interpreter running migrate."""
-    return [part.replace("{python}", sys.executable) for part in command]
+def environment(user_root: Path, v: Validation) -> Environment:
+    """The project's Python, in this order: `[validate] python`; a `.venv` or `venv` at the
+    repository root; `uv run` with `uv.lock` (uv installed); `poetry run` with `poetry.lock`;
+    else `python3` on PATH. `{migrate_python}` names the interpreter running migrate."""
+    if v.python:
+        words = shlex.split(v.python.replace("{migrate_python}", sys.executable))
+        return Environment(tuple(words), v.python)
+    for folder in (".venv", "venv"):
+        exe = user_root / folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        if exe.exists():
+            return Environment((str(exe),), f"{folder}/bin/python")
+    if (user_root / "uv.lock").is_file() and shutil.which("uv"):
+        return Environment(("uv", "run", "--frozen", "python"), "uv run python")
+    if (user_root / "poetry.lock").is_file() and shutil.which("poetry"):
+        return Environment(("poetry", "run", "python"), "poetry run python")
+    return Environment(("python3",), "python3 on PATH")
+
+
+def expand(command: Sequence[str], env: Environment) -> list[str]:
+    """`{python}` in a configured command is the project's Python (its words, when it stands
+    alone); `{migrate_python}` is the interpreter running migrate."""
+    out: list[str] = []
+    for part in command:
+        part = part.replace("{migrate_python}", sys.executable)
+        if part == "{python}":
+            out.extend(env.python)
+        else:
+            out.append(part.replace("{python}", shlex.join(env.python)))
+    return out
 
 
 def run_command(
@@ -75,15 +113,21 @@ def run_command(
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+        out.write(f"$ {shlex.join(argv)}\n# in {cwd}\n".encode())
+        out.flush()
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as e:  # not found, not executable: the check cannot run
+            out.write(f"{argv[0]}: {e.strerror}\n# exit code 127\n".encode())
+            return 127, log.read_text("utf-8", "replace"), time.monotonic() - started
         try:
             if on_start is not None:
                 on_start(proc.pid)
@@ -92,8 +136,11 @@ def run_command(
             code = None
         finally:
             _kill_group(proc)
+        seconds = time.monotonic() - started
+        ending = "timed out" if code is None else f"exit code {code}"
+        out.write(f"\n# {ending} after {seconds:.1f} s\n".encode())
     output = log.read_text("utf-8", "replace")
-    return code, output, time.monotonic() - started
+    return code, output, seconds
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -140,18 +187,63 @@ def _pytest(ctx: Context, v: Validation) -> CheckResult:
     paths = [p for p in v.pytest_paths if (ctx.root / p).exists()]
     if not paths:
         return CheckResult("pytest", "no tests", f"no {', '.join(v.pytest_paths)} folder")
-    argv = [*expand(v.pytest_command), "-p", "no:cacheprovider", *paths]
+    argv = [*expand(v.pytest_command, ctx.env), "-p", "no:cacheprovider", *paths]
     log = ctx.log_dir / f"{ctx.prefix}-pytest.log"
     code, output, seconds = run_command(argv, ctx.root, v.pytest_timeout, log, ctx.started)
+    where = f"({ctx.env.label}) "
     if code == 0:
-        return CheckResult("pytest", "passed", _last_line(output), str(log), seconds)
+        return CheckResult("pytest", "passed", where + _last_line(output), str(log), seconds)
     if code == NO_TESTS:
-        return CheckResult("pytest", "no tests", "no tests collected", str(log), seconds)
+        return CheckResult("pytest", "no tests", where + "no tests collected", str(log), seconds)
     if code is not None and "No module named pytest" in output:
-        detail = f"pytest is not installed for {argv[0]}"
-        return CheckResult("pytest", "skipped", detail, str(log), seconds)
+        detail = (
+            f"pytest is not installed for {ctx.env.label}; install it there, name the project's"
+            " Python with `[validate] python`, or turn the check off with `pytest = false`"
+            " in .migrate/config.toml"
+        )
+        return CheckResult("pytest", "failed", detail, str(log), seconds)
     why = f"timed out after {v.pytest_timeout:g} s" if code is None else f"exit code {code}"
-    return CheckResult("pytest", "failed", f"{why}\n{tail(output)}", str(log), seconds)
+    return CheckResult("pytest", "failed", f"{where}{why}\n{tail(output)}", str(log), seconds)
+
+
+def failed_tests(output: str) -> set[str]:
+    """The ids pytest's short summary lists as failed or in error."""
+    return set(re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.MULTILINE))
+
+
+def against_base(step: CheckResult, base: CheckResult) -> CheckResult:
+    """A failing check compared with the same check before the step: the failures that were
+    already there are not the step's; only new ones fail it."""
+    if base.outcome != "failed":
+        return step
+    if step.name == "pytest":
+        new = failed_tests(_log_text(step)) - failed_tests(_log_text(base))
+        if new:
+            listed = "\n".join(sorted(new)[:TAIL_LINES])
+            return replace(
+                step, detail=f"{len(new)} new failure(s) (not failing before):\n{listed}"
+            )
+        count = len(failed_tests(_log_text(base)))
+        if not count:
+            return step
+        detail = f"pytest fails at the base too ({count} failure(s), none new)"
+        return replace(step, outcome="fails at base", detail=detail)
+    if _exit_code(step) is not None and _exit_code(step) == _exit_code(base):
+        detail = f"fails at the base too ({_exit_code(step)}, the same exit code)"
+        return replace(step, outcome="fails at base", detail=detail)
+    return step
+
+
+def _log_text(result: CheckResult) -> str:
+    try:
+        return Path(result.log).read_text("utf-8", "replace") if result.log else ""
+    except OSError:
+        return ""
+
+
+def _exit_code(result: CheckResult) -> str | None:
+    found = re.findall(r"^# (exit code \d+|timed out)", _log_text(result), re.MULTILINE)
+    return found[-1] if found else None
 
 
 def _last_line(output: str) -> str:
@@ -162,23 +254,32 @@ def _last_line(output: str) -> str:
 def _command(ctx: Context, command: str, index: int, timeout: float) -> CheckResult:
     log = ctx.log_dir / f"{ctx.prefix}-command{index}.log"
     argv = ["/bin/sh", "-c", command] if os.name == "posix" else ["cmd", "/c", command]
-    code, output, seconds = run_command(expand(argv), ctx.root, timeout, log, ctx.started)
+    code, output, seconds = run_command(expand(argv, ctx.env), ctx.root, timeout, log, ctx.started)
     if code == 0:
         return CheckResult(command, "passed", "", str(log), seconds)
     why = f"timed out after {timeout:g} s" if code is None else f"exit code {code}"
     return CheckResult(command, "failed", f"{why}\n{tail(output)}", str(log), seconds)
 
 
-def checks(ctx: Context, v: Validation) -> Iterator[tuple[str, Callable[[], CheckResult]]]:
-    """The enabled checks, in order, as (name, run) pairs so a UI can show each one live."""
+Check = Callable[[Context], CheckResult]
+
+
+def checks(ctx: Context, v: Validation) -> Iterator[tuple[str, Check]]:
+    """The enabled checks, in order, as (name, run) pairs so a UI can show each one live; a
+    check is a function of the context, so that it can run again on the step's base."""
     if v.py_compile and any(p.endswith(".py") for p in ctx.changed):
-        yield "py_compile", lambda: _py_compile(ctx)
+        yield "py_compile", _py_compile
     if v.pytest:
-        yield "pytest", lambda: _pytest(ctx, v)
+        yield "pytest", lambda c: _pytest(c, v)
     for i, command in enumerate(v.commands, 1):
-        yield command, lambda c=command, i=i: _command(ctx, c, i, v.command_timeout)  # type: ignore[misc]
+        yield command, lambda c, cmd=command, i=i: _command(c, cmd, i, v.command_timeout)  # type: ignore[misc]
     if v.hooks_verify:
-        yield "hooks verify", lambda: _hooks_verify(ctx)
+        yield "hooks verify", _hooks_verify
+
+
+def turned_off(v: Validation) -> list[str]:
+    """The checks the configuration switched off explicitly (said in the commit message)."""
+    return [name for name in ("py_compile", "pytest") if not getattr(v, name)]
 
 
 def _hooks_verify(ctx: Context) -> CheckResult:

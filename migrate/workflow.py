@@ -40,6 +40,7 @@ class ApplyOptions:
     run_name: str | None = None
     skip_unparsable: bool = False
     skip_unreadable: bool = False
+    config_note: str = ""  # said in each commit message (an uncommitted .migrate/ was used)
 
 
 class Listener:
@@ -143,6 +144,8 @@ def preview(
     """What each recipe would change if applied now (the `--dry-run`). A run starts from
     HEAD, so with uncommitted changes the preview is computed in a throwaway worktree."""
     options = options or ApplyOptions()
+    with gitrepo.open_repo(root) as repo:
+        validate.project_validation(gitrepo.root(repo))  # a config typo is found here too
     with at_head(root) as (tree, paths):
         return [(r, compute(tree, r, paths, options)) for r in recipes]
 
@@ -364,6 +367,7 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
         gitrepo.remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     gitrepo.add_worktree(repo, path, start)
+    outer = lock.holder.worktree if lock.holder else None
     lock.update(worktree=str(path))
     keep = False
     try:
@@ -378,7 +382,7 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
         with _signals_held():
             if not keep:
                 gitrepo.remove_worktree(repo, path)
-            lock.update(worktree=None, group=None, group_start=None, recipe=None)
+            lock.update(worktree=outer, group=None, group_start=None)
 
 
 def _share(user_root: Path, worktree: Path, share: Sequence[str]) -> None:
@@ -417,6 +421,9 @@ def apply(
             history = _history(repo)
             _check_requires(recipes, None if is_new else run, history)
             left_out = gitrepo.dirty_paths(repo)
+            if any(p.startswith(".migrate/") for p in left_out):
+                note = "Configuration: the uncommitted .migrate/ of the work tree was used.\n"
+                options = replace(options, config_note=note)
             start = _tip(repo, run, is_new)
             if is_new:
                 journal.save_run(repo, run)
@@ -495,7 +502,7 @@ def _run_step(
     lock.update(recipe=recipe.id)
     try:
         step = _write_validate_commit(
-            wt, repo, run, recipe, approved, pre, listener, settings, lock
+            wt, repo, run, recipe, approved, pre, listener, settings, lock, options.config_note
         )
     except BaseException:
         with _signals_held():
@@ -517,6 +524,7 @@ def _write_validate_commit(
     listener: Listener,
     settings: Validation,
     lock: Lock,
+    config_note: str,
 ) -> Step:
     root = gitrepo.root(wt)
     summary = summarise(result)
@@ -532,10 +540,30 @@ def _write_validate_commit(
     if any(c.outcome == "failed" for c in checks):
         gitrepo.clean_to(wt, pre, settings.share)
         return Step(recipe.id, "reverted", pre, None, summary, checks, files_)
-    sha = gitrepo.commit_tree(wt, tree, pre, commit_message(recipe, run, summary, checks))
+    off = validate.turned_off(validate.merged(settings, recipe.validate, recipe.source))
+    message = commit_message(recipe, run, summary, checks, off, config_note)
+    sha = gitrepo.commit_tree(wt, tree, pre, message)
     # Whatever the checks wrote, edited or deleted is not part of the step.
     gitrepo.clean_to(wt, sha, settings.share)
+    again = _not_idempotent(wt, recipe)
+    if again:
+        gitrepo.clean_to(wt, pre, settings.share)
+        failed = CheckResult("idempotence", "failed", again)
+        return Step(recipe.id, "reverted", pre, None, summary, (*checks, failed), files_)
     return Step(recipe.id, "applied", pre, sha, summary, checks, files_)
+
+
+def _not_idempotent(wt: Repo, recipe: Recipe) -> str:
+    """Why the recipe is a bug if, computed again on its own result, it still changes files."""
+    options = ApplyOptions(skip_unparsable=True, skip_unreadable=True)
+    again = compute(gitrepo.root(wt), recipe, gitrepo.tracked_paths(wt), options)
+    if not again.changes:
+        return ""
+    paths = ", ".join(c.path for c in again.changes[:5])
+    return (
+        f"recipe {recipe.id!r} is not idempotent: run again on its own result it changes"
+        f" {paths}; this is a bug in the recipe, so the step was dropped"
+    )
 
 
 def _validate(
@@ -561,17 +589,32 @@ def _validate(
         run.base_commit,
         journal.logs_folder(repo, run.id),
         recipe.id,
+        validate.environment(gitrepo.root(repo), chosen),
         started,
     )
     results: list[CheckResult] = []
     for name, check in validate.checks(ctx, chosen):
         listener.check_started(recipe, name)
-        outcome = check()
+        outcome = check(ctx)
+        if outcome.outcome == "failed" and name not in ("py_compile", "hooks verify"):
+            outcome = validate.against_base(outcome, _at_base(repo, lock, ctx, check, chosen))
         listener.check_finished(recipe, outcome)
         results.append(outcome)
         if outcome.outcome == "failed":
             break
     return tuple(results)
+
+
+def _at_base(
+    repo: Repo, lock: Lock, ctx: validate.Context, check: validate.Check, v: Validation
+) -> CheckResult:
+    """The same check on the commit before the step, in a worktree of its own: computed only
+    when the check failed, so a green suite costs nothing."""
+    with Repo(ctx.root) as wt:
+        pre = str(gitrepo.head_sha(wt))
+    with own_worktree(repo, lock, f"base-{pre[:12]}", pre) as base:
+        _share(gitrepo.root(repo), gitrepo.root(base), v.share)
+        return check(replace(ctx, root=gitrepo.root(base), prefix=ctx.prefix + "-base"))
 
 
 def summarise(result: TransformResult) -> str:
@@ -581,15 +624,23 @@ def summarise(result: TransformResult) -> str:
     return ", ".join(parts)
 
 
-def commit_message(recipe: Recipe, run: Run, summary: str, checks: Sequence[CheckResult]) -> str:
+def commit_message(
+    recipe: Recipe,
+    run: Run,
+    summary: str,
+    checks: Sequence[CheckResult],
+    off: Sequence[str] = (),
+    note: str = "",
+) -> str:
     passed = (
         "; ".join(f"{c.name}: {c.outcome}" + (f" ({c.detail})" if c.detail else "") for c in checks)
         or "none configured"
     )
+    switched_off = f"Checks turned off by configuration: {', '.join(off)}.\n" if off else ""
     return (
         f"migrate: {recipe.title}\n\n"
         f"{recipe.id}: {summary}.\n"
-        f"Validation: {passed}.\n\n"
+        f"Validation: {passed}.\n{switched_off}{note}\n"
         f"Migrate-Recipe: {recipe.id}\n"
         f"Migrate-Run: {run.id}\n"
     )

@@ -296,7 +296,7 @@ SMALL: dict[str, str | bytes] = {
     ),
     "tests/test_ok.py": "def test_ok():\n    assert 1 + 1 == 2\n",
     "CLAUDE.md": "# Project\n\nInstructions.\n",
-    ".migrate/config.toml": '[validate]\npytest_command = ["{python}", "-m", "pytest", "-q"]\n',
+    ".migrate/config.toml": '[validate]\npython = "{migrate_python}"\n',
 }
 
 

@@ -25,7 +25,7 @@ FILES: dict[str, str | bytes] = {
     "tests/test_ok.py": "def test_ok():\n    assert 1 + 1 == 2\n",
     "CLAUDE.md": "# Project\n\nInstructions.\n",
 }
-PYTEST = '[validate]\npytest_command = ["{python}", "-m", "pytest", "-q"]\n'
+PYTEST = '[validate]\npython = "{migrate_python}"\n'
 
 
 def project(tmp_path: Path, extra: dict[str, str | bytes] | None = None) -> Path:

@@ -1,0 +1,143 @@
+"""Validation in the project's own environment, against a baseline, and never vacuous."""
+
+from __future__ import annotations
+
+import json
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import git, make_repo, run_migrate
+
+CLAUDE = "# Project\n\nInstructions.\n"
+# A check the recipe's edit breaks: CLAUDE.md must not mention agents.
+BREAKS = "def test_doc():\n    assert 'META-COGNITION' not in open('CLAUDE.md').read()\n"
+ALREADY_BROKEN = "def test_old():\n    assert False, 'broken before any step'\n"
+DOC_RECIPE = (
+    'id = "doc"\ntitle = "Doc"\ntransform = "agent-parallelism-doc"\npaths = ["CLAUDE.md"]\n'
+)
+
+
+def project(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    base: dict[str, str | bytes] = {
+        "CLAUDE.md": CLAUDE,
+        ".migrate/recipes/doc.toml": DOC_RECIPE,
+        ".gitignore": ".venv/\n",
+    }
+    return make_repo(tmp_path / "repo", {**base, **files})
+
+
+def make_venv(repo: Path, with_pytest: bool) -> Path:
+    """A real `.venv` of the project's own (no pip: fast); with pytest made importable by a
+    .pth file naming the test run's site-packages, and a package migrate's env lacks."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(repo / ".venv")], check=True)
+    purelib = next((repo / ".venv/lib").glob("python3*/site-packages"))
+    extra = repo.parent / "venv-only"
+    (extra / "only_in_venv").mkdir(parents=True)
+    (extra / "only_in_venv/__init__.py").write_text("VALUE = 42\n")
+    lines = [str(extra)] + ([p for p in site.getsitepackages()] if with_pytest else [])
+    (purelib / "project.pth").write_text("\n".join(lines) + "\n")
+    return repo / ".venv/bin/python"
+
+
+def test_checks_run_with_the_projects_venv(tmp_path: Path) -> None:
+    test = "import only_in_venv\n\ndef test_venv():\n    assert only_in_venv.VALUE == 42\n"
+    repo = project(tmp_path, {"tests/test_env.py": test})
+    make_venv(repo, with_pytest=True)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(.venv/bin/python)" in result.stdout
+    log = next((repo / ".git/migrate/logs").rglob("doc-pytest.log")).read_text()
+    assert log.startswith("$ " + str(repo / ".venv/bin/python")) and "# exit code 0" in log
+
+
+def test_pytest_missing_from_the_project_env_fails_the_step(tmp_path: Path) -> None:
+    repo = project(tmp_path, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    make_venv(repo, with_pytest=False)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pytest is not installed for .venv/bin/python" in result.stdout
+    assert "pytest = false" in result.stdout
+
+
+def test_pytest_false_is_the_explicit_opt_out_and_the_commit_says_so(tmp_path: Path) -> None:
+    config = "[validate]\npytest = false\n"
+    repo = project(
+        tmp_path, {"tests/test_ok.py": "def test_ok(): pass\n", ".migrate/config.toml": config}
+    )
+    make_venv(repo, with_pytest=False)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "turned off by configuration: pytest" in git(repo, "log", "-1", "--format=%B")
+
+
+def test_failures_already_at_the_base_are_not_the_steps(tmp_path: Path) -> None:
+    config = '[validate]\npython = "{migrate_python}"\n'
+    repo = project(tmp_path, {"tests/test_old.py": ALREADY_BROKEN, ".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fails at the base too (1 failure(s), none new)" in result.stdout
+
+
+def test_a_new_failure_beside_old_ones_reverts_naming_only_the_new(tmp_path: Path) -> None:
+    config = '[validate]\npython = "{migrate_python}"\n'
+    files = {
+        "tests/test_old.py": ALREADY_BROKEN,
+        "tests/test_doc.py": BREAKS,
+        ".migrate/config.toml": config,
+    }
+    repo = project(tmp_path, files)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 new failure(s)" in result.stdout
+    assert "tests/test_doc.py::test_doc" in result.stdout
+    assert "tests/test_old.py::test_old" not in result.stdout.split("new failure")[1]
+
+
+def test_a_recipe_that_is_not_idempotent_is_reverted_as_a_recipe_bug(tmp_path: Path) -> None:
+    appender = (
+        "import libcst\n"
+        "class Grow(libcst.CSTTransformer):\n"
+        "    def leave_Module(self, original, updated):\n"
+        "        return updated.with_changes(body=[*updated.body, libcst.parse_statement('x = 1')])\n"
+    )
+    recipe = 'id = "grow"\ntitle = "Grow"\ntransform = "libcst:grow.py"\npaths = ["src/*.py"]\n'
+    repo = project(
+        tmp_path,
+        {
+            "src/a.py": "y = 0\n",
+            ".migrate/recipes/grow.toml": recipe + "[validate]\npytest = false\n",
+            ".migrate/recipes/grow.py": appender,
+        },
+    )
+    result = run_migrate(repo, "apply", "grow", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not idempotent" in result.stdout
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+
+
+def test_a_config_typo_is_found_by_the_dry_run(tmp_path: Path) -> None:
+    repo = project(tmp_path, {".migrate/config.toml": "[validate]\npytest_timout = 5\n"})
+    result = run_migrate(repo, "apply", "doc", "--dry-run")
+    assert result.returncode == 2
+    assert "pytest_timout" in result.stderr and "config.toml" in result.stderr
+
+
+def test_an_uncommitted_migrate_folder_is_the_users_config(tmp_path: Path) -> None:
+    repo = project(tmp_path, {})
+    config = '[validate]\npytest = false\ncommands = ["! grep -q META-COGNITION CLAUDE.md"]\n'
+    (repo / ".migrate/config.toml").write_text(config)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr  # the uncommitted check ran
+    assert "grep" in result.stdout
+    (repo / ".migrate/config.toml").write_text("[validate]\npytest = false\n")
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    message = git(repo, "log", "-1", "--format=%B", "migrate/" + _last_run(repo))
+    assert "uncommitted .migrate/ of the work tree was used" in message
+
+
+def _last_run(repo: Path) -> str:
+    shown = json.loads(run_migrate(repo, "status", "--json").stdout)
+    return (shown["run"] or shown["last_run"])["id"]
