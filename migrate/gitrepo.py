@@ -98,17 +98,13 @@ def dirty_paths(repo: Repo) -> list[str]:
     return paths
 
 
-def untracked_paths(repo: Repo) -> set[str]:
-    return set(_z(repo.git.ls_files("--others", "--exclude-standard", "-z")))
-
-
 def tracked_paths(repo: Repo) -> tuple[str, ...]:
     """Tracked and untracked-but-not-ignored files: what a recipe's globs may select."""
     out = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z")
     return tuple(sorted(set(_z(out))))
 
 
-def check_state(repo: Repo, *, allow_detached: bool, allow_dirty: bool = True) -> list[str]:
+def check_state(repo: Repo, *, allow_detached: bool) -> list[str]:
     """Refuse a repository migrate must not work on; returns the uncommitted paths."""
     where = root(repo)
     if head_sha(repo) is None:
@@ -123,12 +119,7 @@ def check_state(repo: Repo, *, allow_detached: bool, allow_dirty: bool = True) -
         raise RepoStateError(
             f"{where}: HEAD is detached; check out a branch, or pass --in-place to work here."
         )
-    dirty = dirty_paths(repo)
-    if dirty and not allow_dirty:
-        raise RepoStateError(
-            f"{where}: uncommitted changes in {', '.join(dirty)}; commit them first."
-        )
-    return dirty
+    return dirty_paths(repo)
 
 
 def _identity_env(repo: Repo) -> dict[str, str]:
@@ -141,45 +132,8 @@ def _identity_env(repo: Repo) -> dict[str, str]:
         return {k: os.environ.get(k, v) for k, v in _FALLBACK_IDENTITY.items()}
 
 
-def commit(repo: Repo, paths: Iterable[str], message: str) -> str:
-    """Stage exactly `paths` (additions, edits, deletions) and commit them; returns the sha."""
-    paths = list(paths)
-    if paths:
-        repo.git.add("-A", "--", *paths)
-    env = _identity_env(repo)
-    # User commit hooks could rewrite files mid-step; the step was already validated.
-    repo.git.commit("--no-verify", "-q", "--allow-empty-message", "-m", message, env=env or None)
-    return str(head_sha(repo))
-
-
-def reset_hard(repo: Repo, sha: str, keep_untracked: set[str]) -> None:
-    """Back to `sha` with a clean tree: tracked files reset, files created since removed."""
-    repo.git.reset("--hard", "-q", sha)
-    reset_untracked(repo, keep_untracked)
-
-
-def reset_untracked(repo: Repo, keep: set[str]) -> None:
-    """Remove the untracked (not ignored) files that are not in `keep`."""
-    work = root(repo)
-    for rel in untracked_paths(repo) - keep:
-        target = work / rel
-        if target.is_file() or target.is_symlink():
-            target.unlink()
-            _prune_empty_dirs(work, target.parent)
-
-
-def _prune_empty_dirs(work: Path, folder: Path) -> None:
-    while folder != work and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
-
-
 def update_ref(repo: Repo, ref: str, sha: str) -> None:
     repo.git.update_ref(ref, sha)
-
-
-def delete_ref(repo: Repo, ref: str) -> None:
-    repo.git.update_ref("-d", ref)
 
 
 def ref_sha(repo: Repo, ref: str) -> str | None:
@@ -189,38 +143,14 @@ def ref_sha(repo: Repo, ref: str) -> str | None:
         return None
 
 
-def stash_to_ref(repo: Repo, ref: str, message: str) -> str:
-    """Move every uncommitted change (untracked files too) into a commit kept under `ref`."""
-    repo.git.stash("push", "--include-untracked", "-q", "-m", message, env=_identity_env(repo))
-    sha = str(repo.git.rev_parse("stash@{0}"))
-    update_ref(repo, ref, sha)
-    repo.git.stash("drop", "-q")
-    return sha
-
-
-def restore_stash(repo: Repo, ref: str) -> bool:
-    """Put the changes saved under `ref` back in the work tree; the ref goes when that worked."""
-    sha = ref_sha(repo, ref)
-    if sha is None:
-        return True
-    untracked = untracked_paths(repo)
-    for args in (("--index",), ()):
-        try:
-            repo.git.stash("apply", *args, "-q", sha)
-        except GitCommandError:
-            # A conflicting apply leaves markers behind: undo it, the ref keeps the changes.
-            reset_hard(repo, "HEAD", untracked)
-            continue
-        delete_ref(repo, ref)
-        return True
-    return False
-
-
 def log_messages(repo: Repo, rev: str = "HEAD") -> list[tuple[str, str]]:
     """(sha, message) of every commit reachable from `rev`, newest first."""
     if head_sha(repo) is None:
         return []
-    out = repo.git.log(rev, "--format=%H%x00%B%x01", "--grep=^Migrate-")
+    return _records(repo.git.log(rev, "--format=%H%x00%B%x01", "--grep=^Migrate-"))
+
+
+def _records(out: str) -> list[tuple[str, str]]:
     pairs = []
     for record in out.split("\x01"):
         if "\0" in record:
@@ -230,14 +160,9 @@ def log_messages(repo: Repo, rev: str = "HEAD") -> list[tuple[str, str]]:
 
 
 def trailers(message: str) -> dict[str, str]:
-    """The `Key: value` trailers of a commit message's last paragraph."""
-    last = message.strip().split("\n\n")[-1]
-    found = {}
-    for line in last.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep and key.startswith("Migrate-"):
-            found[key] = value.strip()
-    return found
+    """The `Migrate-*: value` trailers of a commit message's last paragraph (the last value
+    of a key that appears more than once)."""
+    return {key: values[-1] for key, values in trailers_all(message).items()}
 
 
 def trailers_all(message: str) -> dict[str, list[str]]:
@@ -351,8 +276,13 @@ def clean_to(repo: Repo, sha: str, keep: Iterable[str] = ()) -> None:
 
 def set_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
     """Move `ref` to `new` only if still at `old` (None: must not exist); False if it moved."""
+    return _succeeds(repo, "update-ref", "-m", "migrate", ref, new, old or ZERO)
+
+
+def _succeeds(repo: Repo, *args: str) -> bool:
+    """Whether git exits 0 (a refusal is an answer here, not an error)."""
     try:
-        repo.git.update_ref("-m", "migrate", ref, new, old or ZERO)
+        repo.git.execute(["git", *args])
     except GitCommandError:
         return False
     return True
@@ -361,20 +291,12 @@ def set_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
 def fast_forward(repo: Repo, sha: str) -> bool:
     """Move the user's checkout forward to `sha` the way `git merge --ff-only` does (it never
     overwrites local changes); False when git refuses."""
-    try:
-        repo.git.execute(["git", *_NO_HOOKS, "merge", "--ff-only", "-q", sha])
-    except GitCommandError:
-        return False
-    return True
+    return _succeeds(repo, *_NO_HOOKS, "merge", "--ff-only", "-q", sha)
 
 
 def checkout(repo: Repo, branch: str) -> bool:
     """`git checkout branch` in the user's tree; False when git refuses (local changes)."""
-    try:
-        repo.git.checkout("-q", branch)
-    except GitCommandError:
-        return False
-    return True
+    return _succeeds(repo, "checkout", "-q", branch)
 
 
 def revert_in(repo: Repo, sha: str) -> bool:
@@ -388,19 +310,9 @@ def revert_in(repo: Repo, sha: str) -> bool:
 
 
 def is_ancestor(repo: Repo, older: str, newer: str) -> bool:
-    try:
-        repo.git.merge_base("--is-ancestor", older, newer)
-    except GitCommandError:
-        return False
-    return True
+    return _succeeds(repo, "merge-base", "--is-ancestor", older, newer)
 
 
 def commits_between(repo: Repo, base: str, tip: str) -> list[tuple[str, str]]:
     """(sha, message) of the commits in base..tip, newest first."""
-    out = repo.git.log(f"{base}..{tip}", "--format=%H%x00%B%x01")
-    pairs = []
-    for record in out.split("\x01"):
-        if "\0" in record:
-            sha, message = record.strip("\n").split("\0", 1)
-            pairs.append((sha.strip(), message))
-    return pairs
+    return _records(repo.git.log(f"{base}..{tip}", "--format=%H%x00%B%x01"))

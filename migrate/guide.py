@@ -113,7 +113,7 @@ def _detect(repo: Path) -> Project:
     """The repository's state; refuses what `apply` would refuse, before the user chooses."""
     with gitrepo.open_repo(repo) as r:
         root = gitrepo.root(r)
-        dirty = gitrepo.check_state(r, allow_detached=True, allow_dirty=True)
+        dirty = gitrepo.check_state(r, allow_detached=True)
         branch, head = gitrepo.current_branch(r), str(gitrepo.head_sha(r))
     if branch is None:
         raise RepoStateError(
