@@ -91,7 +91,7 @@ def build(
     imports = functools.cache(lambda script: unified.stdlib_imports(snapshot, script))
     entries = unified.members_from(members, chains.chain_of, imports)
     path = f"{unified.HOOKS_DIR}/unified_{name}.py"
-    return unified.UnifiedHook(path, tuple(entries)), dict(chains.why)
+    return unified.for_members(path, entries, members), dict(chains.why)
 
 
 def file_change(snapshot: Snapshot, path: str, text: str) -> FileChange | None:
@@ -112,6 +112,11 @@ def script_changes(
     return [c for p, t in texts.items() if (c := file_change(snapshot, p, t))]
 
 
+def _described(part: Sequence[settings.HookRegistration]) -> str:
+    first = part[0].interpreter
+    return first.describe() if first else "their own command"
+
+
 @register("create-unified-hooks", "Generate unified hooks that run groups of hooks as one.", PARAMS)
 def create_unified_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     regs = settings.load(snapshot)
@@ -119,14 +124,25 @@ def create_unified_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> Trans
     for group, names in params["groups"].items():
         members, skipped = pick_members(snapshot, regs, names)
         notes.extend(skipped)
-        if len({r.script for r in members}) < 2:
+        made = 0
+        for part in unified.by_interpreter(members):
+            if len({r.script for r in part}) < 2:
+                if len(part) < len(members):
+                    others = [r for r in members if r not in part]
+                    notes.append(unified.separate_note(f"group {group}", part[0], others))
+                continue
+            name = group if made == 0 else f"{group}_{made + 1}"
+            hook, why = build(snapshot, name, part, params["sequential"])
+            notes.extend(
+                f"{hook.name}: {chain} runs in order because {reason}"
+                for chain, reason in why.items()
+            )
+            if made == 0 and len(part) < len(members):
+                notes.append(f"{hook.name}: runs its members under {_described(part)}.")
+            hooks.append(hook)
+            made += 1
+        if made == 0:
             notes.append(f"group {group}: fewer than two hooks to merge; no unified hook.")
-            continue
-        hook, why = build(snapshot, group, members, params["sequential"])
-        notes.extend(
-            f"{hook.name}: {chain} runs in order because {reason}" for chain, reason in why.items()
-        )
-        hooks.append(hook)
     titled = [(h, f"the plan's {PurePosixPath(h.path).stem} group") for h in hooks]
     changes = script_changes(snapshot, titled)
     counts = {"unified hooks": len(hooks), "members": sum(len(h.scripts()) for h in hooks)}
