@@ -212,8 +212,9 @@ def apply(
                     gitrepo.stash_to_ref(repo, stash_ref, f"migrate: changes set aside by {run.id}")
                 _enter_branch(repo, run)
                 journal.save_run(repo, run)
+                earlier = set(run.applied()) | history
                 for recipe in recipes:
-                    step = _run_step(repo, run, recipe, inflight, listener, done, options)
+                    step = _run_step(repo, run, recipe, inflight, listener, done, options, earlier)
                     run = run.with_step(step)
                     journal.save_run(repo, run)
                     done.append(step)
@@ -227,8 +228,10 @@ def apply(
         return ApplyReport(run, tuple(done), stash_ref, restored)
 
 
-def _blocked_by(recipe: Recipe, done: Sequence[Step]) -> str | None:
-    failed = {s.recipe for s in done if s.status in ("reverted", "skipped")}
+def _blocked_by(recipe: Recipe, done: Sequence[Step], earlier: set[str]) -> str | None:
+    """A required recipe run now must apply a change, unless one applied it `earlier` (this
+    run or HEAD's history): a step that changed nothing meets no `requires`."""
+    failed = {s.recipe for s in done if s.status != "applied"} - earlier
     blocking = [r for r in recipe.requires if r in failed]
     return f"requires {', '.join(blocking)}, which did not apply" if blocking else None
 
@@ -241,9 +244,10 @@ def _run_step(
     listener: Listener,
     done: Sequence[Step],
     options: ApplyOptions,
+    earlier: set[str],
 ) -> Step:
     pre = str(gitrepo.head_sha(repo))
-    blocked = _blocked_by(recipe, done)
+    blocked = _blocked_by(recipe, done, earlier)
     if blocked:
         step = Step(recipe.id, "skipped", pre, summary=blocked)
         listener.step_finished(recipe, step, None)

@@ -1,70 +1,149 @@
-"""`remove-old-hooks`: delete hook scripts nothing runs or imports any more."""
+"""`remove-old-hooks`: delete the hook scripts unification replaced, and nothing else.
+
+A script is removed only when it is a member of a unified hook or dispatcher that is registered
+now, is no longer registered itself, and nothing else in the repository names it: no other
+settings file, document, shell script, test or import. Every other member is kept, with the
+place that still names it.
+"""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from migrate.files import Snapshot, match_glob
+from migrate.files import Snapshot
 from migrate.hooks import settings, unified
 from migrate.model import FileChange, Finding, TransformResult
 from migrate.transforms import register
 from migrate.transforms._source import parse
+from migrate.transforms.parallel_runner import unified_hook
 
-HOOK_SCRIPTS = f"{unified.HOOKS_DIR}/*.py"
-
-
-def _imported_modules(snapshot: Snapshot, names: set[str]) -> set[str]:
-    """Which of the module `names` some Python file of the repository imports."""
-    found: set[str] = set()
-    for path in snapshot.files:
-        source = snapshot.read(path) if path.endswith(".py") else None
-        if source is None or not any(n in source.text for n in names - found):
-            continue
-        tree = parse(source.text, path)
-        for node in ast.walk(tree) if tree else ():
-            if isinstance(node, ast.Import):
-                found |= {a.name.split(".")[-1] for a in node.names} & names
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                found |= {node.module.split(".")[-1]} & names
-    return found
+NOTHING_UNIFIED = "no unified hook or dispatcher is registered; no hook script removed."
 
 
-def _generated_hooks(snapshot: Snapshot, hooks: list[str]) -> list[unified.UnifiedHook]:
-    """Unified hooks and dispatchers: any hook script that carries a MEMBERS list."""
-    found = []
-    for path in hooks:
-        source = snapshot.read(path)
-        hook = unified.parse(path, source.text) if source and "MEMBERS" in source.text else None
+@dataclass(frozen=True)
+class _Reference:
+    """A place that names a hook script: `README.md:118`, or why it is kept otherwise."""
+
+    source: str  # the file holding the reference
+    reason: str  # "named in README.md:118"
+
+
+def _registered_generated(
+    snapshot: Snapshot, regs: Sequence[settings.HookRegistration]
+) -> list[unified.UnifiedHook]:
+    """The unified hooks and dispatchers that a settings file registers now."""
+    found: dict[str, unified.UnifiedHook] = {}
+    for reg in regs:
+        hook = unified_hook(snapshot, reg.script) if reg.script not in found else None
         if hook is not None:
-            found.append(hook)
+            found[hook.path] = hook
+    return list(found.values())
+
+
+def _members(hooks: Sequence[unified.UnifiedHook]) -> list[str]:
+    paths = (settings.project_path(str(m["script"])) for h in hooks for m in h.members)
+    return sorted({p for p in paths if p})
+
+
+def _name_pattern(script: str) -> re.Pattern[str]:
+    """The file name as a word of its own: `a.py` is not named by `data.py` or `a.pyc`."""
+    name = re.escape(PurePosixPath(script).name)
+    return re.compile(rf"(?<![\w.-]){name}(?![\w])")
+
+
+def _references(
+    snapshot: Snapshot, candidates: Sequence[str], ignored: frozenset[str]
+) -> dict[str, list[_Reference]]:
+    """For each candidate, every file of the repository that names it (each file read once),
+    apart from the `ignored` ones and the candidate itself."""
+    patterns = {c: _name_pattern(c) for c in candidates}
+    found: dict[str, list[_Reference]] = {c: [] for c in candidates}
+    for path in snapshot.files:
+        source = snapshot.read(path) if path not in ignored else None
+        if source is None:
+            continue
+        for script, pattern in patterns.items():
+            reason = _named_in(source.text, path, script, pattern) if path != script else None
+            if reason:
+                found[script].append(_Reference(path, reason))
     return found
 
 
-def _mentioned(regs: list[settings.HookRegistration], name: str) -> bool:
-    return any(name in r.command for r in regs)
+def _named_in(text: str, path: str, script: str, pattern: re.Pattern[str]) -> str | None:
+    """`named in README.md:118` when the text names the script (or imports it as a module)."""
+    hit = pattern.search(text)
+    if hit:
+        return f"named in {path}:{text.count(chr(10), 0, hit.start()) + 1}"
+    stem = PurePosixPath(script).stem
+    line = _import_line(text, path, stem) if path.endswith(".py") and stem in text else None
+    return f"imported by {path}:{line}" if line else None
 
 
-@register("remove-old-hooks", "Delete hook scripts that nothing registers, runs or imports.")
+def _import_line(text: str, path: str, stem: str) -> int | None:
+    tree = parse(text, path)
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Import):
+            if any(a.name.split(".")[-1] == stem for a in node.names):
+                return node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module.split(".")[-1]] if node.module else []
+            if stem in modules or any(a.name == stem for a in node.names):
+                return node.lineno
+    return None
+
+
+def _kept(snapshot: Snapshot, candidates: Sequence[str], ignored: frozenset[str]) -> dict[str, str]:
+    """Why each candidate that something still names stays. References from scripts that are
+    removed themselves do not count, so members that only name each other all go."""
+    refs = _references(snapshot, candidates, ignored)
+    kept: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        removed = {c for c in candidates if c not in kept}
+        for script in sorted(removed):
+            live = [r for r in refs[script] if r.source not in removed]
+            if live:
+                kept[script] = live[0].reason
+                changed = True
+    return kept
+
+
+@register("remove-old-hooks", "Delete hook scripts that unification replaced and nothing names.")
 def remove_old_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     regs = settings.load(snapshot)
-    hooks = [p for p in snapshot.files if match_glob(HOOK_SCRIPTS, p)]
-    generated = _generated_hooks(snapshot, hooks)
-    keep = {unified.RUNTIME_FILE} | {h.path for h in generated}
-    keep |= {settings.project_path(m["script"]) or "" for h in generated for m in h.members}
-    candidates = {p for p in hooks if p not in keep and not _mentioned(regs, PurePosixPath(p).name)}
-    imported = _imported_modules(snapshot, {PurePosixPath(p).stem for p in candidates})
-    dead = sorted(p for p in candidates if PurePosixPath(p).stem not in imported)
+    generated = _registered_generated(snapshot, regs)
+    if not generated:
+        return TransformResult(notes=(NOTHING_UNIFIED,), counts={"removed": 0})
+    registered = {r.script: r.file for r in regs if r.script}
+    kept: dict[str, str] = {}
+    candidates = []
+    for member in _members(generated):
+        if not snapshot.exists(member):
+            continue
+        if member in registered:
+            kept[member] = f"still registered in {registered[member]}"
+        else:
+            candidates.append(member)
+    ignored = frozenset({h.path for h in generated} | {unified.RUNTIME_FILE})
+    kept |= _kept(snapshot, candidates, ignored)
     changes, findings = [], []
-    for path in dead:
+    for path in (c for c in candidates if c not in kept):
         source = snapshot.read(path)
         if source is None:
             continue
         changes.append(FileChange(path, source.text, None, source.encoding, source.bom))
         findings.append(
-            Finding(path, 1, "dead-hook", "registered nowhere, not imported: removed", True)
+            Finding(
+                path, 1, "dead-hook", "replaced by a unified hook, named nowhere: removed", True
+            )
         )
-    notes = tuple(f"dead hook: {p}" for p in dead)
-    return TransformResult(tuple(changes), tuple(findings), notes, {"removed": len(changes)})
+    notes = [f"removed: {c.path}" for c in changes]
+    notes += [f"kept: {path}: {why}" for path, why in sorted(kept.items())]
+    counts = {"removed": len(changes), "kept": len(kept)}
+    return TransformResult(tuple(changes), tuple(findings), tuple(notes), counts)
