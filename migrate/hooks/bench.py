@@ -399,12 +399,15 @@ def compare(
     )
 
 
-def latency_by_event(root: Path, rev: str | None, runs: int = 3) -> dict[str, dict[str, float]]:
+def latency_by_event(
+    root: Path, rev: str | None, runs: int = 3, payloads: Sequence[Payload] | None = None
+) -> dict[str, dict[str, float]]:
     """Event -> model -> median wall ms per payload, for the guided migration's final report.
 
-    One sample payload per event and no warm-up run keep it to seconds: a report, not a study.
+    One payload per event (of the recorded ones if given, else of the samples) and no warm-up
+    run keep it to seconds: a report, not a study.
     """
-    firsts = {str(p["hook_event_name"]): p for p in reversed(replay.SAMPLES)}
+    firsts = {str(p["hook_event_name"]): p for p in reversed(payloads or replay.SAMPLES)}
     return measure(root, rev, list(firsts.values()), runs, warmup=0).medians()
 
 
