@@ -109,7 +109,10 @@ def test_dispatchers_group_members_by_interpreter_and_environment(tmp_path: Path
         "$CLAUDE_PROJECT_DIR/.claude/hooks/h.py",
     ]
     notes = "\n".join(result.notes)
-    assert "g.py runs under `uv run --script` with PEP 723 metadata (rich)" in notes
+    assert (
+        "g.py runs under `uv run --script` with PEP 723 metadata (requires-python >=3.11; rich)"
+        in notes
+    )
     assert "h.py runs under `/opt/proj/.venv/bin/python`" in notes
 
 
@@ -185,3 +188,22 @@ def test_venv_shebang_members_run_under_that_venv(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     context = json.loads(run.stdout)["hookSpecificOutput"]["additionalContext"]
     assert f"a.py {venv}" in context and f"b.py {venv}" in context
+
+
+def test_a_member_registered_in_a_form_no_hook_can_take_is_named_with_its_command(
+    tmp_path: Path,
+) -> None:
+    """`uv run uv run x.py`, a typo found in a public project's settings.json: the note says
+    how it is registered, not that it is unregistered."""
+    files = {f"{HOOKS}/a.py": PLAIN, f"{HOOKS}/b.py": PLAIN, f"{HOOKS}/c.py": PLAIN}
+    commands = [
+        f"uv run $CLAUDE_PROJECT_DIR/{HOOKS}/a.py",
+        f"uv run $CLAUDE_PROJECT_DIR/{HOOKS}/b.py",
+        f"uv run uv run $CLAUDE_PROJECT_DIR/{HOOKS}/c.py",
+    ]
+    snapshot = _project(tmp_path, files, commands)
+    groups = {"g": ["a.py", "b.py", "c.py"]}
+    result = create_unified_hooks(snapshot, {"groups": groups, "sequential": []})
+    assert f"c.py is registered as `{commands[2]}`, which runs uv under uv run" in "\n".join(
+        result.notes
+    )

@@ -72,9 +72,12 @@ class Interpreter:
 
 
 def _dependencies(metadata: str) -> str:
+    """`requires-python >=3.11; requests` from a PEP 723 block, for notes."""
     found = re.search(r"(?s)dependencies\s*=\s*\[(.*?)\]", metadata)
     names = re.findall(r"[\"']([^\"']+)[\"']", found.group(1)) if found else []
-    return ", ".join(names) if names else "no dependencies"
+    python = re.search(r"requires-python\s*=\s*[\"']([^\"']+)[\"']", metadata)
+    parts = [f"requires-python {python.group(1)}"] if python else []
+    return "; ".join([*parts, ", ".join(names) if names else "no dependencies"])
 
 
 @dataclass(frozen=True)

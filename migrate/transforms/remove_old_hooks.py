@@ -22,6 +22,7 @@ from migrate.transforms import register
 from migrate.transforms._source import parse
 from migrate.transforms.parallel_runner import unified_hook
 
+MIGRATE_DIR = ".migrate/"
 NOTHING_UNIFIED = "no unified hook or dispatcher is registered; no hook script removed."
 
 
@@ -64,7 +65,9 @@ def _references(
     patterns = {c: _name_pattern(c) for c in candidates}
     found: dict[str, list[_Reference]] = {c: [] for c in candidates}
     for path in snapshot.files:
-        source = snapshot.read(path) if path not in ignored else None
+        # migrate's own recipes name the members to unify: that is no use of them.
+        own = path in ignored or path.startswith(MIGRATE_DIR)
+        source = None if own else snapshot.read(path)
         if source is None:
             continue
         for script, pattern in patterns.items():

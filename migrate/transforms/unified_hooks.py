@@ -70,12 +70,22 @@ def pick_members(
         if not snapshot.exists(script):
             notes.append(f"{name} named by the plan does not exist; skipped.")
         elif not mine:
-            notes.append(f"{name} is not registered in any settings file; skipped.")
+            notes.append(_unregistered(regs, script, name))
         elif not usable:
             why = next((r.not_mergeable for r in mine if r.not_mergeable), "is in a local file")
             notes.append(f"{name} {why}; left registered as it is.")
         picked.extend(usable)
     return picked, notes
+
+
+def _unregistered(regs: Sequence[settings.HookRegistration], script: str, name: str) -> str:
+    """Why a named hook is not a member: registered in a form no unified hook can take, or not
+    registered at all."""
+    named = [r for r in regs if r.not_mergeable and script in r.command]
+    if named:
+        reg = named[0]
+        return f"{name} is registered as `{reg.command}`, which {reg.not_mergeable}; left as it is."
+    return f"{name} is not registered in any settings file; skipped."
 
 
 def build(
