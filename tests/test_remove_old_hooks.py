@@ -77,6 +77,8 @@ def _unified_project() -> dict[str, str]:
         "README.md": "# Hooks\n\nSee data.py and gone.pyc.\n\n`documented.py` adds context.\n",
         "scripts/manual_test.sh": f"echo '{{}}' | python3 {HOOKS}/manual.py\n",
         "tests/test_hooks.py": "from tested import main\n",
+        # migrate's own recipe names the members it unified: no reason to keep them.
+        ".migrate/recipes/create-unified-hooks.toml": '[params.groups]\nmemory = ["gone.py"]\n',
     }
 
 
