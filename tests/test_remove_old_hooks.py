@@ -1,7 +1,7 @@
-"""remove-old-hooks removes only the members unification replaced that nothing else names.
+"""remove-old-hooks removes only what unification replaced and nothing else names.
 
 Patterns from public projects: a hook still registered in `.claude/settings.final.json`, a hook
-the README documents, one a manual test script runs, one a test imports.
+the README documents, one a test imports; members a registered hook runs always stay.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _settings(*names: str) -> str:
     return json.dumps({"hooks": {"UserPromptSubmit": [{"hooks": handlers}]}}, indent=2) + "\n"
 
 
-def _unified(members: list[str]) -> tuple[str, str]:
+def _unified(members: list[str], name: str = "unified_memory") -> tuple[str, str]:
     entries = [
         {
             "name": n,
@@ -40,7 +40,7 @@ def _unified(members: list[str]) -> tuple[str, str]:
         }
         for n in members
     ]
-    hook = unified.UnifiedHook(f"{HOOKS}/unified_memory.py", tuple(entries))
+    hook = unified.UnifiedHook(f"{HOOKS}/{name}.py", tuple(entries))
     return hook.path, unified.render(hook, "test")
 
 
@@ -51,59 +51,55 @@ def _snapshot(root: Path, files: dict[str, str]) -> Snapshot:
     return Snapshot(root, tuple(files))
 
 
-MEMBERS = [
-    "gone.py",
-    "final.py",
-    "documented.py",
-    "manual.py",
-    "tested.py",
-    "pair_a.py",
-    "pair_b.py",
-]
+MEMBERS = ["a.py", "b.py", "c.py", "d.py"]
 
 
-def _unified_project() -> dict[str, str]:
-    path, text = _unified([*MEMBERS, "still.py"])
+def _dispatched_project() -> dict[str, str]:
+    """A dispatcher registered in place of earlier unified hooks (parallel-hook-runner after
+    create-unified-hooks), and the patterns that must keep a script."""
+    generated = dict(
+        [
+            _unified(MEMBERS, "dispatch_user_prompt_submit"),
+            _unified(["a.py", "b.py"], "unified_gone"),
+            _unified(["c.py", "d.py"], "unified_final"),
+            _unified(["a.py", "d.py"], "unified_documented"),
+            _unified(["b.py", "c.py"], "unified_tested"),
+            _unified(["a.py", "other.py"], "unified_partial"),
+        ]
+    )
     return {
-        **{f"{HOOKS}/{n}": PLAIN for n in MEMBERS},
-        f"{HOOKS}/pair_a.py": "import pair_b\n",
-        f"{HOOKS}/pair_b.py": "import pair_a\n",
-        f"{HOOKS}/still.py": PLAIN,
-        f"{HOOKS}/not_a_member.py": PLAIN,
+        **{f"{HOOKS}/{n}": PLAIN for n in [*MEMBERS, "other.py", "old_logger.py"]},
         f"{HOOKS}/_unified_runtime.py": unified.runtime_source(),
-        path: text,
-        ".claude/settings.json": _settings("unified_memory.py", "still.py"),
-        ".claude/settings.final.json": _settings("final.py"),
-        "README.md": "# Hooks\n\nSee data.py and gone.pyc.\n\n`documented.py` adds context.\n",
-        "scripts/manual_test.sh": f"echo '{{}}' | python3 {HOOKS}/manual.py\n",
-        "tests/test_hooks.py": "from tested import main\n",
-        # migrate's own recipe names the members it unified: no reason to keep them.
-        ".migrate/recipes/create-unified-hooks.toml": '[params.groups]\nmemory = ["gone.py"]\n',
+        **generated,
+        ".claude/settings.json": _settings("dispatch_user_prompt_submit.py"),
+        ".claude/settings.final.json": _settings("unified_final.py"),
+        "README.md": "# Hooks\n\nSee data.py.\n\n`unified_documented.py` runs a and d.\n",
+        "tests/test_hooks.py": "import unified_tested\n",
+        # migrate's own recipe names what it generated: no reason to keep it.
+        ".migrate/recipes/create-unified-hooks.toml": 'x = ["unified_gone.py"]\n',
     }
 
 
-def test_removes_only_members_nothing_else_names(tmp_path: Path) -> None:
-    result = remove_old_hooks(_snapshot(tmp_path, _unified_project()), {})
-    removed = sorted(c.path for c in result.changes)
-    assert removed == [f"{HOOKS}/gone.py", f"{HOOKS}/pair_a.py", f"{HOOKS}/pair_b.py"]
-    assert all(c.after is None for c in result.changes)
+def test_removes_only_what_a_registered_dispatcher_replaced(tmp_path: Path) -> None:
+    result = remove_old_hooks(_snapshot(tmp_path, _dispatched_project()), {})
+    assert [(c.path, c.after) for c in result.changes] == [(f"{HOOKS}/unified_gone.py", None)]
+    assert result.notes[0] == (
+        f"removed: {HOOKS}/unified_gone.py (replaced by dispatch_user_prompt_submit)"
+    )
     kept = [n for n in result.notes if n.startswith("kept: ")]
+    run_by = "a member the registered dispatch_user_prompt_submit runs"
     assert kept == [
-        f"kept: {HOOKS}/documented.py: named in README.md:5",
-        f"kept: {HOOKS}/final.py: named in .claude/settings.final.json:8",
-        f"kept: {HOOKS}/manual.py: named in scripts/manual_test.sh:1",
-        f"kept: {HOOKS}/still.py: still registered in .claude/settings.json",
-        f"kept: {HOOKS}/tested.py: imported by tests/test_hooks.py:1",
+        f"kept: {HOOKS}/a.py: {run_by}",
+        f"kept: {HOOKS}/b.py: {run_by}",
+        f"kept: {HOOKS}/c.py: {run_by}",
+        f"kept: {HOOKS}/d.py: {run_by}",
+        f"kept: {HOOKS}/unified_documented.py: named in README.md:5",
+        f"kept: {HOOKS}/unified_final.py: named in .claude/settings.final.json:8",
+        f"kept: {HOOKS}/unified_partial.py: a unified hook registered nowhere, but no registered"
+        " one runs all of its members",
+        f"kept: {HOOKS}/unified_tested.py: imported by tests/test_hooks.py:1",
     ]
-    assert result.counts == {"removed": 3, "kept": 5}
-
-
-def test_a_member_named_by_a_kept_one_stays(tmp_path: Path) -> None:
-    files = _unified_project()
-    files["README.md"] += "pair_a.py is documented too.\n"
-    result = remove_old_hooks(_snapshot(tmp_path, files), {})
-    assert sorted(c.path for c in result.changes) == [f"{HOOKS}/gone.py"]
-    assert f"kept: {HOOKS}/pair_b.py: imported by {HOOKS}/pair_a.py:1" in result.notes
+    assert result.counts == {"removed": 1, "kept": 8}
 
 
 def test_nothing_unified_changes_nothing(tmp_path: Path) -> None:
@@ -121,13 +117,9 @@ def test_nothing_unified_changes_nothing(tmp_path: Path) -> None:
 def test_requires_is_not_met_by_a_step_that_changed_nothing(tmp_path: Path) -> None:
     """With no group of the plan in this repository, create-unified-hooks and update-settings
     change nothing: the steps that require them must not run (remove-old-hooks would delete
-    the members of a unified hook registered by hand)."""
-    files = {f"{HOOKS}/{n}": PLAIN for n in ("gone.py", "other.py")} | {
-        ".claude/settings.json": _settings("gone.py", "other.py")
-    }
-    path, text = _unified(["gone.py", "other.py"])
-    files[path] = text  # generated but never registered: update-settings would register it
-    files[".claude/settings.json"] = _settings("unified_memory.py")
+    a unified hook the dispatcher replaced)."""
+    files = _dispatched_project()
+    files.pop(".migrate/recipes/create-unified-hooks.toml")
     repo = make_repo(tmp_path / "repo", files)
     result = run_migrate(
         repo,
@@ -146,4 +138,4 @@ def test_requires_is_not_met_by_a_step_that_changed_nothing(tmp_path: Path) -> N
         "update-settings": "skipped",
         "remove-old-hooks": "skipped",
     }
-    assert (repo / HOOKS / "gone.py").exists()
+    assert (repo / HOOKS / "unified_gone.py").exists()

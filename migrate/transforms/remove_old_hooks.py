@@ -1,9 +1,10 @@
 """`remove-old-hooks`: delete the hook scripts unification replaced, and nothing else.
 
-A script is removed only when it is a member of a unified hook or dispatcher that is registered
-now, is no longer registered itself, and nothing else in the repository names it: no other
-settings file, document, shell script, test or import. Every other member is kept, with the
-place that still names it.
+A registered unified hook or dispatcher runs its members' own scripts, so those always stay. What
+unification replaces is a unified hook that a dispatcher took over: registered nowhere now, every
+member it ran run by a registered dispatcher, and named by nothing else in the repository (no
+other settings file, document, shell script, test or import). Every other script is kept and
+listed with the reason.
 """
 
 from __future__ import annotations
@@ -117,36 +118,64 @@ def _kept(snapshot: Snapshot, candidates: Sequence[str], ignored: frozenset[str]
     return kept
 
 
-@register("remove-old-hooks", "Delete hook scripts that unification replaced and nothing names.")
+def _generated(snapshot: Snapshot) -> list[unified.UnifiedHook]:
+    """Every unified hook and dispatcher script of the repository, registered or not."""
+    found = []
+    for path in snapshot.files:
+        hook = unified_hook(snapshot, path) if path.endswith(".py") else None
+        if hook is not None:
+            found.append(hook)
+    return found
+
+
+def _runs(hook: unified.UnifiedHook) -> set[tuple[str, str | None]]:
+    return {(str(m["event"]), settings.project_path(str(m["script"]))) for m in hook.members}
+
+
+def _replaced(
+    hook: unified.UnifiedHook, registered: Sequence[unified.UnifiedHook]
+) -> unified.UnifiedHook | None:
+    """The registered hook (or dispatcher) that runs every member `hook` ran, if one does."""
+    for other in registered:
+        if _runs(hook) <= _runs(other):
+            return other
+    return None
+
+
+@register("remove-old-hooks", "Delete the hook scripts unification replaced and nothing names.")
 def remove_old_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     regs = settings.load(snapshot)
-    generated = _registered_generated(snapshot, regs)
-    if not generated:
+    registered = _registered_generated(snapshot, regs)
+    if not registered:
         return TransformResult(notes=(NOTHING_UNIFIED,), counts={"removed": 0})
-    registered = {r.script: r.file for r in regs if r.script}
     kept: dict[str, str] = {}
-    candidates = []
-    for member in _members(generated):
-        if not snapshot.exists(member):
+    # A member's script is what the unified hook runs: it is never replaced.
+    for hook in registered:
+        for member in _members([hook]):
+            kept.setdefault(member, f"a member the registered {hook.name} runs")
+    candidates: dict[str, str] = {}
+    mine = {h.path for h in registered}
+    for hook in _generated(snapshot):
+        if hook.path in mine:
             continue
-        if member in registered:
-            kept[member] = f"still registered in {registered[member]}"
+        by = _replaced(hook, registered)
+        if by is None:
+            kept[hook.path] = (
+                "a unified hook registered nowhere, but no registered one runs all of its members"
+            )
         else:
-            candidates.append(member)
-    ignored = frozenset({h.path for h in generated} | {unified.RUNTIME_FILE})
-    kept |= _kept(snapshot, candidates, ignored)
+            candidates[hook.path] = by.name
+    ignored = frozenset(mine | {unified.RUNTIME_FILE})
+    kept |= _kept(snapshot, sorted(candidates), ignored)
     changes, findings = [], []
-    for path in (c for c in candidates if c not in kept):
+    for path in sorted(p for p in candidates if p not in kept):
         source = snapshot.read(path)
         if source is None:
             continue
         changes.append(FileChange(path, source.text, None, source.encoding, source.bom))
-        findings.append(
-            Finding(
-                path, 1, "dead-hook", "replaced by a unified hook, named nowhere: removed", True
-            )
-        )
-    notes = [f"removed: {c.path}" for c in changes]
+        why = f"replaced by {candidates[path]}, registered nowhere, named nowhere: removed"
+        findings.append(Finding(path, 1, "dead-hook", why, True))
+    notes = [f"removed: {c.path} (replaced by {candidates[c.path]})" for c in changes]
     notes += [f"kept: {path}: {why}" for path, why in sorted(kept.items())]
     counts = {"removed": len(changes), "kept": len(kept)}
     return TransformResult(tuple(changes), tuple(findings), tuple(notes), counts)
