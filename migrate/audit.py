@@ -37,7 +37,6 @@ import importlib.util
 import itertools
 import os
 import re
-import shlex
 import signal
 import stat
 import sys
@@ -184,8 +183,9 @@ class HookEvent:
     """The handlers registered for one event, and the plan's estimate of their latency."""
 
     event: str
-    hooks: int
+    hooks: int  # distinct handlers: an identical command registered twice runs once
     python_hooks: int
+    registrations: int  # handlers as registered, duplicates included
 
     @property
     def estimated_ms(self) -> int:
@@ -1121,8 +1121,6 @@ def _comprehension_events(node: ast.AST, out: list[tuple[str, bool]]) -> None:
 
 # -- hooks ---------------------------------------------------------------------------------------
 
-_PYTHON_PROGRAM = re.compile(r"(?:python|pypy)[\d.]*|.+\.py")
-
 
 def _hooks(root: Path) -> tuple[tuple[HookEvent, ...], list[Finding]]:
     """Hooks per event from the settings files; a broken settings file is a finding."""
@@ -1137,24 +1135,19 @@ def _hooks(root: Path) -> tuple[tuple[HookEvent, ...], list[Finding]]:
     by_event: dict[str, list[settings.HookRegistration]] = {}
     for registration in registrations:
         by_event.setdefault(registration.event, []).append(registration)
-    events = tuple(
-        HookEvent(event, len(regs), sum(_runs_python(r) for r in regs))
-        for event, regs in by_event.items()
-    )
-    return events, findings
+    return tuple(_event(event, regs) for event, regs in by_event.items()), findings
 
 
-def _runs_python(registration: settings.HookRegistration) -> bool:
-    if registration.type != "command":
-        return False
-    if registration.script is not None:
-        return True
-    try:
-        words = shlex.split(registration.command)
-    except ValueError:
-        return False
-    program = words[0].replace("\\", "/").rsplit("/", 1)[-1] if words else ""
-    return _PYTHON_PROGRAM.fullmatch(program) is not None
+def _event(event: str, regs: Sequence[settings.HookRegistration]) -> HookEvent:
+    """Claude Code runs an identical command once per event, however many matcher groups or
+    settings files register it: count it once."""
+    distinct = {_identity(r): r for r in regs}
+    python = sum(r.runs_python for r in distinct.values())
+    return HookEvent(event, len(distinct), python, len(regs))
+
+
+def _identity(registration: settings.HookRegistration) -> tuple[str, str]:
+    return registration.type, registration.command.strip() or str(id(registration))
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -1199,6 +1192,7 @@ def as_json(report: AuditReport) -> dict[str, Any]:
                     "event": e.event,
                     "hooks": e.hooks,
                     "python_hooks": e.python_hooks,
+                    "registrations": e.registrations,
                     "estimated_ms": e.estimated_ms,
                 }
                 for e in report.hooks

@@ -86,7 +86,11 @@ def _print_capped(out: Console, title: str, lines: Sequence[Text], limit: int) -
 
 
 def _hooks_table(report: AuditReport) -> Table:
-    table = Table(title="Hooks per event", caption=ESTIMATE_NOTE)
+    repeated = sum(e.registrations - e.hooks for e in report.hooks)
+    caption = ESTIMATE_NOTE
+    if repeated:
+        caption += f"; {repeated} repeated registrations of an identical command counted once"
+    table = Table(title="Hooks per event", caption=caption)
     for column in ("event", "hooks", "Python hooks", "estimated ms"):
         table.add_column(column, justify="left" if column == "event" else "right")
     for e in report.hooks:

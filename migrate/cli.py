@@ -492,6 +492,54 @@ def _check_revisions(repo: Path, *revisions: str | None) -> None:
                 raise UserError(f"{option} {rev}: no such revision in {gitrepo.root(r)}.")
 
 
+@hooks.command("payloads")
+@click.option(
+    "--max",
+    "most",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Payloads kept per event and tool.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write them (default: .git/migrate/payloads.jsonl, never committed).",
+)
+@REPO_OPTION
+def hooks_payloads(most: int, output: Path | None, repo: Path) -> int:
+    """Write this project's real hook payloads, from Claude Code's session transcripts."""
+    from migrate import render
+    from migrate.hooks import payloads
+
+    out = render.console()
+    root, target = _payloads_target(repo, output)
+    found, sessions = payloads.collect(root, most)
+    if not found:
+        empty = f"{sessions} transcripts of this project hold no prompt or tool call."
+        out.print(empty if sessions else payloads.no_transcripts(root), markup=False)
+        return EXIT_OK
+    payloads.write(target, found)
+    out.print(
+        f"{len(found)} payloads from {sessions} sessions written to {target} (mode 0600,"
+        " it holds your prompts and tool output: keep it local).",
+        markup=False,
+    )
+    for what, count in payloads.summary(found):
+        out.print(f"  {what}: {count}", markup=False)
+    out.print(f"use them: migrate hooks verify --payloads {target}", markup=False)
+    return EXIT_OK
+
+
+def _payloads_target(repo: Path, output: Path | None) -> tuple[Path, Path]:
+    """The project's root, and the payload file (inside .git unless given)."""
+    from migrate import gitrepo
+
+    with gitrepo.open_repo(repo) as r:
+        root = gitrepo.root(r)
+        return root, output or gitrepo.git_dir(r) / "migrate" / "payloads.jsonl"
+
+
 @hooks.command("verify")
 @click.option("--before", "before", help="Revision of the old registration (default: run base).")
 @click.option("--after", "after", help="Revision of the new one (default: the work tree).")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 NOT_A_TERMINAL = "not a terminal: pass --yes to apply, or use migrate apply."
 LATENCY_MODELS = ("sequential", "parallel", "unified")
+PAYLOADS_COMMAND = "migrate hooks payloads"
 
 
 class _Quit(Exception):
@@ -56,6 +57,7 @@ def run(repo: Path, yes: bool, recipe_dirs: Sequence[Path]) -> int:
     known = recipes.load_all(recipes.recipe_dirs(project.root, recipe_dirs))
     before = _audit(out, project.root, "auditing")
     _print_audit(out, before)
+    recorded = _offer_payloads(out, project.root, yes, ask) if before.hooks else None
     plan = _plan(out, project.root, known.values(), current)
     out.print()
     out.print(_plan_table(plan))
@@ -64,7 +66,7 @@ def run(repo: Path, yes: bool, recipe_dirs: Sequence[Path]) -> int:
         return EXIT_OK
     chosen = [e.recipe for e in plan if e.preselect] if yes else _pick(plan)
     session = _apply(out, project.root, chosen, ask) if chosen else Session()
-    _final_report(out, project, before, session)
+    _final_report(out, project, before, session, recorded)
     return EXIT_STEP_FAILED if session.failed else EXIT_OK
 
 
@@ -196,6 +198,30 @@ def _print_audit(out: Console, report: AuditReport) -> None:
     )
     out.print(f"  max_workers values: {_workers(metrics.get('max_workers values', {}))}")
     out.print(f"  {len(report.good_files)} files using good patterns")
+
+
+def _offer_payloads(out: Console, root: Path, yes: bool, ask: bool) -> Path | None:
+    """Offer the user's own traffic, from Claude Code's transcripts, for measuring the hooks;
+    the payload file written, or None (no transcripts: one sentence, and the samples)."""
+    from migrate.hooks import payloads, transcripts
+
+    sessions = transcripts.session_files(root)
+    if not sessions:
+        out.print(f"  {payloads.no_transcripts(root)}", markup=False)
+        return None
+    out.print(f"  Claude Code transcripts of this project: {len(sessions)} sessions.")
+    question = "Build real hook payloads from them (kept in .git/migrate, mode 0600)?"
+    if not yes and not (ask and _confirm(question)):
+        out.print(
+            f"  `{PAYLOADS_COMMAND}` builds them; then pass `--payloads` to hooks verify/bench."
+        )
+        return None
+    found, _ = payloads.collect(root, payloads.DEFAULT_MAX)
+    with gitrepo.open_repo(root) as r:
+        target = gitrepo.git_dir(r) / "migrate" / "payloads.jsonl"
+    payloads.write(target, found)
+    out.print(f"  {len(found)} real payloads in {target}, used for the hook latency report.")
+    return target if found else None
 
 
 def _workers(values: Mapping[int, int]) -> str:
@@ -472,7 +498,9 @@ def _keeping(result: TransformResult, kept: Sequence[FileChange]) -> TransformRe
 # ------------------------------------------------------------------------------------ the report
 
 
-def _final_report(out: Console, project: Project, before: AuditReport, session: Session) -> None:
+def _final_report(
+    out: Console, project: Project, before: AuditReport, session: Session, recorded: Path | None
+) -> None:
     with gitrepo.open_repo(project.root) as r:
         run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
         commits = r.git.log("--oneline", "--no-decorate", f"{run.base_commit}..HEAD") if run else ""
@@ -490,7 +518,7 @@ def _final_report(out: Console, project: Project, before: AuditReport, session: 
     out.rule(Text("Final report", style="bold"), align="left")
     base_audit = before if run.base_commit == project.head else _audit_at(out, project, run)
     after = _audit(out, project.root, "auditing again")
-    latency, why_not = _latency(out, project.root, run.base_commit)
+    latency, why_not = _latency(out, project.root, run.base_commit, recorded)
     out.print(_metrics_table(base_audit, after, latency))
     if latency is None:
         out.print(f"  hook latency not measured: {why_not}.", style="dim", markup=False)
@@ -508,19 +536,22 @@ def _audit_at(out: Console, project: Project, run: Run) -> AuditReport:
 Latency = tuple[Mapping[str, Mapping[str, float]], Mapping[str, Mapping[str, float]]]
 
 
-def _latency(out: Console, root: Path, base: str) -> tuple[Latency | None, str]:
+def _latency(
+    out: Console, root: Path, base: str, recorded: Path | None
+) -> tuple[Latency | None, str]:
     """Hook latency per event and model at the run's base and in the work tree, or why not:
     measuring takes a while, and only a change of registration changes it."""
     with gitrepo.open_repo(root) as r:
         if not r.git.diff("--name-only", base, "--", *SETTINGS_FILES):
             return None, "the run changed no hook registration (measure: `migrate hooks bench`)"
-    from migrate.hooks import bench
+    from migrate.hooks import bench, replay
 
     try:
+        chosen = replay.load_payloads(recorded) if recorded else None
         with out.status("measuring hook latency at the run's base…"):
-            before = bench.latency_by_event(root, base, runs=1)
+            before = bench.latency_by_event(root, base, runs=1, payloads=chosen)
         with out.status("measuring hook latency in the work tree…"):
-            after = bench.latency_by_event(root, None, runs=1)
+            after = bench.latency_by_event(root, None, runs=1, payloads=chosen)
     except UserError as e:  # the report goes on without it
         return None, e.message.rstrip(".")
     return (before, after), ""

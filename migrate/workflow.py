@@ -433,9 +433,10 @@ def apply(
                 lock.update(run=run.id)
                 with _sigterm_as_interrupt(), own_worktree(repo, lock, run.id, start) as wt:
                     _share(gitrepo.root(repo), gitrepo.root(wt), settings.share)
+                    earlier = set(run.applied()) | history
                     for recipe in recipes:
                         step = _run_step(
-                            wt, repo, run, recipe, listener, done, options, settings, lock
+                            wt, repo, run, recipe, listener, done, options, settings, lock, earlier
                         )
                         run = run.with_step(step)
                         journal.save_run(repo, run)
@@ -468,8 +469,10 @@ def _history(repo: Repo) -> set[str]:
     }
 
 
-def _blocked_by(recipe: Recipe, done: Sequence[Step]) -> str | None:
-    failed = {s.recipe for s in done if s.status in ("reverted", "skipped", "interrupted")}
+def _blocked_by(recipe: Recipe, done: Sequence[Step], earlier: set[str]) -> str | None:
+    """A required recipe run now must apply a change, unless one applied it `earlier` (this
+    run or HEAD's history): a step that changed nothing meets no `requires`."""
+    failed = {s.recipe for s in done if s.status != "applied"} - earlier
     blocking = [r for r in recipe.requires if r in failed]
     return f"requires {', '.join(blocking)}, which did not apply" if blocking else None
 
@@ -484,9 +487,10 @@ def _run_step(
     options: ApplyOptions,
     settings: Validation,
     lock: Lock,
+    earlier: set[str],
 ) -> Step:
     pre = str(gitrepo.head_sha(wt))
-    blocked = _blocked_by(recipe, done)
+    blocked = _blocked_by(recipe, done, earlier)
     if blocked:
         step = Step(recipe.id, "skipped", pre, summary=blocked)
         listener.step_finished(recipe, step, None)

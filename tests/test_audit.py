@@ -255,6 +255,48 @@ def test_hooks_per_event_estimate_python_hooks_only(tree: Path) -> None:
     assert hooks == {"UserPromptSubmit": (2, 2, 100), "PreToolUse": (2, 1, 50)}
 
 
+PYTHON_FORMS = {
+    "Stop": [
+        {
+            "hooks": [
+                {"type": "command", "command": f"{start} $CLAUDE_PROJECT_DIR/.claude/hooks/{n}"}
+                for start, n in [
+                    ("uv run", "a.py"),
+                    ("uv run --script", "b.py"),
+                    ("uv run python", "c.py"),
+                    ("/usr/bin/env python3", "d.py"),
+                    ("python3.12", "e.py"),
+                    (".venv/bin/python", "f.py"),
+                    ("", "pep723.py"),
+                    ("", "venv_shebang.py"),
+                    ("cd $CLAUDE_PROJECT_DIR && uv run", "g.py"),
+                ]
+            ]
+            + [{"type": "command", "command": "uv run ruff check"}]
+        }
+    ],
+    # One command under three matchers: Claude Code runs it once.
+    "PreToolUse": [
+        {"matcher": m, "hooks": [{"type": "command", "command": "uv run .claude/hooks/guard.py"}]}
+        for m in ("Bash", "Write|Edit", "Bash")
+    ],
+}
+
+
+def test_every_python_hook_form_is_counted_and_identical_commands_once(tmp_path: Path) -> None:
+    """Patterns of public projects: `uv run`, env, PEP 723 and venv-shebang hooks (all Python,
+    the audit used to say 0), and one command registered under three matchers."""
+    hooks = tmp_path / ".claude/hooks"
+    hooks.mkdir(parents=True)
+    (hooks / "pep723.py").write_text("#!/usr/bin/env -S uv run --script\n# /// script\n# ///\n")
+    (hooks / "venv_shebang.py").write_text("#!/home/me/proj/.venv/bin/python3\nprint(1)\n")
+    (tmp_path / ".claude/settings.json").write_text(json.dumps({"hooks": PYTHON_FORMS}))
+    report = audit(tmp_path)
+    found = {e.event: (e.hooks, e.python_hooks, e.registrations) for e in report.hooks}
+    assert found == {"Stop": (10, 9, 10), "PreToolUse": (1, 1, 3)}
+    assert report.estimated_hook_ms == 10 * 50
+
+
 def test_a_broken_settings_file_is_a_finding_not_a_crash(tree: Path) -> None:
     (tree / ".claude/settings.json").write_text('{"hooks": []}')
     report = audit(tree)
@@ -283,8 +325,10 @@ def test_example_project(example_repo: Path) -> None:
     metrics = report.metrics()
     assert metrics["subprocess calls without timeout"] == 16
     assert metrics["max_workers values"] == Counter({10: 4, 4: 2, 2: 1})
-    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 26
-    assert metrics["estimated hook latency ms"] == 25 * 50
+    # token_tracker.py is registered under two PostToolUse matchers: Claude Code runs it once.
+    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 25
+    assert sum(e.registrations for e in report.hooks) == 26
+    assert metrics["estimated hook latency ms"] == 24 * 50
 
 
 # -- parse errors and exotic files ---------------------------------------------------------------

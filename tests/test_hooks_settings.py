@@ -36,12 +36,6 @@ def snap(tmp_path: Path, files: dict[str, str]) -> Snapshot:
             id="braces",
         ),
         pytest.param("python3 .claude/hooks/a.py", ".claude/hooks/a.py", None, id="relative"),
-        pytest.param(
-            "python .claude/hooks/a.py",
-            ".claude/hooks/a.py",
-            "runs python, not python3",
-            id="python",
-        ),
         pytest.param("python3 a.py | tee log", None, "uses shell syntax", id="pipe"),
         pytest.param("python3 a.py && echo ok", None, "uses shell syntax", id="and"),
         pytest.param("python3 a.py > out", None, "uses shell syntax", id="redirect"),
@@ -62,8 +56,136 @@ def test_which_commands_are_mergeable(
 
 def test_executable_script_needs_a_python_shebang(tmp_path: Path) -> None:
     s = snap(tmp_path, {"h/a.py": "#!/usr/bin/env python3\nprint(1)\n", "h/b.py": "print(1)\n"})
+    (tmp_path / "h/a.py").chmod(0o755)
     assert settings.script_of("h/a.py", s).not_mergeable is None
     assert "shebang" in str(settings.script_of("h/b.py", s).not_mergeable)
+    (tmp_path / "h/a.py").chmod(0o644)
+    assert "not executable" in str(settings.script_of("h/a.py", s).not_mergeable)
+
+
+PEP723_SCRIPT = """#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["requests"]
+# ///
+print(1)
+"""
+METADATA = PEP723_SCRIPT.split("\n", 1)[1].split("print")[0].strip()
+PLAIN = "import sys\n"
+
+
+@pytest.mark.parametrize(
+    "command, files, interpreter, metadata",
+    [
+        pytest.param("python3 h/a.py", {"h/a.py": PLAIN}, "python3", None, id="python3"),
+        pytest.param("python h/a.py", {"h/a.py": PLAIN}, "python", None, id="python"),
+        pytest.param("python3.11 h/a.py", {"h/a.py": PLAIN}, "python3.11", None, id="python3.X"),
+        pytest.param("python3 -u h/a.py", {"h/a.py": PLAIN}, "python3 -u", None, id="flag"),
+        pytest.param(
+            "/usr/bin/env python3 $CLAUDE_PROJECT_DIR/h/a.py",
+            {"h/a.py": PLAIN},
+            "python3",
+            None,
+            id="usr-bin-env-python3",
+        ),
+        pytest.param(
+            "$CLAUDE_PROJECT_DIR/h/a.py",
+            {"h/a.py": "#!/usr/bin/env python3\n"},
+            "python3",
+            None,
+            id="env-shebang",
+        ),
+        pytest.param(
+            "h/a.py",
+            {"h/a.py": "#!/usr/bin/python3.12\n"},
+            "/usr/bin/python3.12",
+            None,
+            id="absolute-shebang",
+        ),
+        pytest.param(
+            "h/a.py",
+            {"h/a.py": "#!/home/me/proj/.venv/bin/python\n"},
+            "/home/me/proj/.venv/bin/python",
+            None,
+            id="venv-shebang",
+        ),
+        pytest.param(
+            '"$CLAUDE_PROJECT_DIR"/.venv/bin/python "$CLAUDE_PROJECT_DIR"/h/a.py',
+            {"h/a.py": PLAIN},
+            '"$CLAUDE_PROJECT_DIR"/.venv/bin/python',
+            None,
+            id="venv-interpreter",
+        ),
+        pytest.param(
+            ".venv/bin/python h/a.py", {"h/a.py": PLAIN}, ".venv/bin/python", None, id="venv-rel"
+        ),
+        pytest.param("uv run h/a.py", {"h/a.py": PLAIN}, "uv run", None, id="uv-run"),
+        pytest.param(
+            "uv run --script h/a.py", {"h/a.py": PLAIN}, "uv run --script", None, id="uv-script"
+        ),
+        pytest.param(
+            "uv run python h/a.py", {"h/a.py": PLAIN}, "uv run python", None, id="uv-run-python"
+        ),
+        pytest.param(
+            "uv run --quiet --with rich h/a.py",
+            {"h/a.py": PLAIN},
+            "uv run --quiet --with rich",
+            None,
+            id="uv-options",
+        ),
+        pytest.param(
+            "uv run h/a.py", {"h/a.py": PEP723_SCRIPT}, "uv run", METADATA, id="uv-run-pep723"
+        ),
+        pytest.param(
+            "$CLAUDE_PROJECT_DIR/h/a.py",
+            {"h/a.py": PEP723_SCRIPT},
+            "uv run --script",
+            METADATA,
+            id="pep723-shebang",
+        ),
+        pytest.param(
+            "uv run python h/a.py",
+            {"h/a.py": PEP723_SCRIPT},
+            "uv run python",
+            None,
+            id="uv-run-python-ignores-metadata",
+        ),
+    ],
+)
+def test_every_common_python_command_form_is_a_mergeable_member(
+    tmp_path: Path, command: str, files: dict[str, str], interpreter: str, metadata: str | None
+) -> None:
+    """Forms found in public projects' settings.json: `uv run`, `/usr/bin/env python3`, PEP 723
+    scripts run through their shebang, venv interpreters and shebangs naming one."""
+    s = snap(tmp_path, files)
+    (tmp_path / "h/a.py").chmod(0o755)
+    parsed = settings.script_of(command, s)
+    assert parsed.not_mergeable is None
+    assert parsed.script == "h/a.py"
+    assert parsed.interpreter == settings.Interpreter(interpreter, metadata)
+
+
+@pytest.mark.parametrize(
+    "command, why",
+    [
+        pytest.param("python3 -m pkg.hook", "without a script", id="module"),
+        pytest.param("uv run -m pkg.hook", "module", id="uv-module"),
+        pytest.param("env FOO=1 python3 h/a.py", "variables", id="env-variables"),
+        pytest.param("python3 h/a.py | tee log", "shell syntax", id="pipe"),
+        pytest.param('cd "$CLAUDE_PROJECT_DIR" && uv run h/a.py', "shell syntax", id="cd-and"),
+    ],
+)
+def test_python_that_is_no_member_is_still_python(tmp_path: Path, command: str, why: str) -> None:
+    """The audit counts these as Python hooks, though no unified hook can take them."""
+    parsed = settings.script_of(command, snap(tmp_path, {"h/a.py": PLAIN}))
+    assert why in str(parsed.not_mergeable)
+    assert parsed.interpreter is not None
+
+
+def test_uv_running_a_tool_is_not_python(tmp_path: Path) -> None:
+    parsed = settings.script_of("uv run ruff check", snap(tmp_path, {}))
+    assert "not a Python script" in str(parsed.not_mergeable)
+    assert parsed.interpreter is None
 
 
 @pytest.mark.parametrize(

@@ -238,7 +238,7 @@ def test_must_not_change(tmp_path: Path) -> None:
     result = parallel_hook_runner(_project(tmp_path, files), {"sequential": []})
     assert result.changes == ()
     assert any("narrower than its members'" in n for n in result.notes)
-    assert any("runs python, not python3" in n for n in result.notes)
+    assert any("PostToolUse: only a.py to run" in n for n in result.notes)
 
 
 def test_chains_of_a_flattened_unified_hook_are_kept(tmp_path: Path) -> None:

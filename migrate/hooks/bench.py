@@ -31,7 +31,7 @@ from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.hooks import replay, unified, verify
 from migrate.hooks.settings import HookRegistration
-from migrate.transforms.parallel_runner import dispatcher, dispatcher_path
+from migrate.transforms.parallel_runner import dispatcher_path, dispatchers
 
 MODELS = ("sequential", "parallel", "unified")
 WARMUP = 1
@@ -164,32 +164,37 @@ class _Event:
 def _unified_handlers(
     tree: Path, event: str, regs: Sequence[HookRegistration]
 ) -> tuple[HookRegistration, ...]:
-    """The handlers of the unified model: a throwaway dispatcher, written into the scratch copy,
-    for the event's mergeable hooks (as `parallel-hook-runner` would generate it), beside the
-    handlers it cannot take over."""
+    """The handlers of the unified model: throwaway dispatchers (one per interpreter), written
+    into the scratch copy, for the event's mergeable hooks (as `parallel-hook-runner` would
+    generate them), beside the handlers they cannot take over."""
     path = f"{BENCH_DIR}/{PurePosixPath(dispatcher_path(event)).name}"
-    found, _ = dispatcher(Snapshot(tree, ()), event, regs, path=path)
-    if found is None:
+    found, _ = dispatchers(Snapshot(tree, ()), event, regs, path=path)
+    if not found:
         return tuple(regs)
     (tree / BENCH_DIR).mkdir(exist_ok=True)
-    (tree / path).write_text(unified.render(found.hook, "bench"), encoding="utf-8")
     (tree / BENCH_DIR / "_unified_runtime.py").write_text(unified.runtime_source(), "utf-8")
-    matchers = [x for m in found.hook.members for x in m["matchers"]]
-    registration = HookRegistration(
+    taken = {r for d in found for r in d.taken}
+    return (*(_written(tree, event, d.hook) for d in found), *(r for r in regs if r not in taken))
+
+
+def _written(tree: Path, event: str, hook: unified.UnifiedHook) -> HookRegistration:
+    """Write a throwaway dispatcher into the scratch copy; its registration."""
+    (tree / hook.path).write_text(unified.render(hook, "bench"), encoding="utf-8")
+    matchers = [x for m in hook.members for x in m["matchers"]]
+    return HookRegistration(
         file="bench",
         event=event,
         matcher=unified.combined_matcher(event, matchers),
         type="command",
-        command=found.hook.command,
-        timeout=unified.registration_timeout(found.hook.members),
+        command=hook.command,
+        timeout=unified.registration_timeout(hook.members),
         is_async=False,
         if_rule=None,
-        script=path,
-        script_word=f"$CLAUDE_PROJECT_DIR/{path}",
+        script=hook.path,
+        script_word=f"$CLAUDE_PROJECT_DIR/{hook.path}",
         args=(),
         not_mergeable=None,
     )
-    return (registration, *(r for r in regs if r not in found.taken))
 
 
 def _events(tree: Path, payloads: Sequence[Payload]) -> list[_Event]:
@@ -394,12 +399,15 @@ def compare(
     )
 
 
-def latency_by_event(root: Path, rev: str | None, runs: int = 3) -> dict[str, dict[str, float]]:
+def latency_by_event(
+    root: Path, rev: str | None, runs: int = 3, payloads: Sequence[Payload] | None = None
+) -> dict[str, dict[str, float]]:
     """Event -> model -> median wall ms per payload, for the guided migration's final report.
 
-    One sample payload per event and no warm-up run keep it to seconds: a report, not a study.
+    One payload per event (of the recorded ones if given, else of the samples) and no warm-up
+    run keep it to seconds: a report, not a study.
     """
-    firsts = {str(p["hook_event_name"]): p for p in reversed(replay.SAMPLES)}
+    firsts = {str(p["hook_event_name"]): p for p in reversed(payloads or replay.SAMPLES)}
     return measure(root, rev, list(firsts.values()), runs, warmup=0).medians()
 
 

@@ -24,7 +24,7 @@ from git import Repo
 from migrate import gitrepo
 from migrate.errors import UserError
 from migrate.files import Snapshot
-from migrate.hooks import runtime, settings
+from migrate.hooks import payloads, runtime, settings
 
 # Verification never waits the full 600 s default of a real session.
 MAX_TIMEOUT = 60.0
@@ -236,7 +236,7 @@ def _children_cpu() -> float:
 
 
 def prepare(payload: Mapping[str, Any], tree: Path) -> bytes:
-    return json.dumps({**payload, "cwd": str(tree)}).encode()
+    return json.dumps(payloads.relocate(payload, tree)).encode()
 
 
 def combined(event: str, runs: Sequence[HandlerRun]) -> tuple[int, bytes, bytes]:

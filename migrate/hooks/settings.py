@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Sequence
@@ -15,11 +16,68 @@ from migrate.files import Snapshot
 from migrate.hooks import settings_edit
 
 SETTINGS_FILES = (".claude/settings.json", ".claude/settings.local.json")
-PYTHONS = ("python3", "python")
 PROJECT_VARS = ("$CLAUDE_PROJECT_DIR/", "${CLAUDE_PROJECT_DIR}/")
 # Anything a shell would treat specially makes a command more than "run this script".
 _SHELL_SYNTAX = re.compile(r"[|&;<>()`]|\$\(|\n")
-_PY_SHEBANG = re.compile(r"^#!.*\bpython[0-9.]*\b")
+_PYTHON_NAME = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?")
+# Interpreter options that take no value and only change how the interpreter runs: kept in the
+# interpreter command, so a unified hook starts with them too.
+_PYTHON_FLAGS = frozenset({"-u", "-B", "-O", "-OO", "-E", "-s", "-S", "-I", "-P", "-q", "-b"})
+# `uv run` options followed by a value (the others are flags).
+_UV_VALUED = frozenset(
+    {
+        "--with",
+        "--with-editable",
+        "--with-requirements",
+        "--python",
+        "-p",
+        "--project",
+        "--directory",
+        "--group",
+        "--extra",
+        "--env-file",
+        "--index",
+        "--default-index",
+        "--index-url",
+        "--extra-index-url",
+        "--package",
+        "--cache-dir",
+        "--config-file",
+        "--only-group",
+        "--no-group",
+    }
+)
+# PEP 723 inline script metadata: `# /// script` ... `# ///`.
+PEP723 = re.compile(r"(?m)^# /// script\s*$\n(?:^#(?: .*)?$\n)*?^# ///\s*$")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """How a handler command starts Python for its script: what a unified hook that runs it as a
+    member must be started with, so that the very same Python and environment run it."""
+
+    command: str  # the words before the script, resolved: "python3", "uv run", ".venv/bin/python"
+    metadata: str | None  # the script's PEP 723 block when uv builds the environment from it
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """Members merge only when this is equal: same interpreter, same environment."""
+        return self.command, self.metadata
+
+    def describe(self) -> str:
+        """In the user's words, for notes: "`uv run --script` with its PEP 723 metadata"."""
+        if self.metadata is None:
+            return f"`{self.command}`"
+        return f"`{self.command}` with PEP 723 metadata ({_dependencies(self.metadata)})"
+
+
+def _dependencies(metadata: str) -> str:
+    """`requires-python >=3.11; requests` from a PEP 723 block, for notes."""
+    found = re.search(r"(?s)dependencies\s*=\s*\[(.*?)\]", metadata)
+    names = re.findall(r"[\"']([^\"']+)[\"']", found.group(1)) if found else []
+    python = re.search(r"requires-python\s*=\s*[\"']([^\"']+)[\"']", metadata)
+    parts = [f"requires-python {python.group(1)}"] if python else []
+    return "; ".join([*parts, ", ".join(names) if names else "no dependencies"])
 
 
 @dataclass(frozen=True)
@@ -38,10 +96,15 @@ class HookRegistration:
     script_word: str  # the script as the command spells it (`$CLAUDE_PROJECT_DIR/...`)
     args: tuple[str, ...]
     not_mergeable: str | None  # why a unified hook must leave it alone
+    interpreter: Interpreter | None = None  # how it starts Python; None when it does not
 
     @property
     def mergeable(self) -> bool:
         return self.not_mergeable is None
+
+    @property
+    def runs_python(self) -> bool:
+        return self.interpreter is not None
 
     @property
     def name(self) -> str:
@@ -64,40 +127,172 @@ class _Command:
     word: str
     args: tuple[str, ...]
     not_mergeable: str | None
+    interpreter: Interpreter | None = None
 
 
-def _refused(why: str) -> _Command:
-    return _Command(None, "", (), why)
+def _refused(why: str, interpreter: Interpreter | None = None) -> _Command:
+    return _Command(None, "", (), why, interpreter)
+
+
+@dataclass(frozen=True)
+class _Launch:
+    """A command's words split into the interpreter (resolved) and what it runs."""
+
+    interpreter: tuple[str, ...]  # () when the first word is not an interpreter
+    rest: tuple[str, ...]
+    uv_script: bool  # `uv run [--script] x.py`: uv reads the script's PEP 723 metadata
+
+
+def _launch(words: Sequence[str]) -> _Launch | str:
+    """Which interpreter the words start (`env` looked through, as PATH gives the same program),
+    or why they start one in a way a unified hook cannot repeat."""
+    if words and PurePosixPath(words[0]).name == "env":
+        rest = list(words[1:])
+        while rest and rest[0] in ("-S", "--split-string"):
+            rest = rest[1:]
+        if rest and (rest[0].startswith("-") or "=" in rest[0]):
+            return "runs env with options or variables"
+        return _launch(rest)
+    if len(words) >= 2 and words[0] == "uv" and words[1] == "run":
+        return _uv_run(words)
+    if words and _PYTHON_NAME.fullmatch(PurePosixPath(words[0]).name):
+        i = 1
+        while i < len(words) and words[i] in _PYTHON_FLAGS:
+            i += 1
+        if i >= len(words) or words[i].startswith("-"):
+            return "runs python without a script"
+        return _Launch(tuple(words[:i]), tuple(words[i:]), False)
+    return _Launch((), tuple(words), False)
+
+
+def _uv_run(words: Sequence[str]) -> _Launch | str:
+    i = 2
+    while i < len(words) and words[i].startswith("-"):
+        if words[i] in ("-m", "--module"):
+            return "runs a module under uv run, not a script"
+        i += 2 if words[i] in _UV_VALUED else 1
+    if i >= len(words):
+        return "runs uv without a script"
+    if _PYTHON_NAME.fullmatch(words[i]):
+        inner = _launch(words[i:])
+        if isinstance(inner, str):
+            return inner
+        return _Launch((*words[:i], *inner.interpreter), inner.rest, False)
+    if not words[i].endswith(".py") and "--script" not in words[2:i]:
+        return f"runs {words[i]} under uv run, not a Python script"
+    return _Launch(tuple(words[:i]), tuple(words[i:]), True)
+
+
+def _interpreter_word(word: str) -> str:
+    """An interpreter path as the key compares it: the project variable spelt one way."""
+    for prefix in PROJECT_VARS:
+        if word.startswith(prefix):
+            return PROJECT_VARS[0] + word[len(prefix) :]
+    return word
+
+
+def _interpreter(launch: _Launch, script_text: str | None) -> Interpreter:
+    words = [_interpreter_word(launch.interpreter[0]), *launch.interpreter[1:]]
+    found = PEP723.search(script_text or "") if launch.uv_script else None
+    metadata = found.group(0).strip() if found else None
+    return Interpreter(" ".join(shell_word(w) for w in words), metadata)
+
+
+def shell_word(word: str) -> str:
+    """A word for a shell command line; `$CLAUDE_PROJECT_DIR/...` keeps its variable."""
+    if word.startswith(PROJECT_VARS[0]):
+        return '"$CLAUDE_PROJECT_DIR"/' + shlex.quote(word[len(PROJECT_VARS[0]) :])
+    return shlex.quote(word)
+
+
+def _shebang(text: str) -> list[str] | None:
+    """The words of a script's `#!` line, or None without one."""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.startswith("#!"):
+        return None
+    try:
+        return shlex.split(first[2:])
+    except ValueError:
+        return None
 
 
 def script_of(command: str, snapshot: Snapshot) -> _Command:
-    """The Python script a handler command runs, or why it is more than that."""
+    """The Python script a handler command runs, under which interpreter, or why a unified hook
+    cannot run it as a member (the interpreter is still given when it is Python)."""
     if _SHELL_SYNTAX.search(command):
-        return _refused("uses shell syntax (pipes, redirections, &&, ...)")
+        return _refused("uses shell syntax (pipes, redirections, &&, ...)", _shell_python(command))
     try:
         words = shlex.split(command)
     except ValueError:
         return _refused("cannot be split into words")
     if not words:
         return _refused("is empty")
-    if words[0] in PYTHONS:
-        if len(words) < 2 or words[1].startswith("-"):
-            return _refused("runs python without a script")
-        word, args = words[1], tuple(words[2:])
-        why = None if words[0] == "python3" else f"runs {words[0]}, not python3"
-    elif words[0].endswith(".py"):
-        word, args, why = words[0], tuple(words[1:]), None
-        source = snapshot.read(project_path(word) or "")
-        if source is None or not _PY_SHEBANG.match(source.text):
-            why = "is a script without a python shebang"
-    else:
-        return _refused(f"runs {words[0]}, not a Python script")
+    launch = _launch(words)
+    if isinstance(launch, str):
+        return _refused(launch, _python_anyway(words))
+    if launch.interpreter:
+        return _run_by(launch, snapshot)
+    return _executable(words, snapshot)
+
+
+def _run_by(launch: _Launch, snapshot: Snapshot, why: str | None = None) -> _Command:
+    word, args = launch.rest[0], launch.rest[1:]
     script = project_path(word)
+    source = snapshot.read(script) if script else None
+    interpreter = _interpreter(launch, source.text if source else None)
     if script is None:
-        return _refused("runs a script outside the project")
-    if not script.endswith(".py"):
+        return _refused("runs a script outside the project", interpreter)
+    if why is None and not script.endswith(".py"):
         why = "does not run a .py file"
-    return _Command(script, word, args, why)
+    return _Command(script, word, tuple(args), why, interpreter)
+
+
+def _executable(words: Sequence[str], snapshot: Snapshot) -> _Command:
+    """A script run directly: the kernel starts the interpreter its `#!` line names, with the
+    script and its arguments after that line's words."""
+    script = project_path(words[0])
+    source = snapshot.read(script) if script else None
+    shebang = _shebang(source.text) if source else None
+    launch = _launch([*shebang, *words]) if shebang else None
+    if not isinstance(launch, _Launch) or not launch.interpreter:
+        if script is None or not words[0].endswith(".py"):
+            return _refused(f"runs {words[0]}, not a Python script")
+        return _Command(script, words[0], tuple(words[1:]), "is a script without a python shebang")
+    why = None
+    if not os.access(snapshot.root / (script or ""), os.X_OK):
+        why = "is a script that is not executable, so Claude Code cannot start it"
+    return _run_by(launch, snapshot, why)
+
+
+def _python_anyway(words: Sequence[str]) -> Interpreter | None:
+    """For counting: the interpreter of a Python command a unified hook cannot take as a member
+    (`python3 -m x`, `uv run -m x`, `env VAR=1 python3 x.py`)."""
+    program = [w for w in words if not w.startswith("-") and "=" not in w]
+    while program and PurePosixPath(program[0]).name == "env":
+        program = program[1:]
+    if program and _PYTHON_NAME.fullmatch(PurePosixPath(program[0]).name):
+        return Interpreter(shell_word(_interpreter_word(program[0])), None)
+    runs_module = any(w in ("-m", "--module") or w.endswith(".py") for w in words)
+    if program[:2] == ["uv", "run"] and runs_module:
+        return Interpreter("uv run", None)
+    return None
+
+
+def _shell_python(command: str) -> Interpreter | None:
+    """For counting: the first interpreter a command with shell syntax starts, if it is Python
+    (`cd "$CLAUDE_PROJECT_DIR" && python3 x.py`)."""
+    for part in _SHELL_SYNTAX.split(command):
+        try:
+            words = shlex.split(part)
+        except ValueError:
+            continue
+        launch = _launch(words) if words else ""
+        if isinstance(launch, _Launch) and launch.interpreter:
+            return Interpreter(" ".join(shell_word(w) for w in launch.interpreter), None)
+        found = _python_anyway(words)
+        if found:
+            return found
+    return None
 
 
 def project_path(word: str) -> str | None:
@@ -143,6 +338,7 @@ def _handler(
         parsed.word,
         parsed.args,
         why,
+        parsed.interpreter if kind == "command" else None,
     )
 
 

@@ -89,17 +89,23 @@ def _covers(reg: HookRegistration, members: Sequence[unified.Member]) -> bool:
     return reg.matcher == unified.combined_matcher(reg.event, matchers)
 
 
-def _member_registrations(reg: HookRegistration, member: unified.Member) -> list[HookRegistration]:
-    """A unified hook's member as if it were registered on its own, once per matcher."""
+def _member_registrations(
+    snapshot: Snapshot, reg: HookRegistration, member: unified.Member
+) -> list[HookRegistration]:
+    """A unified hook's member as if it were registered on its own, once per matcher, started
+    by the interpreter the unified hook is registered with (that is what runs it now)."""
     word = str(member["script"])
     args = tuple(str(a) for a in member.get("args") or [])
+    interpreter = reg.interpreter.command if reg.interpreter else "python3"
+    command = " ".join([interpreter, settings.shell_word(word), *map(settings.shell_word, args)])
+    parsed = settings.script_of(command, snapshot)
     return [
         HookRegistration(
             file=reg.file,
             event=reg.event,
             matcher=matcher or None,
             type="command",
-            command=" ".join(["python3", word, *args]),
+            command=command,
             timeout=member.get("timeout"),
             is_async=False,
             if_rule=None,
@@ -107,6 +113,7 @@ def _member_registrations(reg: HookRegistration, member: unified.Member) -> list
             script_word=word,
             args=args,
             not_mergeable=None,
+            interpreter=parsed.interpreter,
         )
         for matcher in member.get("matchers") or [""]
     ]
@@ -141,7 +148,7 @@ def _flatten(
             flat.taken.append(reg)
             continue
         members = [m for m in hook.members if m["event"] == reg.event]
-        inner = [r for m in members for r in _member_registrations(reg, m)]
+        inner = [r for m in members for r in _member_registrations(snapshot, reg, m)]
         why = _not_flattened(reg, members, inner)
         if why:
             flat.notes.append(f"{reg.event}: {hook.name} {why}; left registered as it is.")
@@ -159,23 +166,30 @@ def _flatten(
     return flat
 
 
-def dispatcher(
+def dispatchers(
     snapshot: Snapshot,
     event: str,
     regs: Sequence[HookRegistration],
     sequential: Sequence[Sequence[str]] = (),
     path: str | None = None,
-) -> tuple[Dispatcher | None, list[str]]:
-    """The dispatcher for every mergeable registration of `event` among `regs` (None: there is
-    none), and notes on unified hooks it had to leave alone."""
-    path = path or dispatcher_path(event)
+) -> tuple[list[Dispatcher], list[str]]:
+    """A dispatcher for the mergeable registrations of `event` among `regs`, one per interpreter
+    and environment they start (a dispatcher never changes which Python runs a hook), and notes
+    on unified hooks it had to leave alone."""
+    base = path or dispatcher_path(event)
     mine = [r for r in regs if r.event == event and r.mergeable]
-    flat = _flatten(snapshot, mine, frozenset(), path)
-    if not flat.regs:
-        return None, flat.notes
-    hook, why = build(snapshot, event, flat.regs, [*sequential, *flat.sequential])
-    hook = replace(hook, path=path)
-    return Dispatcher(event, hook, tuple(flat.taken), why), flat.notes
+    found: list[Dispatcher] = []
+    notes: list[str] = []
+    for index, part in enumerate(unified.by_interpreter(mine)):
+        where = base if index == 0 else base.removesuffix(".py") + f"_{index + 1}.py"
+        flat = _flatten(snapshot, part, frozenset(), where)
+        notes.extend(flat.notes)
+        if not flat.regs:
+            continue
+        hook, why = build(snapshot, event, flat.regs, [*sequential, *flat.sequential])
+        hook = replace(hook, path=where)
+        found.append(Dispatcher(event, hook, tuple(flat.taken), why))
+    return found, notes
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,7 @@ def _local_duplicates(regs: Sequence[HookRegistration], event: str) -> set[str]:
 def plan(snapshot: Snapshot, sequential: Sequence[Sequence[str]]) -> Plan:
     """A dispatcher for each event of settings.json with at least two mergeable hooks."""
     regs = settings.load(snapshot)
-    dispatchers: list[Dispatcher] = []
+    dispatchers_: list[Dispatcher] = []
     notes: list[str] = []
     for event in dict.fromkeys(r.event for r in regs if r.file == SETTINGS):
         twice = _local_duplicates(regs, event)
@@ -211,19 +225,22 @@ def plan(snapshot: Snapshot, sequential: Sequence[Sequence[str]]) -> Plan:
             for r in mine
             if r.event == event and not r.mergeable
         )
-        found, skipped = dispatcher(snapshot, event, mine, sequential)
+        found, skipped = dispatchers(snapshot, event, mine, sequential)
         notes.extend(skipped)
-        if found is None:
-            continue
-        names = list(dict.fromkeys(m["name"] for m in found.hook.members))
-        if len(names) < 2:
-            notes.append(
-                f"{event}: only {names[0]} to run; a dispatcher would add an interpreter start"
-                " and save nothing, so it stays registered as it is."
-            )
-            continue
-        dispatchers.append(found)
-    return Plan(tuple(dispatchers), tuple(notes))
+        for d in found:
+            names = list(dict.fromkeys(m["name"] for m in d.hook.members))
+            if len(names) >= 2:
+                dispatchers_.append(d)
+                continue
+            others = [r for e in found if e is not d for r in e.taken]
+            if others:
+                notes.append(unified.separate_note(event, d.taken[0], others))
+            else:
+                notes.append(
+                    f"{event}: only {names[0]} to run; a dispatcher would add an interpreter start"
+                    " and save nothing, so it stays registered as it is."
+                )
+    return Plan(tuple(dispatchers_), tuple(notes))
 
 
 def chain_notes(d: Dispatcher) -> list[str]:

@@ -70,12 +70,22 @@ def pick_members(
         if not snapshot.exists(script):
             notes.append(f"{name} named by the plan does not exist; skipped.")
         elif not mine:
-            notes.append(f"{name} is not registered in any settings file; skipped.")
+            notes.append(_unregistered(regs, script, name))
         elif not usable:
             why = next((r.not_mergeable for r in mine if r.not_mergeable), "is in a local file")
             notes.append(f"{name} {why}; left registered as it is.")
         picked.extend(usable)
     return picked, notes
+
+
+def _unregistered(regs: Sequence[settings.HookRegistration], script: str, name: str) -> str:
+    """Why a named hook is not a member: registered in a form no unified hook can take, or not
+    registered at all."""
+    named = [r for r in regs if r.not_mergeable and script in r.command]
+    if named:
+        reg = named[0]
+        return f"{name} is registered as `{reg.command}`, which {reg.not_mergeable}; left as it is."
+    return f"{name} is not registered in any settings file; skipped."
 
 
 def build(
@@ -91,7 +101,7 @@ def build(
     imports = functools.cache(lambda script: unified.stdlib_imports(snapshot, script))
     entries = unified.members_from(members, chains.chain_of, imports)
     path = f"{unified.HOOKS_DIR}/unified_{name}.py"
-    return unified.UnifiedHook(path, tuple(entries)), dict(chains.why)
+    return unified.for_members(path, entries, members), dict(chains.why)
 
 
 def file_change(snapshot: Snapshot, path: str, text: str) -> FileChange | None:
@@ -112,6 +122,11 @@ def script_changes(
     return [c for p, t in texts.items() if (c := file_change(snapshot, p, t))]
 
 
+def _described(part: Sequence[settings.HookRegistration]) -> str:
+    first = part[0].interpreter
+    return first.describe() if first else "their own command"
+
+
 @register("create-unified-hooks", "Generate unified hooks that run groups of hooks as one.", PARAMS)
 def create_unified_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     regs = settings.load(snapshot)
@@ -119,14 +134,25 @@ def create_unified_hooks(snapshot: Snapshot, params: Mapping[str, Any]) -> Trans
     for group, names in params["groups"].items():
         members, skipped = pick_members(snapshot, regs, names)
         notes.extend(skipped)
-        if len({r.script for r in members}) < 2:
+        made = 0
+        for part in unified.by_interpreter(members):
+            if len({r.script for r in part}) < 2:
+                if len(part) < len(members):
+                    others = [r for r in members if r not in part]
+                    notes.append(unified.separate_note(f"group {group}", part[0], others))
+                continue
+            name = group if made == 0 else f"{group}_{made + 1}"
+            hook, why = build(snapshot, name, part, params["sequential"])
+            notes.extend(
+                f"{hook.name}: {chain} runs in order because {reason}"
+                for chain, reason in why.items()
+            )
+            if made == 0 and len(part) < len(members):
+                notes.append(f"{hook.name}: runs its members under {_described(part)}.")
+            hooks.append(hook)
+            made += 1
+        if made == 0:
             notes.append(f"group {group}: fewer than two hooks to merge; no unified hook.")
-            continue
-        hook, why = build(snapshot, group, members, params["sequential"])
-        notes.extend(
-            f"{hook.name}: {chain} runs in order because {reason}" for chain, reason in why.items()
-        )
-        hooks.append(hook)
     titled = [(h, f"the plan's {PurePosixPath(h.path).stem} group") for h in hooks]
     changes = script_changes(snapshot, titled)
     counts = {"unified hooks": len(hooks), "members": sum(len(h.scripts()) for h in hooks)}
