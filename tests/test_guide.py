@@ -76,7 +76,9 @@ def head(repo: Path) -> str:
 
 def commit_doc_recipe(repo: Path, rid: str, command: str) -> str:
     """Commit a repo recipe that edits CLAUDE.md, first in the plan, validated only by
-    `command`; returns the new HEAD."""
+    `command`, which runs only once the step's edit is there (before it, the check passes:
+    a failure is the step's); returns the new HEAD."""
+    command = f"if grep -q META-COGNITION CLAUDE.md; then {command}; fi"
     path = repo / ".migrate" / "recipes" / f"{rid}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(

@@ -33,7 +33,9 @@ def project(tmp_path: Path, extra: dict[str, str | bytes] | None = None) -> Path
 
 
 def failing_recipe(command: str) -> dict[str, str | bytes]:
-    """A repo recipe that edits CLAUDE.md and then runs `command` as an extra check."""
+    """A repo recipe that edits CLAUDE.md and then runs `command` as an extra check, only
+    once the step's edit is there: before the step the check passes (the step's fault)."""
+    command = f"if grep -q META-COGNITION CLAUDE.md; then {command}; fi"
     return {
         ".migrate/recipes/doc-check.toml": (
             'id = "doc-check"\ntitle = "Doc with a check"\ntransform = "agent-parallelism-doc"\n'
