@@ -506,7 +506,9 @@ def hooks_bench(
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:
         render.console().print(bench.table(result))
-    return EXIT_OK
+        for line in bench.problems(result):
+            render.console().print(line, markup=False)
+    return EXIT_OK if result.ok() else EXIT_STEP_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
