@@ -43,7 +43,7 @@ def test_bench_every_event_three_models_work_tree_untouched(example_repo: Path) 
     prompt = result.event("UserPromptSubmit")
     assert prompt is not None and prompt.same_effect()
     processes = {m.model: m.processes // prompt.payloads for m in prompt.models}
-    assert processes == {"sequential": 11, "parallel": 11, "unified": 1}
+    assert processes == {"sequential": 13, "parallel": 13, "unified": 1}
     # The echo command is not mergeable: it runs beside the dispatcher.
     start = result.event("SessionStart")
     assert start is not None and start.model("unified").processes == 2

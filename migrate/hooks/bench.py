@@ -374,6 +374,15 @@ def _measure_event(
             if index >= warmup:
                 results[model].append(run)
                 files[model].append(verify.changed_files(*baseline.changed())[0])
+    # A difference between models counts only if it reproduces (as in verify): with too few
+    # runs to tell, run each model a few more times, for the effects only, not the figures.
+    differ = any(results[m][-1].effects != results["parallel"][-1].effects for m in MODELS)
+    extra: dict[str, list[_Run]] = {model: [] for model in MODELS}
+    for _ in range(verify.RUNS_ON_DIFFERENCE - runs if differ else 0):
+        for model in MODELS:
+            baseline.restore()
+            extra[model].append(_run_once(event, model, runners[model], baseline.tree))
+            files[model].append(verify.changed_files(*baseline.changed())[0])
     baseline.restore()
     return EventResult(
         event.name,
@@ -386,7 +395,7 @@ def _measure_event(
                 results[model][-1].processes,
                 results[model][-1].effects,
                 files[model][-1],
-                tuple(map(_side, results[model], files[model])),
+                tuple(map(_side, results[model] + extra[model], files[model])),
                 _cannot_start(results[model]),
             )
             for model in MODELS
