@@ -145,6 +145,36 @@ def _overhead(tmp: Path, runs: int) -> tuple[float, float]:
     return before.model("unified").wall.median, after.model("unified").wall.median
 
 
+def _twenty_one(tmp: Path, runs: int, startup: float) -> tuple[bench.EventResult, float]:
+    """The 21 UserPromptSubmit hooks of tests/fixture_21_prompt_hooks.py (one random member,
+    several always-empty-context ones), and the slowest member alone (median wall ms)."""
+    from tests.fixture_21_prompt_hooks import build as build_21
+
+    repo = build_21(tmp / "twenty-one")
+    prompts = [p for p in replay.SAMPLES if p["hook_event_name"] == EVENT]
+    result = bench.measure(repo, None, prompts, runs).event(EVENT)
+    assert result is not None
+    env = replay.hook_env(repo)
+    data = replay.prepare(prompts[0], repo)
+    slowest = 0.0
+    for script in sorted((repo / ".claude/hooks").glob("*.py")):
+        times = []
+        for _ in range(max(runs, 3)):
+            started = time.perf_counter()
+            subprocess.run(
+                ["python3", str(script)],
+                input=data,
+                env=env,
+                cwd=repo,
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
+            times.append((time.perf_counter() - started) * 1000)
+        slowest = max(slowest, statistics.median(times))
+    return result, slowest
+
+
 def _git_head(repo: Path) -> str:
     return subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=60
@@ -174,6 +204,7 @@ def main() -> int:
             ),
         }
         one, many = _overhead(tmp, args.runs)
+        twenty_one, slowest = _twenty_one(tmp, args.runs, startup)
     python = "PATH's python3 as it is" if args.as_is else "a fresh venv's python3, bytecode cached"
     print(f"{os.cpu_count()} CPUs; {args.runs} runs + 1 warm-up; hooks on {python}")
     print(f"python3 -c pass: {startup:.1f} ms (median of 11)")
@@ -185,9 +216,17 @@ def main() -> int:
         f" {one:.1f} ms: {per_member:.2f} ms per member   target <= {TARGET_OVERHEAD_MS:.0f} ms"
         f"  {_verdict(per_member <= TARGET_OVERHEAD_MS)}"
     )
+    _report("21 prompt hooks, one random, five always-empty context", twenty_one)
+    unified = twenty_one.model("unified").wall.median
+    bound = slowest + startup
+    print(
+        f"  unified {unified:.1f} ms against the slowest member alone ({slowest:.1f} ms) plus one"
+        f" interpreter start ({startup:.1f} ms) = {bound:.1f} ms: {unified / bound:.2f}×"
+    )
     if args.json:
+        sets["21 prompt hooks"] = twenty_one
         print(json.dumps({title: event.as_dict() for title, event in sets.items()}, indent=2))
-    return 0
+    return 0 if all(e.same_effect() and not e.invalid() for e in sets.values()) else 1
 
 
 def _report(title: str, event: bench.EventResult) -> None:
@@ -207,6 +246,8 @@ def _report(title: str, event: bench.EventResult) -> None:
     print(f"  unified / parallel:   {ratio:.2f}   target <= {TARGET_RATIO:.2f}  {verdict}")
     print(f"  unified / sequential: {unified.median / sequential.median:.2f}")
     print(f"  same effect under the three models: {_verdict(event.same_effect())}")
+    if event.invalid():
+        print(f"  INVALID: {'; '.join(event.invalid())}")
     files = {m.model: m.files for m in event.models}
     same_files = files["sequential"] == files["unified"]
     print(f"  same files written, sequential and unified: {_verdict(same_files)}")

@@ -564,15 +564,9 @@ def hooks_verify(
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
     else:
         out = render.console()
-        for difference in report.differences:
-            out.print(verify.describe(difference), markup=False)
-        runs = report.as_dict()["handler_runs"]
-        verdict = "same effect" if report.ok else f"{len(report.differences)} difference(s)"
-        out.print(
-            f"{len(report.payloads)} payloads, {runs['before']} hook runs before and"
-            f" {runs['after']} after: {verdict}.",
-            markup=False,
-        )
+        for line in [*(n.describe() for n in report.nondeterministic), *report.failure_lines()]:
+            out.print(line, markup=False)
+        out.print(report.summary(), markup=False)
     return EXIT_OK if report.ok else EXIT_STEP_FAILED
 
 
@@ -610,7 +604,9 @@ def hooks_bench(
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:
         render.console().print(bench.table(result))
-    return EXIT_OK
+        for line in bench.problems(result):
+            render.console().print(line, markup=False)
+    return EXIT_OK if result.ok() else EXIT_STEP_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

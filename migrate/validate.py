@@ -291,8 +291,8 @@ def _hooks_verify(ctx: Context) -> CheckResult:
     log = ctx.log_dir / f"{ctx.prefix}-hooks-verify.json"
     log.write_text(json.dumps(report.as_dict(), indent=2, default=str), encoding="utf-8")
     seconds = time.monotonic() - started
-    detail = f"{len(report.payloads)} payloads, same effect before and after"
     if report.ok:
+        detail = "\n".join([report.summary(), *(n.describe() for n in report.nondeterministic)])
         return CheckResult("hooks verify", "passed", detail, str(log), seconds)
-    lines = [verify.describe(d) for d in report.differences[:TAIL_LINES]]
+    lines = report.failure_lines()[:TAIL_LINES]
     return CheckResult("hooks verify", "failed", "\n".join(lines), str(log), seconds)

@@ -210,6 +210,9 @@ def test_settings_registers_existing_hooks(example_repo: Path) -> None:
     assert others == ["echo session started >> $CLAUDE_PROJECT_DIR/.claude/memory/sessions.log"]
 
 
+NOISY = {".claude/hooks/prompt_tip.py", ".claude/hooks/context_probe.py"}
+
+
 def test_every_registered_hook_answers_by_the_contract(example_repo: Path) -> None:
     jobs = [
         (reg.event, script, payload)
@@ -235,7 +238,11 @@ def test_every_registered_hook_answers_by_the_contract(example_repo: Path) -> No
     assert any(a.stdout and not a.stdout.startswith("{") for a in answers)
     assert any(a.event == "SessionStart" and a.stdout for a in answers)
     benign = [a for a in answers if BENIGN_PROMPT in a.payload]
-    assert benign and all(a.stdout == "" for a in benign), "silence on an ordinary prompt"
+    # Silence on an ordinary prompt, but for the members that reproduce real hook sets: one
+    # adds a random tip in some runs, one always answers with an empty additionalContext.
+    assert benign and all(a.stdout == "" for a in benign if a.script not in NOISY), "silence"
+    probe = [a for a in benign if a.script.endswith("context_probe.py")]
+    assert probe and all('"additionalContext": ""' in a.stdout for a in probe)
     memory = example_repo / ".claude" / "memory"
     for state in ("session_state.json", "lessons.jsonl", "confidence.json"):
         assert (memory / state).is_file(), state

@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from migrate.hooks import bench, replay
+from tests.conftest import make_repo, run_migrate
 
 EXPECTED_EVENTS = ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"]
 
@@ -42,7 +43,7 @@ def test_bench_every_event_three_models_work_tree_untouched(example_repo: Path) 
     prompt = result.event("UserPromptSubmit")
     assert prompt is not None and prompt.same_effect()
     processes = {m.model: m.processes // prompt.payloads for m in prompt.models}
-    assert processes == {"sequential": 11, "parallel": 11, "unified": 1}
+    assert processes == {"sequential": 13, "parallel": 13, "unified": 1}
     # The echo command is not mergeable: it runs beside the dispatcher.
     start = result.event("SessionStart")
     assert start is not None and start.model("unified").processes == 2
@@ -68,3 +69,34 @@ def test_compare_before_and_after(example_repo: Path) -> None:
     assert data["before"]["revision"] == "HEAD" and data["after"]["revision"] == "work tree"
     assert list(data["after"]["events"]) == ["UserPromptSubmit"]
     assert "after/before" in _text(bench.table(result))
+
+
+def test_hooks_that_cannot_start_make_the_figures_invalid(tmp_path: Path) -> None:
+    """Pattern: `uv run` hooks on a machine without uv: 2-8 ms figures for 'not found'."""
+    command = "uv-not-installed-here run $CLAUDE_PROJECT_DIR/.claude/hooks/guard.py"
+    hooks = [{"type": "command", "command": command}]
+    text = json.dumps({"hooks": {"UserPromptSubmit": [{"hooks": hooks}]}})
+    repo = make_repo(tmp_path / "p", {".claude/settings.json": text})
+    result = run_migrate(repo, "hooks", "bench", "--runs", "1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "INVALID" in result.stdout
+    assert f"UserPromptSubmit: invalid: parallel: {command}: " in result.stdout
+    data = json.loads(run_migrate(repo, "hooks", "bench", "--runs", "1", "--json").stdout)
+    assert data["events"]["UserPromptSubmit"]["valid"] is False
+
+
+def test_a_random_member_does_not_make_the_models_differ(tmp_path: Path) -> None:
+    """Pattern: a member adding a random tip, beside one whose context never changes."""
+    tip = "import os, sys\nsys.stdin.read()\nprint('tip: ' + os.urandom(6).hex())\n"
+    same = "import sys\nsys.stdin.read()\nprint('always the same')\n"
+    files = {".claude/hooks/tip.py": tip, ".claude/hooks/same.py": same}
+    hooks = [
+        {"type": "command", "command": f"python3 $CLAUDE_PROJECT_DIR/.claude/hooks/{n}"}
+        for n in ("tip.py", "same.py")
+    ]
+    text = json.dumps({"hooks": {"UserPromptSubmit": [{"hooks": hooks}]}})
+    repo = make_repo(tmp_path / "p", {**files, ".claude/settings.json": text})
+    prompt = [p for p in replay.SAMPLES if p["hook_event_name"] == "UserPromptSubmit"][:1]
+    result = bench.measure(repo, None, prompt, runs=3, warmup=0)
+    event = result.event("UserPromptSubmit")
+    assert event is not None and event.same_effect() and result.ok(), event.differing()

@@ -556,18 +556,33 @@ def test_continue_false_wins_and_stop_reasons_are_joined(project: Project) -> No
     }
 
 
-def test_exit_2_blocks_with_every_blocking_reason_on_stderr(project: Project) -> None:
+def test_exit_2_beside_json_blocks_and_keeps_what_the_others_said(project: Project) -> None:
+    """Claude Code runs every hook: an exit-2 block does not hide a sibling's message."""
     members = [
         project.hook("json_deny.py", prints_json(decision("deny", "json says no"), 0.2)),
         project.hook("exit2.py", "import sys\nsys.stderr.write('exit says no\\n')\nsys.exit(2)\n"),
-        project.hook(
-            "ctx.py", prints_json({"systemMessage": "dropped: stdout is not read on exit 2"})
-        ),
+        project.hook("ctx.py", prints_json({"systemMessage": "the user still sees this"})),
+    ]
+    assert project.run_unified(members, pre_tool()).json == {
+        "systemMessage": "[ctx.py] the user still sees this",
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": "[json_deny.py] json says no\n[exit2.py] exit says no",
+        },
+    }
+
+
+def test_exit_2_blocks_with_every_blocking_reason_on_stderr(project: Project) -> None:
+    members = [
+        project.hook("first.py", "import sys\nsys.stderr.write('first no\\n')\nsys.exit(2)\n"),
+        project.hook("exit2.py", "import sys\nsys.stderr.write('exit says no\\n')\nsys.exit(2)\n"),
+        project.hook("quiet.py", "import sys\nsys.stdin.read()\n"),
     ]
     assert project.run_unified(members, pre_tool()).triple == (
         2,
         b"",
-        b"[json_deny.py] json says no\n[exit2.py] exit says no\n",
+        b"[first.py] first no\n[exit2.py] exit says no\n",
     )
 
 

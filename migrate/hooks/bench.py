@@ -76,6 +76,10 @@ class ModelResult:
     processes: int  # hook processes started for all the event's payloads, per run
     effects: tuple[verify.Effect, ...] = field(compare=False)  # per payload, in the last run
     files: Mapping[str, str] = field(compare=False)  # files the last run changed, normalised
+    # Every measured run, as verify sees a replay: effects and hook runs per payload.
+    sides: tuple[verify.Side, ...] = field(compare=False, default=())
+    # Runs that never got to run the hook's code ("command: cause"): the figures mean nothing.
+    cannot_start: tuple[str, ...] = field(compare=False, default=())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,13 +103,28 @@ class EventResult:
         return not self.differing()
 
     def differing(self) -> list[str]:
-        """The models whose effect differs from the parallel model's (what Claude Code does)."""
-        reference = self.model("parallel").effects
-        return [m.model for m in self.models if m.effects != reference]
+        """The models whose effect differs from the parallel model's (what Claude Code does),
+        compared as `hooks verify` compares: on what stays the same from run to run."""
+        reference = self.model("parallel")
+        payloads = [{"hook_event_name": self.event}] * self.payloads
+
+        def differs(m: ModelResult) -> bool:
+            if m.effects == reference.effects or not m.sides:
+                return m.effects != reference.effects
+            found = verify.reproduce(payloads, reference.sides, m.sides)[0]
+            return any(d.payload >= 0 for d in found)  # files: see bench/hooks.py
+
+        return [m.model for m in self.models if differs(m)]
+
+    def invalid(self) -> list[str]:
+        """Why the figures mean nothing: hooks that could not start, per model."""
+        return [f"{m.model}: {cause}" for m in self.models for cause in m.cannot_start]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "payloads": self.payloads,
+            "valid": not self.invalid(),
+            "invalid_because": self.invalid(),
             "same_effect": self.same_effect(),
             "differing_models": self.differing(),
             "models": {m.model: m.as_dict() for m in self.models},
@@ -123,6 +142,10 @@ class Bench:
 
     def event(self, name: str) -> EventResult | None:
         return next((e for e in self.events if e.event == name), None)
+
+    def ok(self) -> bool:
+        """Every figure valid and every model with the effect Claude Code's own has."""
+        return all(not e.invalid() and e.same_effect() for e in self.events)
 
     def medians(self) -> dict[str, dict[str, float]]:
         """Event -> model -> median wall ms per payload."""
@@ -144,6 +167,9 @@ class Comparison:
 
     before: Bench
     after: Bench
+
+    def ok(self) -> bool:
+        return self.before.ok() and self.after.ok()
 
     def as_dict(self) -> dict[str, Any]:
         return {"before": self.before.as_dict(), "after": self.after.as_dict()}
@@ -307,10 +333,11 @@ class _Run:
     cpu: float
     processes: int
     effects: tuple[verify.Effect, ...]
+    runs: tuple[tuple[replay.HandlerRun, ...], ...]
 
 
 def _run_once(event: _Event, model: str, runner: _Runner, tree: Path) -> _Run:
-    walls, cpus, processes, effects = [], [], 0, []
+    walls, cpus, processes, effects, all_runs = [], [], 0, [], []
     for payload in event.payloads:
         handlers = replay.matching(event.handlers[model], payload)
         data = replay.prepare(payload, tree)
@@ -320,22 +347,47 @@ def _run_once(event: _Event, model: str, runner: _Runner, tree: Path) -> _Run:
         cpus.append(_children_cpu() - cpu)
         processes += len(handlers)
         effects.append(verify.effect_of(event.name, runs)[0])
+        all_runs.append(tuple(runs))
     ms = 1000 / len(event.payloads)
-    return _Run(sum(walls) * ms, sum(cpus) * ms, processes, tuple(effects))
+    return _Run(sum(walls) * ms, sum(cpus) * ms, processes, tuple(effects), tuple(all_runs))
+
+
+def _cannot_start(runs: Sequence[_Run]) -> tuple[str, ...]:
+    """One "command: cause" per command that could not start in any of these runs."""
+    found: dict[str, str] = {}
+    for run in runs:
+        for handler in (h for per_payload in run.runs for h in per_payload):
+            cause = verify.start_failure(handler)
+            if cause is not None:
+                found.setdefault(handler.command, f"{handler.command}: {cause}")
+    return tuple(found.values())
+
+
+def _side(run: _Run, files: Mapping[str, str]) -> verify.Side:
+    return verify.Side(run.effects, files, run.runs, 0, 0)
 
 
 def _measure_event(
     event: _Event, runners: Mapping[str, _Runner], baseline: _Baseline, runs: int, warmup: int
 ) -> EventResult:
     results: dict[str, list[_Run]] = {model: [] for model in MODELS}
-    files: dict[str, Mapping[str, str]] = {}
+    files: dict[str, list[Mapping[str, str]]] = {model: [] for model in MODELS}
     for index in range(warmup + runs):
         for model in MODELS:  # interleaved, so drift in the machine's load hits every model
             baseline.restore()
             run = _run_once(event, model, runners[model], baseline.tree)
             if index >= warmup:
                 results[model].append(run)
-                files[model] = verify.changed_files(*baseline.changed())[0]
+                files[model].append(verify.changed_files(*baseline.changed())[0])
+    # A difference between models counts only if it reproduces (as in verify): with too few
+    # runs to tell, run each model a few more times, for the effects only, not the figures.
+    differ = any(results[m][-1].effects != results["parallel"][-1].effects for m in MODELS)
+    extra: dict[str, list[_Run]] = {model: [] for model in MODELS}
+    for _ in range(verify.RUNS_ON_DIFFERENCE - runs if differ else 0):
+        for model in MODELS:
+            baseline.restore()
+            extra[model].append(_run_once(event, model, runners[model], baseline.tree))
+            files[model].append(verify.changed_files(*baseline.changed())[0])
     baseline.restore()
     return EventResult(
         event.name,
@@ -347,7 +399,9 @@ def _measure_event(
                 Stats.of([r.cpu for r in results[model]]),
                 results[model][-1].processes,
                 results[model][-1].effects,
-                files[model],
+                files[model][-1],
+                tuple(map(_side, results[model] + extra[model], files[model])),
+                _cannot_start(results[model]),
             )
             for model in MODELS
         ),
@@ -378,7 +432,8 @@ def measure(
         events = _events(tree, chosen)
         baseline = _Baseline(tree, Path(tmp) / "pristine")
         width = max((len(h) for e in events for h in e.handlers.values()), default=1)
-        with ThreadPoolExecutor(max_workers=max(width, 1)) as pool:
+        # The pool is left last: on an interrupt the hooks are ended first (see verify).
+        with ThreadPoolExecutor(max_workers=max(width, 1)) as pool, replay.interruptible():
             parallel = _all_at_once(pool)
             runners = {"sequential": _one_after_another, "parallel": parallel, "unified": parallel}
             results = tuple(_measure_event(e, runners, baseline, runs, warmup) for e in events)
@@ -440,6 +495,8 @@ def table(result: Bench | Comparison) -> Table:
     for event in result.events:
         differing = event.differing()
         same = f"no: {', '.join(differing)}" if differing else "yes"
+        if event.invalid():
+            same = "INVALID: hooks could not start"
         for i, m in enumerate(event.models):
             first = i == 0
             grid.add_row(
@@ -453,6 +510,20 @@ def table(result: Bench | Comparison) -> Table:
                 same if first else "",
             )
     return grid
+
+
+def problems(result: Bench | Comparison) -> list[str]:
+    """One line per invalid row or differing model, for the terminal (empty: all fine)."""
+    benches = [result] if isinstance(result, Bench) else [result.before, result.after]
+    lines = []
+    for one in benches:
+        where = one.revision or "the work tree"
+        for event in one.events:
+            lines += [f"{where}, {event.event}: invalid: {why}" for why in event.invalid()]
+            if event.differing():
+                models = ", ".join(event.differing())
+                lines.append(f"{where}, {event.event}: effect differs under {models}")
+    return lines
 
 
 def _comparison_table(result: Comparison) -> Table:

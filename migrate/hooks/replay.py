@@ -3,15 +3,17 @@ Claude Code runs them: every matching handler, each as its own shell command."""
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import io
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,8 +28,7 @@ from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.hooks import payloads, runtime, settings
 
-# Verification never waits the full 600 s default of a real session.
-MAX_TIMEOUT = 60.0
+LOCAL_SETTINGS = ".claude/settings.local.json"
 SESSION = "0f7c5a52-migrate-replay"
 
 
@@ -141,7 +142,17 @@ def scratch_copy(repo: Repo, rev: str | None) -> Iterator[Path]:
             ).stdout
             with tarfile.open(fileobj=io.BytesIO(data)) as archive:
                 archive.extractall(target, filter="data")
+        _add_local_settings(gitrepo.root(repo), target)
         yield target
+
+
+def _add_local_settings(work: Path, target: Path) -> None:
+    """Claude Code also runs the hooks of `.claude/settings.local.json`, which is rarely
+    committed: the user's own file joins every scratch copy that has none."""
+    local = work / LOCAL_SETTINGS
+    if local.is_file() and not (target / LOCAL_SETTINGS).exists():
+        (target / LOCAL_SETTINGS).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(local, target / LOCAL_SETTINGS)
 
 
 def registrations(tree: Path) -> list[settings.HookRegistration]:
@@ -160,64 +171,52 @@ def matching(
     return list(seen.values())
 
 
-@functools.lru_cache(maxsize=1)
-def _python_shortcut() -> str | None:
-    """A folder whose `python3` is the interpreter PATH's `python3` ends up running.
-
-    Version managers (pyenv, asdf) put a shell-script shim first on PATH that costs tens of
-    milliseconds per start; replaying hundreds of hook runs through it measures the shim.
-    """
-    found = shutil.which("python3")
-    if found is None:
-        return None
-    with open(found, "rb") as f:
-        if f.read(2) != b"#!":
-            return None
-    real = subprocess.run(
-        [found, "-c", "import sys; print(sys.executable)"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    ).stdout.strip()
-    if not real:
-        return None
-    folder = Path(tempfile.mkdtemp(prefix="migrate-python-"))
-    (folder / "python3").symlink_to(real)
-    return str(folder)
-
-
 def hook_env(tree: Path) -> dict[str, str]:
-    """The environment a hook gets: ours, with CLAUDE_PROJECT_DIR set to the project."""
+    """The environment a hook gets from Claude Code: ours (PATH and its shims as they are),
+    with CLAUDE_PROJECT_DIR set to the project."""
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(tree)}
     env.pop(runtime.NO_FORK_VARIABLE, None)
-    shortcut = _python_shortcut()
-    if shortcut:
-        env["PATH"] = shortcut + os.pathsep + env.get("PATH", "")
     return env
 
 
+# Hook processes running now (each the leader of its own process group), so that an
+# interrupt can end them all; once `_stopping` is set, no new one starts.
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
 def run_handler(reg: settings.HookRegistration, tree: Path, payload: bytes) -> HandlerRun:
-    """Run one handler as Claude Code does: through a shell, in the project, payload on stdin."""
-    env = hook_env(tree)
-    timeout = min(float(reg.timeout or runtime.DEFAULT_TIMEOUT), MAX_TIMEOUT)
+    """Run one handler as Claude Code does: through a shell, in the project, payload on
+    stdin, with its registered timeout (600 s when it has none); at expiry its process
+    group is killed, so a process it left holding stdout costs at most the timeout."""
+    timeout = float(reg.timeout) if reg.timeout is not None else runtime.DEFAULT_TIMEOUT
     started, cpu0 = time.perf_counter(), _children_cpu()
-    proc = subprocess.Popen(
-        ["/bin/sh", "-c", reg.command],
-        cwd=tree,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    with _live_lock:
+        if _stopping.is_set():
+            raise KeyboardInterrupt
+        proc = subprocess.Popen(
+            ["/bin/sh", "-c", reg.command],
+            cwd=tree,
+            env=hook_env(tree),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        _live.add(proc)
     try:
-        out, err = proc.communicate(payload, timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        out, err = proc.communicate()
-        timed_out = True
+        try:
+            out, err = proc.communicate(payload, timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate()
+            timed_out = True
+    finally:
+        _kill_group(proc)  # whatever it left running, and itself on an interrupt
+        with _live_lock:
+            _live.discard(proc)
     return HandlerRun(
         reg.name,
         reg.command,
@@ -228,6 +227,41 @@ def run_handler(reg: settings.HookRegistration, tree: Path, payload: bytes) -> H
         time.perf_counter() - started,
         _children_cpu() - cpu0,
     )
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):  # already gone, its group too
+        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.returncode is None and proc.poll() is None:
+        proc.wait()
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP end every hook process still running and unwind (so that
+    scratch folders are removed); hooks run in their own process groups, which a terminal's
+    Ctrl-C does not reach."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+
+        def handler(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    _stopping.clear()
+    try:
+        yield
+    except BaseException:
+        _stopping.set()
+        with _live_lock:
+            running = list(_live)
+        for proc in running:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _children_cpu() -> float:

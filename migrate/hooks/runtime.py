@@ -42,7 +42,7 @@ import re
 import sys
 import time
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.machinery import SourceFileLoader
 
 # selectors, signal, subprocess, threading and traceback are imported where they are used:
@@ -798,42 +798,57 @@ def _shut_down_like_python(code: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------
-# POLICY: how member results are read and combined into one hook result.
+# POLICY: what Claude Code shows for the hooks of one event, and how the members' results
+# become one hook result that shows the same.
 #
-# Every choice the contract (docs/hooks-contract.md, merge rules 6-8) leaves open is made
-# in this section, and only here:
+# `Shown` is the one model of "what Claude Code shows": the runtime merges members through
+# it, and `migrate hooks verify` / `hooks bench` compare registrations through it. Every
+# choice the contract (docs/hooks-contract.md, merge rules 6-8) leaves open is made in this
+# section, and only here:
 #
-# - One member ran: its stdout, stderr and exit code pass through unchanged, so it behaves
-#   exactly as when registered alone (unless it timed out: then the timeout note below).
-#   The same holds when only one of several members said anything.
-# - Everyone silent (exit 0, nothing Claude Code would use): print nothing, exit 0.
-#   Silence is never turned into "allow".
-# - Ordering: every joined text (reasons, stop reasons, system messages, context) is in
-#   registration order (MEMBERS order), never completion order, so output is reproducible.
-#   Each part is labelled "[member name]". Reasons and messages are joined with newlines,
-#   context parts with a blank line.
-# - Exit 2 next to JSON: when a member blocks by exit code on an event where that matters,
-#   the unified hook exits 2 and stderr carries every blocking reason in registration
-#   order: exit-2 reasons and the JSON `deny` / `decision: block` reasons of siblings.
-#   Claude Code reads no JSON on exit 2, so the siblings' other fields (context, messages,
-#   continue) are dropped, as are timeout and error notes.
-# - Permission decisions: deny > defer > ask > allow among members that decided; the
-#   reasons of the members that chose the winning decision are joined. The legacy
-#   PreToolUse `decision: approve/block` counts as allow/deny. On PermissionRequest the
-#   `decision` object of the first member with the strongest behaviour wins whole.
-# - updatedInput: used only when the combined decision is neither deny nor ask. Several
-#   members rewrote the input: the last in registration order wins, and systemMessage
-#   says so (Claude Code itself keeps whichever finishes last).
+# - What is shown, per hook: to Claude (context, plain-text context on UserPromptSubmit and
+#   SessionStart, `deny` reasons, blocking reasons on events where they go back to Claude);
+#   to the user (systemMessage, stopReason, the reasons of `allow`, `ask` and `defer`,
+#   blocking reasons on UserPromptSubmit and PreCompact, the first stderr line of a
+#   non-blocking error, a timeout); the permission decision (deny > defer > ask > allow;
+#   exit 2 on PreToolUse and PermissionRequest is a deny, the legacy PreToolUse
+#   `decision: approve/block` is allow/deny); whether anything blocks (exit 2 or
+#   `decision: block` elsewhere); continue/stop; the tool input rewrite; whether the output
+#   stays out of the transcript (`suppressOutput`); any other field. Empty or blank texts
+#   (`"additionalContext": ""`) show nothing. Exit 2 reads no JSON: the JSON reason if
+#   there is one (as the contract says), else stderr.
+# - One member ran, or only one said anything: its stdout, stderr and exit code pass
+#   through unchanged, so it behaves exactly as when registered alone (unless it timed out:
+#   then the timeout note). Everyone silent: print nothing, exit 0; silence never becomes
+#   "allow".
+# - Every member that spoke only blocked by exit 2: exit 2, stderr carries every reason.
+#   Blocking by exit 2 beside members that said something else: one JSON object that blocks
+#   (permissionDecision deny, PermissionRequest decision deny, or `decision: block`) and
+#   keeps what the others said, as Claude Code would have shown it from separate hooks.
+# - Mixed decisions keep everything anyone would have seen: the reasons of the members that
+#   chose the winning decision are joined in its reason; the reasons of the others (allow,
+#   ask, defer: the user's) go to systemMessage, where the user still sees them.
+#   PermissionRequest: the first member's `decision` object with the strongest behaviour
+#   wins, with the messages of every member of that behaviour joined.
+# - Ordering: every joined text is in registration order (MEMBERS order), never completion
+#   order. Each part is labelled "[member name]"; reasons and messages are joined with
+#   newlines, context parts with a blank line. Comparisons split joined texts back into
+#   parts at these labels and compare the parts as a multiset without labels.
+# - updatedInput: used only when the decision is neither deny nor ask. Several members
+#   rewrote the input: the last in registration order wins, and the user is told so
+#   (Claude Code itself keeps whichever finishes last).
+# - suppressOutput: set when every member that printed JSON asked for it. A member that
+#   asked beside one that did not is shown in the transcript (Ctrl-R) with the rest: one
+#   hook has one stdout; nothing else of what it shows changes.
 # - Over the cap: Claude Code caps each hook's output strings near 10,000 characters, and
 #   separately registered each member had its own cap. A joined text over the cap is cut
 #   fairly: short parts stay whole, long parts share the rest and end with a note of how
 #   much was cut, so every member keeps a voice and Claude Code never cuts the tail member.
-# - Timed-out members decide nothing; systemMessage notes it. Non-blocking errors (other
-#   exit codes without JSON, exit 2 where it cannot block) are noted in systemMessage with
-#   the first line of their stderr, as Claude Code shows that line to the user.
-# - continue: false wins if any member says so. suppressOutput is kept only when every
-#   member that produced JSON asked for it. Any other field: the last member in
-#   registration order that set it wins.
+# - Timed-out members decide nothing; the user is told. Non-blocking errors (other exit
+#   codes without JSON, exit 2 where it cannot block) are told to the user with the first
+#   line of their stderr, as Claude Code shows that line.
+# - continue: false wins if any member says so; stopReasons count only with it. Any other
+#   field: the last member in registration order that set it wins.
 # ---------------------------------------------------------------------------------------
 
 # Events where exit code 2 blocks (or feeds stderr back to Claude). The contract names
@@ -854,8 +869,13 @@ BLOCKING_EVENTS = frozenset(
 )
 # Events whose plain-text stdout (exit 0) becomes context for Claude.
 CONTEXT_EVENTS = frozenset({"UserPromptSubmit", "SessionStart"})
+# Events whose blocking reason goes to the user; elsewhere it goes back to Claude.
+USER_REASON_EVENTS = frozenset({"UserPromptSubmit", "PreCompact"})
+# Events whose decision is a permission (allow/ask/defer/deny) rather than a block.
+PERMISSION_EVENTS = frozenset({"PreToolUse", "PermissionRequest"})
 PERMISSION_RANK = {"allow": 1, "ask": 2, "defer": 3, "deny": 4}
 OUTPUT_CAP = 10_000
+TIMEOUT_NOTE = "timed out; its output was discarded"
 
 
 def classify(
@@ -904,6 +924,213 @@ def _json_reason(output: Mapping[str, Any] | None) -> str:
     return reason if isinstance(reason, str) else ""
 
 
+def _text(value: Any) -> str:
+    """A string field's text, or "" (absent, not a string, or blank: it shows nothing)."""
+    return value if isinstance(value, str) and value.strip() else ""
+
+
+class Shown:
+    """What Claude Code shows for the hooks run for one event, member by member.
+
+    Texts are kept as (member name, text) in registration order. `to_claude()`,
+    `to_user()`, `decision()`, `blocked()`, `stop`, `updated_input()`, `hidden()` and
+    `other()` are the model; `comparable()` is its form for comparing two registrations.
+    """
+
+    def __init__(self, event: str) -> None:
+        self.event = event
+        self.top: dict[str, Any] = {}  # other top-level fields: the last setter wins
+        self.specific: dict[str, Any] = {}  # other hookSpecificOutput fields: likewise
+        self.stop = False
+        self.stop_reasons: list[tuple[str, str]] = []
+        self.blocks: list[tuple[str, str]] = []  # (member, reason) on non-permission events
+        # (member, decision, reason, PermissionRequest decision object or None)
+        self.permissions: list[tuple[str, str, str, dict[str, Any] | None]] = []
+        self.rewrites: list[tuple[str, Any]] = []
+        self.context: list[tuple[str, str]] = []
+        self.messages: list[tuple[str, str]] = []  # systemMessage, errors, timeouts
+        self.suppress: list[bool] = []  # per member that printed JSON
+
+    def add(self, r: MemberResult) -> None:
+        if r.kind == "timeout":
+            self.messages.append((r.name, TIMEOUT_NOTE))
+        elif r.kind == "error":
+            detail = f": {r.text}" if r.text else ""
+            self.messages.append((r.name, f"failed with exit code {r.exit_code}{detail}"))
+        elif r.kind == "context":
+            self.context.append((r.name, r.text))
+        elif r.kind == "block":
+            if self.event in PERMISSION_EVENTS:
+                self.permissions.append((r.name, "deny", r.text, None))
+            else:
+                self.blocks.append((r.name, r.text))
+        elif r.kind == "json" and r.output is not None:
+            self._add_json(r.name, r.output)
+
+    def _add_json(self, name: str, output: Mapping[str, Any]) -> None:
+        self.suppress.append(output.get("suppressOutput") is True)
+        for key, value in output.items():
+            if key == "continue":
+                self.stop = self.stop or value is False
+            elif key == "stopReason":
+                if output.get("continue") is False and _text(value):
+                    self.stop_reasons.append((name, value))
+            elif key == "systemMessage":
+                if _text(value):
+                    self.messages.append((name, value))
+            elif key == "decision":
+                self._add_decision(name, value, _text(output.get("reason")))
+            elif key == "hookSpecificOutput" and isinstance(value, dict):
+                self._add_specific(name, value)
+            elif key not in ("reason", "suppressOutput"):
+                self.top[key] = value
+
+    def _add_decision(self, name: str, decision: Any, reason: str) -> None:
+        if self.event == "PreToolUse" and decision in ("approve", "block"):
+            legacy = "allow" if decision == "approve" else "deny"
+            self.permissions.append((name, legacy, reason, None))
+        elif decision == "block":
+            self.blocks.append((name, reason))
+
+    def _add_specific(self, name: str, specific: Mapping[str, Any]) -> None:
+        decision = specific.get("permissionDecision")
+        if self.event == "PreToolUse" and decision in PERMISSION_RANK:
+            reason = _text(specific.get("permissionDecisionReason"))
+            self.permissions.append((name, decision, reason, None))
+        for key, value in specific.items():
+            if key == "updatedInput" and self.event == "PreToolUse":
+                self.rewrites.append((name, value))
+            elif key == "additionalContext":
+                if _text(value):
+                    self.context.append((name, value))
+            elif key == "decision" and self.event == "PermissionRequest":
+                request = value if isinstance(value, dict) else {}
+                if request.get("behavior") in PERMISSION_RANK:
+                    message = _text(request.get("message"))
+                    self.permissions.append((name, request["behavior"], message, request))
+            elif key not in ("hookEventName", "permissionDecision", "permissionDecisionReason"):
+                self.specific[key] = value
+
+    # ----------------------------------------------------------------------- the model
+
+    def decision(self) -> str | None:
+        """The permission decision (None: nobody decided)."""
+        if not self.permissions:
+            return None
+        return max((p[1] for p in self.permissions), key=PERMISSION_RANK.__getitem__)
+
+    def blocked(self) -> bool:
+        return bool(self.blocks)
+
+    def _winning_request(self) -> dict[str, Any] | None:
+        winner = self.decision()
+        return next((p[3] for p in self.permissions if p[1] == winner and p[3] is not None), None)
+
+    def updated_input(self) -> tuple[bool, Any]:
+        """(whether the tool input is rewritten, the new input)."""
+        if self.rewrites and self.decision() not in ("deny", "ask"):
+            return True, self.rewrites[-1][1]
+        return False, None
+
+    def rewrite_note(self) -> list[tuple[str, str]]:
+        if len(self.rewrites) < 2 or not self.updated_input()[0]:
+            return []
+        names = ", ".join(name for name, _ in self.rewrites)
+        kept = self.rewrites[-1][0]
+        return [(kept, f"several members rewrote the tool input ({names}); kept {kept}'s")]
+
+    def to_claude(self) -> list[tuple[str, str]]:
+        reasons = [(n, r) for n, d, r, _ in self.permissions if d == "deny" and r]
+        blocks = [] if self.event in USER_REASON_EVENTS else [(n, r) for n, r in self.blocks if r]
+        return [*self.context, *reasons, *blocks]
+
+    def to_user(self) -> list[tuple[str, str]]:
+        reasons = [(n, r) for n, d, r, _ in self.permissions if d != "deny" and r]
+        blocks = [(n, r) for n, r in self.blocks if r] if self.event in USER_REASON_EVENTS else []
+        return [*self.messages, *self.stop_reasons, *reasons, *blocks, *self.rewrite_note()]
+
+    def hidden(self) -> bool:
+        """Whether the output stays out of the transcript (every JSON member suppressed it)."""
+        return bool(self.suppress) and all(self.suppress)
+
+    def other(self) -> dict[str, Any]:
+        fields = dict(self.top)
+        fields.update({f"hookSpecificOutput.{k}": v for k, v in self.specific.items()})
+        request = self._winning_request()
+        if request is not None:
+            extra = {k: v for k, v in request.items() if k not in ("behavior", "message")}
+            if extra:
+                fields["hookSpecificOutput.decision"] = extra
+        return fields
+
+    def comparable(self, normalise: Callable[[str], str] | None = None) -> dict[str, Any]:
+        """The model in a form two registrations can be compared by: texts as sorted parts
+        without labels (Claude Code promises no order between hooks)."""
+        rewritten, new_input = self.updated_input()
+        return {
+            "decision": self.decision(),
+            "blocked": self.blocked(),
+            "stop": self.stop,
+            "to_claude": _sorted_parts(self.to_claude(), normalise),
+            "to_user": _sorted_parts(self.to_user(), normalise),
+            "updated_input": json.dumps(new_input, sort_keys=True) if rewritten else None,
+            "hidden": self.hidden(),
+            "other": json.dumps(self.other(), sort_keys=True, default=str),
+        }
+
+    # ----------------------------------------------------------------------- merging
+
+    def render(self) -> dict[str, Any]:
+        """One JSON output that shows what these members show (see POLICY)."""
+        out = dict(self.top)
+        specific = dict(self.specific)
+        messages = list(self.messages)
+        if self.stop:
+            out["continue"] = False
+            if self.stop_reasons:
+                out["stopReason"] = _join(self.stop_reasons, "\n")
+        if self.blocks:
+            out["decision"] = "block"
+            reasons = [(n, r) for n, r in self.blocks if r]
+            if reasons:
+                out["reason"] = _join(reasons, "\n")
+        winner = self.decision()
+        if winner is not None:
+            won = [(n, r) for n, d, r, _ in self.permissions if d == winner and r]
+            messages += [(n, r) for n, d, r, _ in self.permissions if d != winner and r]
+            if self.event == "PermissionRequest":
+                request = {**(self._winning_request() or {}), "behavior": winner}
+                request.pop("message", None)
+                if won:
+                    request["message"] = _join(won, "\n")
+                specific["decision"] = request
+            else:
+                specific["permissionDecision"] = winner
+                if won:
+                    specific["permissionDecisionReason"] = _join(won, "\n")
+        rewritten, new_input = self.updated_input()
+        if rewritten:
+            specific["updatedInput"] = new_input
+        messages += self.rewrite_note()
+        if self.context:
+            specific["additionalContext"] = _join(self.context, "\n\n", block=True)
+        if messages:
+            out["systemMessage"] = _join(messages, "\n")
+        if self.hidden():
+            out["suppressOutput"] = True
+        if specific:
+            out["hookSpecificOutput"] = {"hookEventName": self.event, **specific}
+        return out
+
+
+def shown(event: str, results: Sequence[MemberResult]) -> Shown:
+    """What Claude Code shows for these results of hooks run for `event`."""
+    model = Shown(event)
+    for r in results:
+        model.add(r)
+    return model
+
+
 def combine(event: str, results: Sequence[MemberResult]) -> tuple[int, bytes, bytes]:
     """One hook result (exit code, stdout, stderr) for all members (merge rules 7 and 8)."""
     speaking = [r for r in results if r.kind != "silent"]
@@ -913,147 +1140,38 @@ def combine(event: str, results: Sequence[MemberResult]) -> tuple[int, bytes, by
         return 0, b"", b""
     if len(speaking) == 1 and speaking[0].kind != "timeout":
         return speaking[0].exit_code, speaking[0].stdout, speaking[0].stderr
-    if any(r.kind == "block" for r in speaking):
-        reason = _join(
-            [(r.name, _blocking_reason(r)) for r in speaking if _blocking_reason(r)], "\n"
-        )
+    if all(r.kind == "block" for r in speaking):
+        reason = _join([(r.name, r.text) for r in speaking if r.text.strip()], "\n")
         return 2, b"", (reason + "\n").encode() if reason else b""
-    output = _Merge(event)
-    for r in speaking:
-        output.add(r)
-    merged = output.result()
+    merged = shown(event, results).render()
     if not merged:
         return 0, b"", b""
     return 0, (json.dumps(merged, ensure_ascii=False) + "\n").encode(), b""
 
 
-def _blocking_reason(r: MemberResult) -> str:
-    """Why this member blocks (exit 2, JSON deny or `decision: block`), or "" if it does not."""
-    if r.kind == "block":
-        return r.text
-    output = r.output
-    if r.kind != "json" or output is None:
-        return ""
-    specific = output.get("hookSpecificOutput")
-    denies = isinstance(specific, dict) and specific.get("permissionDecision") == "deny"
-    if denies or output.get("decision") == "block":
-        return _json_reason(output) or "blocked"
-    return ""
+# A "[member]" label at the start of a joined part: followed by a space, a newline or the end.
+_LABEL = r"\[[^\]\n]+\](?: |\n|$)"
+_PART_START = re.compile(r"\n(?=" + _LABEL + ")")
+_LEADING_LABELS = re.compile(r"^(?:" + _LABEL + r")+")
 
 
-class _Merge:
-    """Accumulates the JSON-level effect of each member, in registration order."""
+def split_parts(text: str) -> list[str]:
+    """A text as the parts `_join` joined, labels removed. Blank parts and parts that are
+    nothing but labels are dropped: a text that looks like labels cannot be told apart
+    from them (the runtime itself never labels a blank text)."""
+    parts = []
+    for chunk in _PART_START.split(text):
+        part = _LEADING_LABELS.sub("", chunk.strip()).strip()
+        if part:
+            parts.append(part)
+    return parts
 
-    def __init__(self, event: str) -> None:
-        self.event = event
-        self.top: dict[str, Any] = {}
-        self.specific: dict[str, Any] = {}
-        self.stop: bool = False
-        self.stop_reasons: list[tuple[str, str]] = []
-        self.block_reasons: list[tuple[str, str]] = []
-        self.permissions: list[tuple[str, str, str]] = []  # (name, decision, reason)
-        self.request_decisions: list[tuple[str, dict[str, Any]]] = []
-        self.updated_inputs: list[tuple[str, Any]] = []
-        self.context: list[tuple[str, str]] = []
-        self.messages: list[tuple[str, str]] = []
-        self.suppress: list[bool] = []
 
-    def add(self, r: MemberResult) -> None:
-        if r.kind == "timeout":
-            self.messages.append((r.name, "timed out; its output was discarded"))
-        elif r.kind == "error":
-            detail = f": {r.text}" if r.text else ""
-            self.messages.append((r.name, f"failed with exit code {r.exit_code}{detail}"))
-        elif r.kind == "context":
-            self.context.append((r.name, r.text))
-        elif r.kind == "json" and r.output is not None:
-            self._add_json(r.name, r.output)
-
-    def _add_json(self, name: str, output: Mapping[str, Any]) -> None:
-        self.suppress.append(output.get("suppressOutput") is True)
-        for key, value in output.items():
-            if key == "continue":
-                self.stop = self.stop or value is False
-            elif key == "stopReason" and isinstance(value, str):
-                self.stop_reasons.append((name, value))
-            elif key == "systemMessage" and isinstance(value, str):
-                self.messages.append((name, value))
-            elif key == "decision":
-                self._add_decision(name, value, output.get("reason"))
-            elif key == "hookSpecificOutput" and isinstance(value, dict):
-                self._add_specific(name, value)
-            elif key not in ("reason", "suppressOutput"):
-                self.top[key] = value
-
-    def _add_decision(self, name: str, decision: Any, reason: Any) -> None:
-        reason_text = reason if isinstance(reason, str) else ""
-        if self.event == "PreToolUse" and decision in ("approve", "block"):
-            legacy = "allow" if decision == "approve" else "deny"
-            self.permissions.append((name, legacy, reason_text))
-        elif decision == "block":
-            self.block_reasons.append((name, reason_text))
-
-    def _add_specific(self, name: str, specific: Mapping[str, Any]) -> None:
-        decision = specific.get("permissionDecision")
-        if decision in PERMISSION_RANK:
-            reason = specific.get("permissionDecisionReason")
-            self.permissions.append((name, decision, reason if isinstance(reason, str) else ""))
-        for key, value in specific.items():
-            if key == "updatedInput":
-                self.updated_inputs.append((name, value))
-            elif key == "additionalContext" and isinstance(value, str):
-                self.context.append((name, value))
-            elif (
-                key == "decision" and self.event == "PermissionRequest" and isinstance(value, dict)
-            ):
-                self.request_decisions.append((name, value))
-            elif key not in ("hookEventName", "permissionDecision", "permissionDecisionReason"):
-                self.specific[key] = value
-
-    def result(self) -> dict[str, Any]:
-        out = dict(self.top)
-        specific = dict(self.specific)
-        if self.stop:
-            out["continue"] = False
-            if self.stop_reasons:
-                out["stopReason"] = _join(self.stop_reasons, "\n")
-        if self.block_reasons:
-            out["decision"] = "block"
-            out["reason"] = _join([(n, t) for n, t in self.block_reasons if t], "\n")
-        winner = self._permission(specific)
-        if self.request_decisions:
-            specific["decision"] = max(
-                self.request_decisions,
-                key=lambda item: PERMISSION_RANK.get(str(item[1].get("behavior")), 0),
-            )[1]
-        if self.updated_inputs and winner not in ("deny", "ask"):
-            specific["updatedInput"] = self.updated_inputs[-1][1]
-            if len(self.updated_inputs) > 1:
-                names = ", ".join(name for name, _ in self.updated_inputs)
-                kept = self.updated_inputs[-1][0]
-                self.messages.append(
-                    (kept, f"several members rewrote the tool input ({names}); kept {kept}'s")
-                )
-        if self.context:
-            specific["additionalContext"] = _join(self.context, "\n\n", block=True)
-        if self.messages:
-            out["systemMessage"] = _join(self.messages, "\n")
-        if self.suppress and all(self.suppress):
-            out["suppressOutput"] = True
-        if specific:
-            out["hookSpecificOutput"] = {"hookEventName": self.event, **specific}
-        return out
-
-    def _permission(self, specific: dict[str, Any]) -> str | None:
-        """Set the strongest permission decision and its reasons; return it (None: none)."""
-        if not self.permissions:
-            return None
-        winner = max((d for _, d, _ in self.permissions), key=PERMISSION_RANK.__getitem__)
-        specific["permissionDecision"] = winner
-        reasons = [(name, reason) for name, d, reason in self.permissions if d == winner and reason]
-        if reasons:
-            specific["permissionDecisionReason"] = _join(reasons, "\n")
-        return winner
+def _sorted_parts(
+    texts: Sequence[tuple[str, str]], normalise: Callable[[str], str] | None
+) -> list[str]:
+    parts = [p for _, text in texts for p in split_parts(text)]
+    return sorted(normalise(p) if normalise else p for p in parts)
 
 
 def _join(parts: Sequence[tuple[str, str]], separator: str, block: bool = False) -> str:

@@ -1,11 +1,21 @@
 """`migrate hooks verify`: the same payloads through the registrations before and after a
-change, each in its own scratch copy; any difference in what Claude Code would see, or in the
-files the hooks change, is reported."""
+change, each in its own scratch copy; any difference in what Claude Code would show, or in
+the files the hooks change, is reported.
+
+What Claude Code shows is the unified hook runtime's own model (`runtime.Shown`), so the
+check compares exactly what the runtime merges. A difference counts only if it reproduces:
+both registrations are run again, in fresh scratch copies; what varies between runs of the
+original registration (random tips, clocks, counters) is reported as nondeterministic, with
+the member and event, and compared on its stable parts only. A check that cannot run does
+not pass: a hook that cannot start in the original registration (not found, not executable,
+interpreter or script missing), or registered hooks that no payload runs, fail it.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,112 +25,33 @@ from typing import Any
 from migrate import gitrepo
 from migrate.hooks import replay, runtime
 
-_LABEL = re.compile(r"^\[([^\]\n]+)\](?:\n| )")
+# Runs of each registration in all when a difference shows up: the first and the reruns.
+RUNS_ON_DIFFERENCE = 4
 
 
 @dataclass(frozen=True)
 class Effect:
-    """What Claude Code takes from all hooks run for one payload, in comparable form.
+    """What Claude Code shows for one payload (`runtime.Shown.comparable()`), normalised."""
 
-    Texts are compared without the "[member]" labels a unified hook adds, as sorted parts:
-    Claude Code receives every hook's context, in an order it does not promise.
-    """
-
-    blocked: bool
-    decision: str | None
-    stop: bool
-    context: tuple[str, ...]
-    messages: tuple[str, ...]
-    updated_input: str | None
+    fields: Mapping[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "blocked": self.blocked,
-            "decision": self.decision,
-            "stop": self.stop,
-            "context": list(self.context),
-            "messages": list(self.messages),
-            "updated_input": self.updated_input,
-        }
-
-
-def _parts(text: str, volatile: list[int]) -> list[str]:
-    """A (possibly labelled and joined) text split back into each hook's part, labels removed."""
-    parts: list[str] = []
-    for chunk in re.split(r"\n(?=\[[^\]\n]+\](?:\n| ))", text.strip()):
-        match = _LABEL.match(chunk)
-        clean, count = replay.normalise(chunk[match.end() :] if match else chunk)
-        volatile[0] += count
-        if clean.strip():
-            parts.append(clean.strip())
-    return parts
-
-
-class _Collect:
-    def __init__(self) -> None:
-        self.blocked = False
-        self.decisions: list[str] = []
-        self.stop = False
-        self.context: list[str] = []
-        self.messages: list[str] = []
-        self.updated: list[str] = []
-        self.volatile = [0]
-
-    def add(self, event: str, run: replay.HandlerRun) -> None:
-        r = runtime.classify(event, run.name, run.exit_code, run.stdout, run.stderr, run.timed_out)
-        if r.kind == "block":
-            self.blocked = True
-            self.messages += _parts(r.text, self.volatile)
-        elif r.kind == "context":
-            self.context += _parts(r.text, self.volatile)
-        elif r.kind == "timeout":
-            self.messages.append(f"{run.name} timed out")
-        elif r.kind == "error":
-            self.messages.append(f"failed with exit code {r.exit_code}: {r.text}")
-        elif r.kind == "json" and r.output is not None:
-            self._json(r.output)
-
-    def _json(self, output: Mapping[str, Any]) -> None:
-        specific = output.get("hookSpecificOutput")
-        specific = specific if isinstance(specific, dict) else {}
-        if specific.get("permissionDecision"):
-            self.decisions.append(str(specific["permissionDecision"]))
-        if output.get("decision") in ("block", "approve"):
-            self.decisions.append(str(output["decision"]))
-        self.stop = self.stop or output.get("continue") is False
-        for text in (
-            output.get("reason"),
-            output.get("stopReason"),
-            output.get("systemMessage"),
-            specific.get("permissionDecisionReason"),
-        ):
-            if isinstance(text, str):
-                self.messages += _parts(text, self.volatile)
-        if isinstance(specific.get("additionalContext"), str):
-            self.context += _parts(specific["additionalContext"], self.volatile)
-        if "updatedInput" in specific:
-            self.updated.append(json.dumps(specific["updatedInput"], sort_keys=True))
-
-    def effect(self) -> Effect:
-        rank = {"allow": 1, "approve": 1, "ask": 2, "defer": 3, "deny": 4, "block": 4}
-        decision = max(self.decisions, key=lambda d: rank.get(d, 0), default=None)
-        messages = [m for m in self.messages if not m.startswith("several members rewrote")]
-        return Effect(
-            self.blocked,
-            decision,
-            self.stop,
-            tuple(sorted(self.context)),
-            tuple(sorted(set(messages))),
-            self.updated[-1] if self.updated else None,
-        )
+        return dict(self.fields)
 
 
 def effect_of(event: str, runs: Sequence[replay.HandlerRun]) -> tuple[Effect, int]:
-    """What Claude Code takes from these hooks' runs, and how many volatile values were masked."""
-    collect = _Collect()
-    for run in runs:
-        collect.add(event, run)
-    return collect.effect(), collect.volatile[0]
+    """What Claude Code shows from these hooks' runs, and how many volatile values were masked."""
+    results = [
+        runtime.classify(event, r.name, r.exit_code, r.stdout, r.stderr, r.timed_out) for r in runs
+    ]
+    count = [0]
+
+    def normalise(text: str) -> str:
+        clean, n = replay.normalise(text)
+        count[0] += n
+        return clean
+
+    return Effect(runtime.shown(event, results).comparable(normalise)), count[0]
 
 
 @dataclass(frozen=True)
@@ -133,11 +64,30 @@ class Difference:
 
 
 @dataclass(frozen=True)
+class Nondeterministic:
+    """Output of the original registration that varied between runs of the same payload."""
+
+    payload: int  # -1: the files the hooks changed
+    event: str
+    members: tuple[str, ...]
+    what: tuple[str, ...]
+
+    def describe(self) -> str:
+        where = "files" if self.payload < 0 else f"{self.event} (payload {self.payload})"
+        who = ", ".join(self.members) or "the hooks"
+        return (
+            f"nondeterministic: {who} on {where}: {', '.join(self.what)} varies between runs"
+            " of the original; compared on its stable parts"
+        )
+
+
+@dataclass(frozen=True)
 class Side:
     effects: tuple[Effect, ...]
     files: Mapping[str, str]
     runs: tuple[tuple[replay.HandlerRun, ...], ...]
     volatile: int
+    registered: int  # command handlers registered (that Claude Code would run synchronously)
 
 
 @dataclass(frozen=True)
@@ -146,10 +96,31 @@ class Report:
     before: Side
     after: Side
     differences: tuple[Difference, ...] = field(default=())
+    problems: tuple[str, ...] = ()  # why the check could not run ("cannot verify: ...")
+    nondeterministic: tuple[Nondeterministic, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.problems
+
+    def failure_lines(self) -> list[str]:
+        """Why it failed, one line each: what could not be verified, then each difference."""
+        return [*self.problems, *(describe(d) for d in self.differences)]
+
+    def summary(self) -> str:
+        runs = self.as_dict()["handler_runs"]
+        if self.problems:
+            verdict = "cannot verify"
+        elif self.differences:
+            verdict = f"{len(self.differences)} difference(s)"
+        else:
+            verdict = "same effect"
+        count = len(self.nondeterministic)
+        varying = f", {count} nondeterministic" if count else ""
+        return (
+            f"{len(self.payloads)} payloads, {runs['before']} hook runs before and"
+            f" {runs['after']} after: {verdict}{varying}."
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -160,6 +131,8 @@ class Report:
                 "after": sum(map(len, self.after.runs)),
             },
             "volatile_values_normalised": self.before.volatile + self.after.volatile,
+            "problems": list(self.problems),
+            "nondeterministic": [n.describe() for n in self.nondeterministic],
             "differences": [d.__dict__ for d in self.differences],
         }
 
@@ -181,7 +154,7 @@ def replay_side(repo: Any, rev: str | None, payloads: Sequence[Mapping[str, Any]
             runs.append(handler_runs)
             volatile += count
         files, count = changed_files(start, replay.tree_state(tree))
-        return Side(tuple(effects), files, tuple(runs), volatile + count)
+        return Side(tuple(effects), files, tuple(runs), volatile + count, len(regs))
 
 
 def changed_files(
@@ -209,15 +182,60 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+# ------------------------------------------------------------------------- never vacuous
+
+_CANNOT_OPEN = re.compile(r"can't open file .*\[Errno \d+\]")
+_NO_MODULE = re.compile(r"^ModuleNotFoundError: No module named ", re.MULTILINE)
+
+
+def start_failure(run: replay.HandlerRun) -> str | None:
+    """Why a hook run never got to run the hook's code, or None if it did: the command or
+    its interpreter not found or not executable (126, 127), the script missing, or a module
+    it imports not installed."""
+    err = run.stderr.decode("utf-8", "replace").strip()
+    lines = err.splitlines()
+    if run.exit_code in (126, 127):
+        return lines[0] if lines else f"exit code {run.exit_code}"
+    if run.exit_code == 2 and _CANNOT_OPEN.search(err):
+        return next(line for line in lines if _CANNOT_OPEN.search(line))
+    if run.exit_code == 1 and _NO_MODULE.search(err):
+        return next(line for line in lines if _NO_MODULE.match(line))
+    return None
+
+
+def cannot_verify(side: Side, payloads: int) -> list[str]:
+    """What keeps the original registration from being a reference: runs that could not
+    start (one line per command), or registered hooks that no payload runs."""
+    runs = [run for per_payload in side.runs for run in per_payload]
+    if side.registered and not runs:
+        return [
+            f"cannot verify: {side.registered} hook(s) registered, but none runs for the"
+            f" {payloads} payload(s)"
+        ]
+    failed: dict[str, tuple[int, str]] = {}
+    for run in runs:
+        cause = start_failure(run)
+        if cause is not None:
+            count, first = failed.get(run.command, (0, cause))
+            failed[run.command] = (count + 1, first)
+    return [
+        f"cannot verify: {count} of {len(runs)} runs could not start: {command}: {cause}"
+        for command, (count, cause) in failed.items()
+    ]
+
+
+# ------------------------------------------------------------------------- comparing
+
+
 def compare(payloads: Sequence[Mapping[str, Any]], before: Side, after: Side) -> list[Difference]:
     found = []
     for index, (payload, old, new) in enumerate(
         zip(payloads, before.effects, after.effects, strict=True)
     ):
         event = str(payload["hook_event_name"])
-        for key, value in old.as_dict().items():
-            if new.as_dict()[key] != value:
-                found.append(Difference(index, event, key, value, new.as_dict()[key]))
+        for key, value in old.fields.items():
+            if new.fields[key] != value:
+                found.append(Difference(index, event, key, value, new.fields[key]))
     for path in sorted(before.files.keys() | after.files.keys()):
         if before.files.get(path) != after.files.get(path):
             found.append(
@@ -226,13 +244,101 @@ def compare(payloads: Sequence[Mapping[str, Any]], before: Side, after: Side) ->
     return found
 
 
+def _stable(values: Sequence[Any]) -> tuple[bool, Any]:
+    """(whether every run gave the same, the value or the stable part of the values): lists
+    keep the items every run had (as a multiset), other values only when all runs agree."""
+    if all(v == values[0] for v in values):
+        return True, values[0]
+    if all(isinstance(v, list) for v in values):
+        common = Counter(values[0])
+        for v in values[1:]:
+            common &= Counter(v)
+        return False, sorted(common.elements())
+    return False, None
+
+
+def _varying_members(event: str, runs: Sequence[Sequence[replay.HandlerRun]]) -> tuple[str, ...]:
+    """The handlers whose output (volatile values masked) differs between runs."""
+    outputs: dict[str, set[Any]] = {}
+    for per_run in runs:
+        for run in per_run:
+            shown = effect_of(event, [run])[0].fields
+            outputs.setdefault(run.name, set()).add(json.dumps(shown, sort_keys=True))
+    return tuple(name for name, seen in outputs.items() if len(seen) > 1)
+
+
+def reproduce(
+    payloads: Sequence[Mapping[str, Any]], befores: Sequence[Side], afters: Sequence[Side]
+) -> tuple[list[Difference], list[Nondeterministic]]:
+    """Compare several runs of each side on their stable parts; name what varies."""
+    differences: list[Difference] = []
+    varying: list[Nondeterministic] = []
+    for index, payload in enumerate(payloads):
+        event = str(payload["hook_event_name"])
+        unstable: list[str] = []
+        for key in befores[0].effects[index].fields:
+            old_same, old = _stable([s.effects[index].fields[key] for s in befores])
+            new_same, new = _stable([s.effects[index].fields[key] for s in afters])
+            if not old_same or not new_same:
+                unstable.append(key)
+            if isinstance(old, list) and isinstance(new, list):
+                same = old == new  # the parts every run of each side showed
+            else:  # a value varying in the original is not compared; varying only after is
+                same = not old_same or (new_same and old == new)
+                new = new if new_same else "varies between runs"
+            if not same:
+                differences.append(Difference(index, event, key, old, new))
+        if unstable:
+            members = _varying_members(event, [s.runs[index] for s in befores])
+            if not members:
+                members = _varying_members(event, [s.runs[index] for s in afters])
+            varying.append(Nondeterministic(index, event, members, tuple(unstable)))
+    files_varying = []
+    for path in sorted({p for s in [*befores, *afters] for p in s.files}):
+        old_same, old = _stable([s.files.get(path) for s in befores])
+        new_same, new = _stable([s.files.get(path) for s in afters])
+        if not old_same or not new_same:
+            files_varying.append(path)
+        elif old != new:
+            differences.append(Difference(-1, "files", path, old, new))
+    if files_varying:
+        varying.append(Nondeterministic(-1, "files", (), tuple(files_varying)))
+    return differences, varying
+
+
 def verify(
-    root: Path, before: str, after: str | None, payloads: Sequence[Mapping[str, Any]] | None = None
+    root: Path,
+    before: str,
+    after: str | None,
+    payloads: Sequence[Mapping[str, Any]] | None = None,
+    runs_on_difference: int = RUNS_ON_DIFFERENCE,
 ) -> Report:
     """Compare the registrations at `before` and `after` (None: the work tree)."""
     chosen = tuple(dict(p) for p in (payloads or replay.SAMPLES))
-    with gitrepo.open_repo(root) as repo, ThreadPoolExecutor(max_workers=2) as pool:
-        old = pool.submit(replay_side, repo, before, chosen)
-        new = pool.submit(replay_side, repo, after, chosen)
-        old_side, new_side = old.result(), new.result()
-    return Report(chosen, old_side, new_side, tuple(compare(chosen, old_side, new_side)))
+    # The pool is left last: on an interrupt, `interruptible` first ends the hooks its
+    # threads wait for, then the pool waits for the threads to remove their scratch copies.
+    with (
+        ThreadPoolExecutor(max_workers=2) as pool,
+        replay.interruptible(),
+        gitrepo.open_repo(root) as repo,
+    ):
+
+        def both() -> tuple[Side, Side]:
+            old = pool.submit(replay_side, repo, before, chosen)
+            new = pool.submit(replay_side, repo, after, chosen)
+            return old.result(), new.result()
+
+        old_side, new_side = both()
+        problems = cannot_verify(old_side, len(chosen))
+        if new_side.registered and not sum(map(len, new_side.runs)):
+            problems += [f"after the change: {p}" for p in cannot_verify(new_side, len(chosen))]
+        differences = compare(chosen, old_side, new_side)
+        varying: list[Nondeterministic] = []
+        if differences and not problems:
+            befores, afters = [old_side], [new_side]
+            for _ in range(runs_on_difference - 1):
+                again = both()
+                befores.append(again[0])
+                afters.append(again[1])
+            differences, varying = reproduce(chosen, befores, afters)
+    return Report(chosen, old_side, new_side, tuple(differences), tuple(problems), tuple(varying))

@@ -47,7 +47,9 @@ def main() -> int:
                     "hookEventName": "PreToolUse",
                     "permissionDecision": decision,
                     "permissionDecisionReason": reason,
-                }
+                },
+                # Claude gets the reason; the raw JSON stays out of the transcript.
+                "suppressOutput": decision == "deny",
             }
         )
     )

@@ -1,0 +1,199 @@
+"""hooks verify on fixtures that reproduce patterns of real hook sets: a random member, an
+always-empty-context member, a `uv run` hook without uv, hooks no payload runs, a hook whose
+child keeps stdout open, local settings, a python3 shim on PATH; nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from migrate.hooks import replay, verify
+from migrate.hooks.settings import HookRegistration
+from tests.conftest import git, make_repo, run_migrate
+
+PROMPTS = [p for p in replay.SAMPLES if p["hook_event_name"] == "UserPromptSubmit"]
+
+RANDOM_TIP = """\
+import json, os, sys
+json.load(sys.stdin)
+print("tip of the day: " + os.urandom(6).hex())
+"""
+EMPTY_CONTEXT = """\
+import json, sys
+json.load(sys.stdin)
+print(json.dumps({"hookSpecificOutput": {"hookEventName": "UserPromptSubmit",
+                                         "additionalContext": ""}}))
+"""
+NOTES = """\
+import json, sys
+prompt = json.load(sys.stdin)["prompt"]
+print("notes: %d words" % len(prompt.split()))
+"""
+
+
+def settings(*commands: str, event: str = "UserPromptSubmit", **handler: Any) -> str:
+    hooks = [{"type": "command", "command": c, **handler} for c in commands]
+    return json.dumps({"hooks": {event: [{"hooks": hooks}]}}, indent=2) + "\n"
+
+
+def python_hook(name: str) -> str:
+    return f"python3 $CLAUDE_PROJECT_DIR/.claude/hooks/{name}"
+
+
+def project(tmp_path: Path, hooks: dict[str, str], registered: str) -> Path:
+    files = {f".claude/hooks/{name}": text for name, text in hooks.items()}
+    return make_repo(tmp_path / "project", {**files, ".claude/settings.json": registered})
+
+
+def test_a_random_member_is_reported_not_reverted(tmp_path: Path) -> None:
+    """Pattern: a member that adds a random line, beside an always-empty-context member."""
+    hooks = {"tip.py": RANDOM_TIP, "empty_ctx.py": EMPTY_CONTEXT, "notes.py": NOTES}
+    repo = project(tmp_path, hooks, settings(*map(python_hook, hooks)))
+    report = verify.verify(repo, "HEAD", None, PROMPTS)
+    assert report.ok, report.failure_lines()
+    assert {n.members for n in report.nondeterministic} == {("tip.py",)}
+    assert {n.event for n in report.nondeterministic} == {"UserPromptSubmit"}
+    assert "nondeterministic: tip.py on UserPromptSubmit" in report.nondeterministic[0].describe()
+    assert report.as_dict()["handler_runs"] == {"before": 9, "after": 9}
+
+
+def test_a_real_difference_still_fails_beside_a_random_member(tmp_path: Path) -> None:
+    hooks = {"tip.py": RANDOM_TIP, "notes.py": NOTES}
+    repo = project(tmp_path, hooks, settings(*map(python_hook, hooks)))
+    notes = repo / ".claude/hooks/notes.py"
+    notes.write_text(NOTES.replace("words", "words!"))
+    result = run_migrate(repo, "hooks", "verify", "--before", "HEAD")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "to_claude differs" in result.stdout and "words!" in result.stdout
+    assert "nondeterministic: tip.py on UserPromptSubmit" in result.stdout
+
+
+def test_uv_run_without_uv_cannot_verify(tmp_path: Path) -> None:
+    """Pattern: hooks run as `uv run .claude/hooks/x.py` on a machine without uv."""
+    command = "uv run $CLAUDE_PROJECT_DIR/.claude/hooks/guard.py"
+    repo = project(tmp_path, {"guard.py": NOTES}, settings(command))
+    bin_dir = tmp_path / "bin"  # a PATH with sh and python3, without uv
+    bin_dir.mkdir()
+    for tool in ("sh", "python3", "git"):
+        found = subprocess.run(["which", tool], capture_output=True, text=True, check=True)
+        (bin_dir / tool).symlink_to(found.stdout.strip())
+    env = {"PATH": str(bin_dir)}
+    result = run_migrate(repo, "hooks", "verify", "--before", "HEAD", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"cannot verify: 3 of 3 runs could not start: {command}: " in result.stdout
+    assert "not found" in result.stdout and "same effect" not in result.stdout
+
+
+def test_registered_hooks_that_no_payload_runs_fail(tmp_path: Path) -> None:
+    text = json.dumps(
+        {
+            "hooks": {
+                "PreToolUse": [
+                    {"matcher": "NoSuchTool", "hooks": [{"type": "command", "command": "true"}]}
+                ]
+            }
+        }
+    )
+    repo = make_repo(tmp_path / "project", {".claude/settings.json": text})
+    report = verify.verify(repo, "HEAD", None)
+    assert not report.ok
+    assert report.problems[0] == (
+        f"cannot verify: 1 hook(s) registered, but none runs for the {len(replay.SAMPLES)}"
+        " payload(s)"
+    )
+
+
+def test_local_settings_are_replayed_too(tmp_path: Path) -> None:
+    repo = project(tmp_path, {"notes.py": NOTES}, settings())
+    (repo / ".gitignore").write_text(".claude/settings.local.json\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-qm", "ignore local settings")
+    (repo / replay.LOCAL_SETTINGS).write_text(settings(python_hook("notes.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS)
+    assert report.ok and report.as_dict()["handler_runs"] == {"before": 3, "after": 3}
+
+
+def _registration(command: str, timeout: float) -> HookRegistration:
+    return HookRegistration(
+        "test", "Stop", None, "command", command, timeout, False, None, None, "", (), None
+    )
+
+
+def test_a_child_holding_stdout_costs_at_most_the_timeout(tmp_path: Path) -> None:
+    """Pattern: a hook that starts a background process which inherits its stdout."""
+    pid_file = tmp_path / "child.pid"
+    command = f"sleep 60 & echo $! > {pid_file}; echo done"
+    started = time.monotonic()
+    run = replay.run_handler(_registration(command, 1), tmp_path, b"{}")
+    assert time.monotonic() - started < 10
+    assert run.timed_out
+    child = int(pid_file.read_text())
+    time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)  # killed with its group
+
+
+def test_a_background_process_left_by_a_hook_does_not_outlive_the_replay(tmp_path: Path) -> None:
+    """Pattern: a hook that starts a detached helper (`cmd > /dev/null &`) and exits at once:
+    in a scratch copy about to be deleted, the helper is ended with the hook's group."""
+    pid_file = tmp_path / "child.pid"
+    command = f"sleep 60 > /dev/null 2>&1 & echo $! > {pid_file}"
+    run = replay.run_handler(_registration(command, 30), tmp_path, b"{}")
+    assert not run.timed_out and run.wall < 10
+    child = int(pid_file.read_text())
+    time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_hooks_run_through_the_python3_on_path_and_no_folder_is_left(tmp_path: Path) -> None:
+    """Pattern: a pyenv-style `python3` shim first on PATH: hooks go through it, as in Claude
+    Code, and verify leaves no temporary folder behind."""
+    marker = tmp_path / "shim-used"
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "python3"
+    shim.write_text(f'#!/bin/sh\ntouch {marker}\nexec {sys.executable} "$@"\n')
+    shim.chmod(0o755)
+    repo = project(tmp_path, {"notes.py": NOTES}, settings(python_hook("notes.py")))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(scratch)}
+    result = run_migrate(repo, "hooks", "verify", "--before", "HEAD", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert marker.exists()
+    assert list(scratch.iterdir()) == []
+
+
+def test_sigterm_kills_the_hooks_and_removes_the_scratch_copies(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    slow = (
+        f"import os, time\nopen({str(pids)!r}, 'a').write('%d\\n' % os.getpid())\ntime.sleep(60)\n"
+    )
+    repo = project(tmp_path, {"slow.py": slow}, settings(python_hook("slow.py")))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migrate", "hooks", "verify", "--before", "HEAD"],
+        cwd=repo,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while (not pids.exists() or len(pids.read_text().split()) < 2) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids.exists(), "the hooks never started"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) != 0
+    for pid in map(int, pids.read_text().split()):
+        assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z"
+    assert list(scratch.iterdir()) == []
