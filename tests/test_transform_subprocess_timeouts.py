@@ -26,7 +26,9 @@ from migrate.transforms._subprocess_sites import Unparsable, read_facts
 from migrate.transforms.subprocess_timeouts import scan
 
 RECIPE = Path(__file__).parent.parent / "recipes" / "subprocess-timeouts.toml"
-DEFAULTS = {key: param.default for key, param in module.PARAMS.items()}
+# Most calls here (`run(["ls"])`) are interactive runs, unsafe edits: the tests about where and
+# how `timeout=` is written make every edit; the safe/unsafe tests pass `unsafe=False`.
+DEFAULTS = {**{key: param.default for key, param in module.PARAMS.items()}, "unsafe": True}
 
 
 def run(root: Path, files: Mapping[str, bytes | str], **params: Any) -> TransformResult:
@@ -455,11 +457,12 @@ def test_findings_and_counts() -> None:
         (8, "asyncio-subprocess", False),
     ]
     messages = [f.message for f in result.findings]
-    assert messages[0] == "subprocess.run: added timeout=30 (git push)"
+    assert messages[0].startswith("subprocess.run: added timeout=30 (git push); unsafe: interac")
     assert "may already pass timeout" in messages[2]
     assert "subprocess.run" in messages[4] and "wait_for" in messages[5]
     assert dict(result.counts) == {
         "calls": 2,
+        "unsafe_edited": 2,
         "default": 1,
         "kwargs": 1,
         "has_timeout": 1,
@@ -596,7 +599,7 @@ def test_recipe_loads_with_defaults() -> None:
         "subprocess-timeouts",
     )
     assert recipe.paths == (".claude/hooks/**/*.py", "scripts/**/*.py")
-    assert dict(recipe.params) == DEFAULTS
+    assert dict(recipe.params) == {**DEFAULTS, "unsafe": False}
 
 
 @pytest.mark.parametrize(
