@@ -24,7 +24,7 @@ from migrate.errors import (
     EXIT_USAGE,
     UserError,
 )
-from migrate.model import Recipe, TransformResult
+from migrate.model import UNSAFE, Finding, Recipe, TransformResult
 
 if TYPE_CHECKING:
     from migrate import workflow
@@ -207,6 +207,11 @@ def _listener(quiet: bool) -> workflow.Listener:
 @click.option("--in-place", is_flag=True, help="Commit on the current branch (or detached HEAD).")
 @click.option("--stash", is_flag=True, help="Set uncommitted changes aside and restore them after.")
 @click.option("--dry-run", is_flag=True, help="Show the diff; change nothing.")
+@click.option(
+    "--unsafe",
+    is_flag=True,
+    help="Also make the edits listed as unsafe (they may change behaviour).",
+)
 @click.option("--keep-going", is_flag=True, help="Go on with the next recipe after a failure.")
 @click.option(
     "--skip-unparsable", is_flag=True, help="Apply to the files that parse, report the rest."
@@ -222,6 +227,7 @@ def apply(
     in_place: bool,
     stash: bool,
     dry_run: bool,
+    unsafe: bool,
     keep_going: bool,
     skip_unparsable: bool,
     yes: bool,
@@ -236,6 +242,8 @@ def apply(
     if not recipe_ids and not all_recipes:
         raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
     chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
+    if unsafe:
+        chosen = [recipes.with_unsafe(r) for r in chosen]
     if dry_run:
         return _dry_run(repo, chosen, as_json, skip_unparsable)
     _recover_first(repo, yes)
@@ -260,6 +268,11 @@ def _dry_run(repo: Path, chosen: Sequence[Recipe], as_json: bool, skip: bool) ->
                 "recipe": r.id,
                 "files": [c.path for c in res.changes],
                 "counts": dict(res.counts),
+                "edits": [_finding_json(f) for f in res.findings if f.edited],
+                "unsafe": [_finding_json(f) for f in res.findings if f.kind == UNSAFE],
+                "findings": [
+                    _finding_json(f) for f in res.findings if not f.edited and f.kind != UNSAFE
+                ],
                 "diff": "".join(render.unified_diff(c) for c in res.changes),
             }
             for r, res in results
@@ -270,6 +283,15 @@ def _dry_run(repo: Path, chosen: Sequence[Recipe], as_json: bool, skip: bool) ->
     for recipe, result in results:
         render.print_result(out, recipe, result)
     return EXIT_OK
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "kind": finding.kind,
+        "message": finding.message,
+    }
 
 
 def _report_json(report: workflow.ApplyReport) -> dict[str, object]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from migrate.files import Snapshot, newline_of
 from migrate.hooks import settings
-from migrate.model import EMPTY, FileChange, Finding, TransformResult
+from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
 from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms._source import Edit, apply_edits
 from migrate.transforms._subprocess_sites import (
@@ -84,7 +84,6 @@ _GIT_VALUE_OPTIONS = frozenset(
     {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"}
 )
 _SHELL_OPERATORS = frozenset({"&&", "||", ";", ";;", "|", "|&", "&", "(", ")"})
-UNSAFE = "subprocess-unsafe"  # the finding kind of an unsafe site
 _ADVICE = {
     "os.system": "has no timeout; use subprocess.run([...], timeout=...) instead",
     "os.popen": "has no timeout; use subprocess.run([...], capture_output=True, timeout=...)",
