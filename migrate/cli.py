@@ -154,20 +154,21 @@ def audit(
         raise UserError("choose one of --json and --sarif.")
     root = worktree.top(repo) or repo
     chosen = [str(Path(p).resolve()) for p in paths]
+    options = auditing.recipe_options(root)
     if as_json or sarif:
-        report = auditing.audit(root, chosen)
+        report = auditing.audit(root, chosen, options=options)
         shown = auditing.as_json(report) if as_json else auditing.as_sarif(report)
         click.echo(json.dumps(shown, indent=2))
     else:
         from migrate import audit_view, render
 
-        report = _audit_with_progress(root, chosen)
+        report = _audit_with_progress(root, chosen, options)
         audit_view.render(report, render.console())
     # Informational findings (e.g. **kwargs calls left alone) never fail a CI job.
     return EXIT_STEP_FAILED if fail_on_findings and report.issues_count else EXIT_OK
 
 
-def _audit_with_progress(root: Path, paths: Sequence[str]) -> Any:
+def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
     from rich.progress import Progress
 
     from migrate import audit as auditing
@@ -176,7 +177,10 @@ def _audit_with_progress(root: Path, paths: Sequence[str]) -> Any:
     with Progress(console=render.console(stderr=True), transient=True) as bar:
         task = bar.add_task("auditing", total=None)
         return auditing.audit(
-            root, paths, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            root,
+            paths,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            options=options,
         )
 
 

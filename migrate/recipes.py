@@ -13,10 +13,9 @@ from migrate.compat import tomllib
 from migrate.errors import UserError
 from migrate.files import check_relative
 from migrate.model import PHASES, Recipe, Validation
-from migrate.resources import shipped
+from migrate.resources import REPO_RECIPES, shipped
 
 USER_TRANSFORM_PREFIXES = ("libcst:", "bowler:")
-REPO_RECIPES = Path(".migrate/recipes")
 _REQUIRED = {"id": str, "title": str, "transform": str}
 _OPTIONAL: dict[str, tuple[type, Any]] = {
     "phase": (str, "immediate"),

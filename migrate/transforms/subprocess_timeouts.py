@@ -117,8 +117,8 @@ PARAMS: Mapping[str, Param] = {
     "unsafe": bool_param(False, "also make the unsafe edits (`migrate apply --unsafe`)"),
 }
 # Claude Code kills a hook after its registered timeout (60 s when none): a call inside a hook
-# script gets at most that minus this share of it (at least 5 s), so the hook can report its
-# own failure first.
+# script gets at most that minus this share of it (at least 1 s), so the hook can report its
+# own failure first (20 s: 15 s; 60 s: 45 s).
 HOOK_DEFAULT_TIMEOUT = 60
 HOOK_MARGIN = 0.25
 
@@ -478,7 +478,7 @@ class HookCap:
 
     @property
     def seconds(self) -> int:
-        return max(1, int(self.registered - max(5.0, self.registered * HOOK_MARGIN)))
+        return max(1, int(self.registered - max(1.0, self.registered * HOOK_MARGIN)))
 
 
 def hook_caps(snapshot: Snapshot) -> dict[str, HookCap]:
