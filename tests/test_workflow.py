@@ -163,7 +163,9 @@ def test_sigkill_mid_step_is_recovered_by_the_next_command(tmp_path: Path) -> No
     _wait_for(marker)
     proc.kill()
     proc.wait(timeout=30)
-    assert "META-COGNITION" in (repo / "CLAUDE.md").read_text()  # the step was half done
+    assert (
+        "Performance checklist: parallel agents" in (repo / "CLAUDE.md").read_text()
+    )  # the step was half done
     refused = run_migrate(repo, "apply", "max-workers")
     assert refused.returncode == 3
     assert "migrate recover" in refused.stderr
