@@ -117,15 +117,35 @@ def _edited_sites(result: TransformResult) -> list[Site]:
 
 
 def _recipe() -> Any:
-    """The built-in recipe, selecting every .py file (its own globs name hooks and scripts)."""
+    """The built-in recipe, selecting every .py file (its own globs name hooks and scripts),
+    making the unsafe edits too: LibCST's codemod edits every call, so the two compare."""
     recipe = recipes.load_all(recipes.recipe_dirs(None))["subprocess-timeouts"]
-    return dataclasses.replace(recipe, paths=("**/*.py",))
+    return recipes.with_unsafe(dataclasses.replace(recipe, paths=("**/*.py",)))
 
 
 def _transform_chunk(root: str, params: Mapping[str, Any], paths: Sequence[str]) -> list[Any]:
     """The transform on some of the files: its changes and findings (`counts` do not pickle)."""
     result = subprocess_timeouts(Snapshot(Path(root), tuple(paths)), params)
     return [(result.changes, result.findings)]
+
+
+_REASONS = {
+    "the command comes from the caller": "generic runner",
+    "inside a `try`": "uncaught TimeoutExpired",
+    "the child would be left running": "Popen left running",
+    "interactive": "interactive",
+    "is known to run long": "long command",
+}
+
+
+def _reasons(result: TransformResult) -> dict[str, int]:
+    """How many unsafe edits give each reason (an edit may give several)."""
+    counts = dict.fromkeys(_REASONS.values(), 0)
+    for finding in result.findings:
+        _, _, why = finding.message.partition("; unsafe: ")
+        for words, name in _REASONS.items():
+            counts[name] += words in why
+    return counts
 
 
 def fanned_out(root: Path, files: Sequence[str], params: Mapping[str, Any], jobs: int) -> Any:
@@ -149,6 +169,9 @@ def child(kind: str, root: Path, jobs: int) -> dict[str, Any]:
         result = workflow.compute(root, _recipe(), files, skip_unparsable=True)
         out["sites"] = _edited_sites(result)
         out["changed_files"] = len(result.changes)
+        out["unsafe"] = result.counts.get("unsafe_edited", 0)
+        out["safe"] = result.counts.get("calls", 0) - out["unsafe"]
+        out["reasons"] = _reasons(result)
     elif kind == "fanout":
         result = fanned_out(root, files, _recipe().params, jobs)
         out["sites"] = _edited_sites(result)
@@ -383,6 +406,8 @@ def bench(args: argparse.Namespace, scratch: Path) -> int:
     for name, data in (("one process (as the CLI)", serial), (f"{jobs} processes", fan)):
         edited = f"{len(data['sites'])} calls in {data['changed_files']} files"
         print(f"  {name:<32} {timing(data)}; {edited}")
+    print(f"  safe edits {serial['safe']}, unsafe edits {serial['unsafe']} (`apply` makes the safe")
+    print(f"  ones only); unsafe by reason: {serial['reasons']}")
     if args.cli:
         print(
             f"  {'CLI apply --dry-run':<32} {run_cli(full, scratch):6.2f} s (git copy, every .py)"

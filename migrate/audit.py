@@ -44,16 +44,18 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
 from migrate import __version__, worktree
+from migrate.compat import tomllib
 from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
-from migrate.model import Finding
+from migrate.model import UNSAFE, Finding
+from migrate.resources import REPO_RECIPES, shipped
 from migrate.skeleton import skeleton, word_positions
 from migrate.transforms._source import newer_syntax_possible
 from migrate.transforms._subprocess_sites import (
@@ -64,10 +66,13 @@ from migrate.transforms._subprocess_sites import (
     _ast_chain,
     read_facts,
 )
+from migrate.transforms._suppress import suppressed, suppressions
 from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
 from migrate.transforms.subprocess_timeouts import (
     FileScan,
+    HookCap,
     TimeoutRules,
+    hook_caps,
     imported_names,
     may_call,
     scan,
@@ -127,11 +132,18 @@ KINDS: Mapping[str, Kind] = {
         "note",
     ),
     "pool-workers": Kind(
-        "Pool with missing or small max_workers",
-        "A thread pool without max_workers gets min(32, CPUs + 4) threads; a small literal limits"
-        " I/O-bound fan-out (`migrate apply max-workers` raises it).",
+        "Pool with the max_workers the plan raises",
+        "A small max_workers limits I/O-bound fan-out; `migrate apply max-workers` raises this"
+        " value (its `from`) to its `to`.",
         True,
         "warning",
+    ),
+    "pool-workers-info": Kind(
+        "Pool with another or no max_workers",
+        "A value the max-workers recipe leaves alone (often deliberate, like max_workers=1); a"
+        " thread pool without max_workers gets min(32, CPUs + 4) threads.",
+        False,
+        "note",
     ),
     "sequential-subprocess": Kind(
         "Subprocess calls in a sequential loop",
@@ -158,11 +170,49 @@ KINDS: Mapping[str, Kind] = {
 
 @dataclass(frozen=True)
 class AuditOptions:
-    """What the audit looks for; `timeouts` are the subprocess-timeouts recipe's params."""
+    """What the audit looks for; `timeouts` and `timeout_paths` are the subprocess-timeouts
+    recipe's params and paths (None: every file), `workers_threshold` the max-workers recipe's
+    `from` (the one value it changes) and `callees` its callees."""
 
     timeouts: Mapping[str, Any] = field(default_factory=dict)
     workers_threshold: int = 10
     callees: tuple[str, ...] = ("run_parallel",)
+    timeout_paths: tuple[str, ...] | None = None
+    hook_caps: Mapping[str, HookCap] = field(default_factory=dict)  # set by `audit`
+
+
+def recipe_options(root: Path) -> AuditOptions:
+    """The options the recipes in effect for `root` imply (the built-in ones, overridden by the
+    repository's `.migrate/recipes`): so the audit says what `migrate apply` will do.
+
+    Read straight from the TOML files (no transform is imported); a file that cannot be read
+    leaves the defaults, as `migrate apply` will then refuse it with the reason.
+    """
+    found: dict[str, Mapping[str, Any]] = {}
+    for folder in (shipped("recipes"), root / REPO_RECIPES):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            try:
+                with path.open("rb") as f:
+                    data = tomllib.load(f)
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if data.get("transform") in ("subprocess-timeouts", "max-workers"):
+                found[data["transform"]] = data
+    options = AuditOptions()
+    timeouts, workers = found.get("subprocess-timeouts"), found.get("max-workers")
+    if timeouts is not None:
+        paths = timeouts.get("paths")
+        options = replace(
+            options,
+            timeouts=dict(timeouts.get("params") or {}),
+            timeout_paths=tuple(paths) if isinstance(paths, list) else None,
+        )
+    params = (workers or {}).get("params") or {}
+    if isinstance(params.get("from"), int):
+        options = replace(options, workers_threshold=params["from"])
+    if isinstance(params.get("callees"), list):
+        options = replace(options, callees=tuple(params["callees"]))
+    return options
 
 
 @dataclass(frozen=True)
@@ -176,6 +226,11 @@ class FileAudit:
     workers: tuple[int, ...] = ()  # literal max_workers values of pool calls
     good: tuple[str, ...] = ()
     redo: bool = False  # a worker left the file to the parent: only LibCST may parse it
+    # Calls without timeout by what the recipe does: adds one, leaves it (unsafe), never sees it.
+    fixable: int = 0
+    unsafe: int = 0
+    outside: int = 0
+    suppressed: int = 0
 
 
 @dataclass(frozen=True)
@@ -212,6 +267,8 @@ class AuditReport:
     workers: tuple[tuple[int, int], ...]  # (literal max_workers, how many calls)
     seconds: float
     jobs: int
+    without_timeout: Mapping[str, int] = field(default_factory=dict)  # see `FileAudit.fixable`
+    suppressed: int = 0
 
     @property
     def issues(self) -> tuple[Finding, ...]:
@@ -255,6 +312,7 @@ class AuditReport:
         """The plan's success metrics that an audit measures, for a before/after table."""
         return {
             "subprocess calls without timeout": self.by_kind().get("subprocess-timeout", 0),
+            "subprocess calls without timeout, by what the recipe does": dict(self.without_timeout),
             "max_workers values": Counter(dict(self.workers)),
             "hooks per event": {e.event: e.hooks for e in self.hooks},
             "estimated hook latency ms": self.estimated_hook_ms,
@@ -286,6 +344,8 @@ def audit(
     options = options or AuditOptions()
     if not root.is_dir():
         raise UserError(f"{root}: no such folder.")
+    hooks, hook_findings, caps = _hooks(root)
+    options = replace(options, hook_caps=caps)
     sizes = _listing(root, paths)
     files = sorted(sizes, key=lambda p: (-sizes[p], p))
     workers = _jobs(jobs, len(files))
@@ -300,7 +360,6 @@ def audit(
     results = parallel_map(
         task, files, jobs=workers, progress=progress, weights=weights, finish=finish
     )
-    hooks, hook_findings = _hooks(root)
     return _report(root, results, hooks, hook_findings, time.perf_counter() - start, workers)
 
 
@@ -327,7 +386,7 @@ def _report(
 ) -> AuditReport:
     findings = [f for r in results for f in r.findings] + list(hook_findings)
     findings.sort(key=lambda f: (f.path, f.line, f.kind, f.message))
-    good = [GoodFile(r.path, r.good) for r in results if r.good and not r.findings]
+    good = [GoodFile(r.path, r.good) for r in results if r.good]
     workers = Counter(w for r in results for w in r.workers)
     return AuditReport(
         root=root,
@@ -340,6 +399,12 @@ def _report(
         workers=tuple(sorted(workers.items())),
         seconds=seconds,
         jobs=jobs,
+        without_timeout={
+            "adds a timeout": sum(r.fixable for r in results),
+            "left unsafe": sum(r.unsafe for r in results),
+            "outside its paths": sum(r.outside for r in results),
+        },
+        suppressed=sum(r.suppressed for r in results),
     )
 
 
@@ -628,39 +693,80 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     found = (
         FileScan(source.path, text, text)
         if facts is None
-        else scan(source.path, text, rules, facts=facts)
+        else scan(source.path, text, rules, facts=facts, cap=options.hook_caps.get(source.path))
     )
-    findings = [_reworded(f) for f in found.findings]
+    inside = options.timeout_paths is None or any(
+        match_glob(g, source.path) for g in options.timeout_paths
+    )
+    findings = [_reworded(f, inside) for f in found.findings]
     if any(f.kind == "parse-error" for f in findings):
         return FileAudit(source.path, tuple(findings))
+    counts = found.counts
+    fixable, unsafe = (counts.get("calls", 0), counts.get("unsafe", 0)) if inside else (0, 0)
+    outside = 0 if inside else counts.get("calls", 0) + counts.get("unsafe", 0)
+    ignored_count = counts.get("suppressed", 0)
     sites = _sites_found(found)
     timed = found.counts.get("has_timeout", 0)
     if not (wants_pools or sites or (wants_fanout and not findings)):
         checked = facts is not None  # else `scan` did not need to parse it
-        return FileAudit(source.path, (*findings, *(() if checked else _parse_check(source))))
+        extra = () if checked else _parse_check(source)
+        return FileAudit(
+            source.path,
+            (*findings, *extra),
+            fixable=fixable,
+            unsafe=unsafe,
+            outside=outside,
+            suppressed=ignored_count,
+        )
     shape = _read_shape(parsed, _shape_words(options))
     if isinstance(shape, Finding):
         return FileAudit(source.path, (shape,))
-    findings += _pool_findings(source.path, shape, options)
+    more = _pool_findings(source.path, shape, options)
     if sites:
-        findings += _sequential_findings(parsed)
-    good = () if findings else _good_reasons(shape, sites, timed, options)
+        more += _sequential_findings(parsed)
+    ignored = suppressions(text)
+    kept = [f for f in more if not suppressed(ignored, f.line, f.line, f.kind)]
+    ignored_count += len(more) - len(kept)
+    findings += kept
+    issues = any(is_issue(f) for f in findings)
+    good = () if issues else _good_reasons(shape, sites, timed, options)
     workers = tuple(p.workers for p in shape.pools(options) if isinstance(p.workers, int))
-    return FileAudit(source.path, tuple(findings), sites, timed, workers, good)
+    return FileAudit(
+        source.path,
+        tuple(findings),
+        sites,
+        timed,
+        workers,
+        good,
+        fixable=fixable,
+        unsafe=unsafe,
+        outside=outside,
+        suppressed=ignored_count,
+    )
 
 
-def _reworded(finding: Finding) -> Finding:
-    """The transform's finding, in the audit's words (nothing was added yet)."""
+def _reworded(finding: Finding, inside: bool) -> Finding:
+    """The transform's finding, in the audit's words: what the recipe will do with the call."""
     message = finding.message.removesuffix("; not changed")
+    kind = finding.kind
     match = _TRANSFORM_WORDING.fullmatch(message)
-    if match:
-        name, rest = match["name"], match["rest"]
-        message = f"{name} has no timeout; the subprocess-timeouts recipe adds {rest}"
-    return Finding(finding.path, finding.line, finding.kind, message)
+    name = match["name"] if match else message.split(":", 1)[0]
+    if kind == UNSAFE:
+        kind = "subprocess-timeout"
+        reasons = message.split(": unsafe, not edited: ", 1)[-1]
+        message = f"{name} has no timeout; unsafe: {reasons}"
+    elif match:
+        message = f"{name} has no timeout; the subprocess-timeouts recipe adds {match['rest']}"
+    if kind == "subprocess-timeout" and not inside:
+        message = f"{name} has no timeout; outside the recipe's paths (add them with `paths`)"
+    return Finding(finding.path, finding.line, kind, message)
 
 
 def _sites_found(found: FileScan) -> int:
-    keys = ("calls", "not_edited", "has_timeout", "kwargs", "os_system", "asyncio_subprocess")
+    keys = (
+        *("calls", "unsafe", "not_edited", "has_timeout", "kwargs", "os_system"),
+        *("asyncio_subprocess", "suppressed"),
+    )
     return sum(found.counts.get(k, 0) for k in keys)
 
 
@@ -948,22 +1054,29 @@ def _ast_workers(value: ast.expr | None) -> Workers:
 
 
 def _pool_findings(path: str, shape: _Shape, options: AuditOptions) -> list[Finding]:
+    """An issue where the max-workers recipe changes the value (its `from`); a note where a
+    thread pool or callee passes another value, or none."""
     findings = []
     for call in shape.pools(options):
-        message = _pool_message(call, options.workers_threshold)
-        if message is not None and call.name != PROCESS_POOL:
-            findings.append(Finding(path, call.line, "pool-workers", message))
+        if call.name == PROCESS_POOL:
+            continue
+        found = _pool_finding(call, options.workers_threshold)
+        if found is not None:
+            findings.append(Finding(path, call.line, *found))
     return findings
 
 
-def _pool_message(call: _PoolCall, threshold: int) -> str | None:
+def _pool_finding(call: _PoolCall, changed: int) -> tuple[str, str] | None:
     name = call.name
+    if call.workers == changed:
+        return "pool-workers", f"{name}(max_workers={changed}): the max-workers recipe raises it"
     if call.workers is None and not call.double_star:
         if name in POOLS:
-            return f"{name}() without max_workers gets min(32, CPUs + 4) threads; set it"
-        return f"{name}() without max_workers uses {name}'s default; set it"
-    if isinstance(call.workers, int) and call.workers <= threshold:
-        return f"{name}(max_workers={call.workers}): at or below {threshold} for I/O-bound work"
+            return "pool-workers-info", f"{name}() without max_workers gets min(32, CPUs + 4)"
+        return "pool-workers-info", f"{name}() without max_workers uses {name}'s default"
+    if isinstance(call.workers, int) and call.workers < changed:
+        message = f"{name}(max_workers={call.workers}): small, left as it is (often deliberate)"
+        return "pool-workers-info", message
     return None
 
 
@@ -1122,8 +1235,9 @@ def _comprehension_events(node: ast.AST, out: list[tuple[str, bool]]) -> None:
 # -- hooks ---------------------------------------------------------------------------------------
 
 
-def _hooks(root: Path) -> tuple[tuple[HookEvent, ...], list[Finding]]:
-    """Hooks per event from the settings files; a broken settings file is a finding."""
+def _hooks(root: Path) -> tuple[tuple[HookEvent, ...], list[Finding], dict[str, HookCap]]:
+    """Hooks per event from the settings files (a broken one is a finding), and the timeout
+    caps of the hook scripts."""
     snapshot = Snapshot(root, ())
     registrations: list[settings.HookRegistration] = []
     findings = []
@@ -1135,7 +1249,9 @@ def _hooks(root: Path) -> tuple[tuple[HookEvent, ...], list[Finding]]:
     by_event: dict[str, list[settings.HookRegistration]] = {}
     for registration in registrations:
         by_event.setdefault(registration.event, []).append(registration)
-    return tuple(_event(event, regs) for event, regs in by_event.items()), findings
+    events = tuple(_event(event, regs) for event, regs in by_event.items())
+    caps = hook_caps(snapshot) if registrations and not findings else {}
+    return events, findings, caps
 
 
 def _event(event: str, regs: Sequence[settings.HookRegistration]) -> HookEvent:
@@ -1171,6 +1287,8 @@ def as_json(report: AuditReport) -> dict[str, Any]:
             "findings": report.findings_count,
             "subprocess_calls": report.subprocess_calls,
             "calls_with_timeout": report.calls_with_timeout,
+            "calls_without_timeout": dict(report.without_timeout),
+            "suppressed": report.suppressed,
             "good_files": len(report.good_files),
             "seconds": round(report.seconds, 3),
             "jobs": report.jobs,

@@ -26,7 +26,7 @@ from migrate.errors import (
     EXIT_USAGE,
     UserError,
 )
-from migrate.model import Recipe, TransformResult
+from migrate.model import UNSAFE, Finding, Recipe, TransformResult
 
 if TYPE_CHECKING:
     from migrate import workflow
@@ -156,20 +156,21 @@ def audit(
         raise UserError("choose one of --json and --sarif.")
     root = worktree.top(repo) or repo
     chosen = [str(Path(p).resolve()) for p in paths]
+    options = auditing.recipe_options(root)
     if as_json or sarif:
-        report = auditing.audit(root, chosen)
+        report = auditing.audit(root, chosen, options=options)
         shown = auditing.as_json(report) if as_json else auditing.as_sarif(report)
         click.echo(json.dumps(shown, indent=2))
     else:
         from migrate import audit_view, render
 
-        report = _audit_with_progress(root, chosen)
+        report = _audit_with_progress(root, chosen, options)
         audit_view.render(report, render.console())
     # Informational findings (e.g. **kwargs calls left alone) never fail a CI job.
     return EXIT_STEP_FAILED if fail_on_findings and report.issues_count else EXIT_OK
 
 
-def _audit_with_progress(root: Path, paths: Sequence[str]) -> Any:
+def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
     from rich.progress import Progress
 
     from migrate import audit as auditing
@@ -178,7 +179,10 @@ def _audit_with_progress(root: Path, paths: Sequence[str]) -> Any:
     with Progress(console=render.console(stderr=True), transient=True) as bar:
         task = bar.add_task("auditing", total=None)
         return auditing.audit(
-            root, paths, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            root,
+            paths,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            options=options,
         )
 
 
@@ -212,6 +216,11 @@ def _listener(quiet: bool) -> workflow.Listener:
 @click.option("--in-place", is_flag=True, help="Commit on the current branch (or detached HEAD).")
 @click.option("--stash", is_flag=True, hidden=True, help="No longer needed (accepted).")
 @click.option("--dry-run", is_flag=True, help="Show the diff; change nothing.")
+@click.option(
+    "--unsafe",
+    is_flag=True,
+    help="Also make the edits listed as unsafe (they may change behaviour).",
+)
 @click.option("--keep-going", is_flag=True, help="Go on with the next recipe after a failure.")
 @click.option(
     "--skip-unparsable", is_flag=True, help="Apply to the files that parse, report the rest."
@@ -230,6 +239,7 @@ def apply(
     in_place: bool,
     stash: bool,
     dry_run: bool,
+    unsafe: bool,
     keep_going: bool,
     skip_unparsable: bool,
     skip_unreadable: bool,
@@ -245,6 +255,8 @@ def apply(
     if not recipe_ids and not all_recipes:
         raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
     chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
+    if unsafe:
+        chosen = [recipes.with_unsafe(r) for r in chosen]
     options = workflow.ApplyOptions(
         branch,
         in_place,
@@ -280,6 +292,11 @@ def _dry_run(
                 "recipe": r.id,
                 "files": [c.path for c in res.changes],
                 "counts": dict(res.counts),
+                "edits": [_finding_json(f) for f in res.findings if f.edited],
+                "unsafe": [_finding_json(f) for f in res.findings if f.kind == UNSAFE],
+                "findings": [
+                    _finding_json(f) for f in res.findings if not f.edited and f.kind != UNSAFE
+                ],
                 "diff": "".join(render.unified_diff(c) for c in res.changes),
             }
             for r, res in results
@@ -290,6 +307,15 @@ def _dry_run(
     for recipe, result in results:
         render.print_result(out, recipe, result)
     return EXIT_OK
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "kind": finding.kind,
+        "message": finding.message,
+    }
 
 
 def _report_json(report: workflow.ApplyReport) -> dict[str, object]:

@@ -28,7 +28,7 @@ from migrate import gitrepo, journal, recipes, render, workflow
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.hooks.settings import SETTINGS_FILES
 from migrate.journal import CheckResult, Run, Step
-from migrate.model import PHASE_TITLES, PHASES, FileChange, Recipe, TransformResult
+from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
 
 if TYPE_CHECKING:
     from migrate.audit import AuditReport
@@ -173,13 +173,16 @@ def _run_started_here(repo: Repo, branch: str) -> Run | None:
 def _audit(out: Console, root: Path, what: str) -> AuditReport:
     from migrate import audit
 
+    options = audit.recipe_options(root)
     if not out.is_terminal:
-        return audit.audit(root)
+        return audit.audit(root, options=options)
     columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TextColumn("Python files"))
     with Progress(*columns, console=out, transient=True) as bar:
         task = bar.add_task(what, total=None)
         return audit.audit(
-            root, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            root,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            options=options,
         )
 
 
@@ -239,6 +242,11 @@ class Entry:
     status: str  # pending, applied, reverted, not applicable
     detail: str = ""
     preselect: bool = False
+    unsafe: tuple[str, ...] = ()  # the unsafe edits it leaves; in an `--unsafe` entry: makes
+
+    @property
+    def key(self) -> str:
+        return f"{self.recipe.id} --unsafe" if self.recipe.params.get("unsafe") else self.recipe.id
 
     @property
     def selectable(self) -> bool:
@@ -249,17 +257,24 @@ def _plan(out: Console, root: Path, known: Iterable[Recipe], run: Run | None) ->
     last = run.last_status() if run else {}
     steps = {s.recipe: s for s in run.steps} if run else {}
     planned: dict[str, Entry] = {}
+    unsafe: list[Entry] = []  # shown apart, after the plan, never pre-selected
     with (
         out.status("computing what each recipe would change…"),
-        workflow.at_head(root) as (
-            tree,
-            files,
-        ),
+        workflow.at_head(root) as (tree, files),
     ):
         for recipe in known:
             step = steps.get(recipe.id) if last.get(recipe.id) in ("applied", "reverted") else None
-            planned[recipe.id] = _entry(tree, files, recipe, step, planned)
-    return list(planned.values())
+            entry = _entry(tree, files, recipe, step, planned)
+            planned[recipe.id] = entry
+            if entry.unsafe:
+                more = recipes.with_unsafe(recipe)
+                spread = len({u.rsplit(":", 1)[0] for u in entry.unsafe})
+                detail = (
+                    f"{len(entry.unsafe)} edit(s) in {spread} file(s), asked apart (reasons:"
+                    f" `migrate apply {recipe.id} --dry-run`)"
+                )
+                unsafe.append(Entry(more, "pending", detail, False, entry.unsafe))
+    return [*planned.values(), *unsafe]
 
 
 def _entry(
@@ -279,9 +294,10 @@ def _entry(
         result = workflow.compute(root, recipe, files, workflow.ApplyOptions())
     except UserError as e:
         return Entry(recipe, "not applicable", e.message)
+    unsafe = tuple(f"{f.path}:{f.line}" for f in result.findings if f.kind == UNSAFE)
     if not result.changes:
-        return Entry(recipe, "not applicable", _why_nothing(result))
-    return Entry(recipe, "pending", _summary(result), preselect=True)
+        return Entry(recipe, "not applicable", _why_nothing(result), unsafe=unsafe)
+    return Entry(recipe, "pending", _summary(result), preselect=True, unsafe=unsafe)
 
 
 def _step_detail(step: Step) -> str:
@@ -305,33 +321,53 @@ def _plan_table(plan: Sequence[Entry]) -> Table:
     table = Table(title="The plan", title_justify="left")
     for column in ("phase", "recipe", "status", "what"):
         table.add_column(column)
-    for phase in PHASES:
-        entries = [e for e in plan if e.recipe.phase == phase]
+    for title, entries in _sections(plan):
         for i, entry in enumerate(entries):
             style = render.OUTCOME_STYLE.get(entry.status, "")
             table.add_row(
-                PHASE_TITLES[phase] if i == 0 else "",
-                f"{entry.recipe.id}\n{entry.recipe.title}",
+                title if i == 0 else "",
+                f"{entry.key}\n{entry.recipe.title}",
                 Text(entry.status, style=style),
                 entry.detail,
             )
-        if entries:
-            table.add_section()
+        table.add_section()
     return table
+
+
+def _sections(plan: Sequence[Entry], unsafe: bool = True) -> Iterator[tuple[str, list[Entry]]]:
+    """The plan by phase, then the unsafe edits apart: (title, entries), none empty."""
+    for phase in PHASES:
+        entries = [e for e in plan if e.recipe.phase == phase and e.key == e.recipe.id]
+        if entries:
+            yield PHASE_TITLES[phase], entries
+    apart = [e for e in plan if e.key != e.recipe.id]
+    if apart and unsafe:
+        yield "Unsafe edits", apart
 
 
 def _pick(plan: Sequence[Entry]) -> list[Recipe]:
     choices: list[questionary.Choice | questionary.Separator] = []
-    for phase in PHASES:
-        entries = [e for e in plan if e.recipe.phase == phase]
-        if entries:
-            choices.append(questionary.Separator(f"── {PHASE_TITLES[phase]} ──"))
+    for title, entries in _sections(plan, unsafe=False):
+        choices.append(questionary.Separator(f"── {title} ──"))
         for entry in entries:
-            title = f"{entry.recipe.id}: {entry.recipe.title}"
+            title = f"{entry.key}: {entry.recipe.title}"
             disabled = None if entry.selectable else entry.status
-            choices.append(questionary.Choice(title, entry.recipe.id, disabled, entry.preselect))
+            choices.append(questionary.Choice(title, entry.key, disabled, entry.preselect))
     picked = set(_answer(questionary.checkbox("Recipes to apply", choices=choices)))
-    return [e.recipe for e in plan if e.recipe.id in picked]
+    return _unsafe_too([e.recipe for e in plan if e.key in picked], plan)
+
+
+def _unsafe_too(chosen: Sequence[Recipe], plan: Sequence[Entry]) -> list[Recipe]:
+    """For each picked recipe that leaves unsafe edits, ask (default no) whether to make them."""
+    apart = {e.recipe.id: e for e in plan if e.key != e.recipe.id}
+    out = []
+    for recipe in chosen:
+        entry = apart.get(recipe.id)
+        if entry is not None:
+            question = f"Also make the {len(entry.unsafe)} unsafe edit(s) of {recipe.id}?"
+            recipe = entry.recipe if _confirm(question, default=False) else recipe
+        out.append(recipe)
+    return out
 
 
 # ------------------------------------------------------------------------------------ applying
@@ -574,13 +610,23 @@ def _shown(metrics: Mapping[str, Any], key: str, show: Callable[[Any], str]) -> 
     return show(metrics[key]) if key in metrics else "not measured"
 
 
+def _without_timeout(counts: Mapping[str, int]) -> str:
+    total = sum(counts.values())
+    return f"{total}\n" + "\n".join(f"{n} {what}" for what, n in counts.items())
+
+
 def _per_event(counts: Mapping[str, int]) -> str:
     return "\n".join(f"{event}: {n}" for event, n in counts.items()) or "none"
 
 
 # The audit's metrics as rows of the plan's table: (metric, label, how to show it, target).
 AUDIT_ROWS: tuple[tuple[str, str, Callable[[Any], str], str], ...] = (
-    ("subprocess calls without timeout", "Subprocess hangs\n(calls without timeout)", str, "0"),
+    (
+        "subprocess calls without timeout, by what the recipe does",
+        "Subprocess hangs\n(calls without timeout)",
+        _without_timeout,
+        "0 (the safe ones fixed)",
+    ),
     ("max_workers values", "Batch performance\n(max_workers values)", _workers, "50"),
     ("hooks per event", "Hooks per event", _per_event, ""),
     (

@@ -66,6 +66,11 @@ class FileChange:
     bom: bool = False
 
 
+# The kind of finding for an edit a transform leaves undone because it may change what a
+# working program does (ruff's unsafe fixes): made only with `migrate apply --unsafe`.
+UNSAFE = "unsafe-edit"
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something a transform or the audit reports without (or besides) editing it."""

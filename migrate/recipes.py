@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -13,10 +13,9 @@ from migrate.compat import tomllib
 from migrate.errors import UserError
 from migrate.files import check_relative
 from migrate.model import PHASES, Recipe, Validation
-from migrate.resources import shipped
+from migrate.resources import REPO_RECIPES, shipped
 
 USER_TRANSFORM_PREFIXES = ("libcst:", "bowler:")
-REPO_RECIPES = Path(".migrate/recipes")
 _REQUIRED = {"id": str, "title": str, "transform": str}
 _OPTIONAL: dict[str, tuple[type, Any]] = {
     "phase": (str, "immediate"),
@@ -209,3 +208,11 @@ def select_recipes(recipes: Mapping[str, Recipe], ids: Iterable[str]) -> list[Re
             raise UserError(f"unknown recipe {rid!r} (known: {', '.join(recipes)}).")
         chosen.append(recipes[rid])
     return sorted({r.id: r for r in chosen}.values(), key=plan_key)
+
+
+def with_unsafe(recipe: Recipe) -> Recipe:
+    """The recipe making its unsafe edits too (`--unsafe`), when its transform has any."""
+    spec = transforms.get(recipe.transform)
+    if spec is None or "unsafe" not in spec.params:
+        return recipe
+    return replace(recipe, params=MappingProxyType({**recipe.params, "unsafe": True}))

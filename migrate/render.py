@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from migrate.model import PHASE_TITLES, PHASES, FileChange, Recipe, TransformResult
+from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
 
 if TYPE_CHECKING:
     from migrate.journal import CheckResult, Run, Step
@@ -75,8 +75,13 @@ def print_notes(out: Console, result: TransformResult) -> None:
     for note in result.notes:
         out.print(f"  note: {note}", markup=False)
     for finding in result.findings:
-        if not finding.edited:
+        if not finding.edited and finding.kind != UNSAFE:
             out.print(f"  {finding.path}:{finding.line}: {finding.message}", markup=False)
+    unsafe = [f for f in result.findings if f.kind == UNSAFE]
+    if unsafe:
+        out.print(f"  unsafe edits, not made ({len(unsafe)}; `--unsafe` makes them):", markup=False)
+        for finding in unsafe:
+            out.print(f"    {finding.path}:{finding.line}: {finding.message}", markup=False)
 
 
 def recipes_table(recipes: Iterable[Recipe], status: Mapping[str, str]) -> Table:

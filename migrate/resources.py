@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+REPO_RECIPES = Path(".migrate/recipes")  # a repository's own recipes
 
 
 def shipped(name: str) -> Path:

@@ -289,7 +289,9 @@ def test_plan_gaps_are_present(example_repo: Path) -> None:
                     importers.append("hook_utils")
     assert "hook_utils" in importers, "hook_utils is a helper imported by hooks"
     assert [name for name in importers if name != "hook_utils"] == []
-    assert "META-COGNITION" not in (example_repo / "CLAUDE.md").read_text(encoding="utf-8")
+    assert "Performance checklist: parallel agents" not in (example_repo / "CLAUDE.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def _max_workers_sites(path: Path) -> tuple[int, int]:

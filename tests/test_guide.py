@@ -107,12 +107,14 @@ def clean(repo: Path) -> bool:
 
 def test_walk_through_review_reject_a_file_apply_and_report(example_repo: Path) -> None:
     base = head(example_repo)
-    release = (example_repo / "scripts/ops/release.py").read_text(encoding="utf-8")
+    tracker = (example_repo / ".claude/hooks/session_state_tracker.py").read_text(encoding="utf-8")
     child = spawn(example_repo)
     child.expect("Python files analyzed")
     child.expect("The plan")
     # subprocess-timeouts, max-workers, agent-parallelism-doc: the immediate phase.
     pick(child, SPACE, DOWN, SPACE, DOWN, SPACE)
+    child.expect(r"Also make the 12 unsafe edit\(s\) of subprocess-timeouts\?")
+    keys(child, ENTER)  # no, the default
     approve(child, DOWN)  # review file by file
     reviewed = []
     while True:
@@ -121,9 +123,10 @@ def test_walk_through_review_reject_a_file_apply_and_report(example_repo: Path) 
             break
         path = child.match.group(1)
         reviewed.append(path)
-        keys(child, "n" if path == "scripts/ops/release.py" else "y")
-    assert len(reviewed) == len(set(reviewed)) == 9
-    assert "scripts/ops/release.py" in reviewed
+        keys(child, "n" if path == ".claude/hooks/session_state_tracker.py" else "y")
+    # The safe edits only: the other calls are unsafe edits, offered apart and not picked.
+    assert len(reviewed) == len(set(reviewed)) == 3
+    assert ".claude/hooks/session_state_tracker.py" in reviewed
     child.expect(r"applied +subprocess-timeouts")
     approve(child)  # max-workers: apply all
     child.expect(r"applied +max-workers")
@@ -147,8 +150,12 @@ def test_walk_through_review_reject_a_file_apply_and_report(example_repo: Path) 
     assert "files rejected in review: 1" in log  # the commit says what the review left out
     for line in git(example_repo, "log", "--oneline", f"{base}..HEAD").splitlines():
         assert line.split()[0] in screen  # the report lists each commit
-    assert (example_repo / "scripts/ops/release.py").read_text(encoding="utf-8") == release
-    assert "timeout=" in (example_repo / "scripts/ops/run_tests.py").read_text(encoding="utf-8")
+    assert (example_repo / ".claude/hooks/session_state_tracker.py").read_text(
+        encoding="utf-8"
+    ) == tracker
+    assert "timeout=" in (example_repo / "scripts/lib/git_utils.py").read_text(encoding="utf-8")
+    assert "timeout=" not in (example_repo / "scripts/ops/run_tests.py").read_text(encoding="utf-8")
+    assert "Unsafe edits" in screen
     assert clean(example_repo)
 
 

@@ -114,7 +114,8 @@ def test_files_the_user_creates_while_a_check_runs_are_kept_and_not_committed(
     tmp_path: Path,
 ) -> None:
     started, go = tmp_path / "check-started", tmp_path / "go-on"
-    check = f"touch {started}; while [ ! -e {go} ]; do sleep 0.05; done; ! grep -q META-COGNITION CLAUDE.md"
+    wait = f"while [ ! -e {go} ]; do sleep 0.05; done"
+    check = f"touch {started}; {wait}; ! grep -q META-COGNITION CLAUDE.md"
     repo = repo_with(tmp_path, doc_recipe(check))
     proc = start_apply(repo, "doc-check", "--yes")
     wait_for(started)

@@ -81,7 +81,7 @@ def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
     result = run_migrate(repo, "rollback", "max-workers")
     assert result.returncode == 0, result.stderr
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
-    assert "META-COGNITION" in (repo / "CLAUDE.md").read_text()
+    assert "Performance checklist: parallel agents" in (repo / "CLAUDE.md").read_text()
     assert "Migrate-Rollback: max-workers" in git(repo, "log", "-1", "--format=%B")
     again = run_migrate(repo, "rollback", "max-workers")
     assert again.returncode == 0 and "already" in again.stdout

@@ -101,9 +101,11 @@ def test_finding_names_first_line_of_block(tmp_path: Path) -> None:
 def test_other_file_and_block(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "AGENTS.md").write_bytes(b"# Agents\n")
-    result = run(tmp_path, None, file="docs/AGENTS.md", block="\n\nUse agents.\r\n\n")
+    block = "\n\n## Using agents\r\nUse agents.\r\n\n"
+    result = run(tmp_path, None, file="docs/AGENTS.md", block=block)
     (change,) = result.changes
-    assert (change.path, change.after) == ("docs/AGENTS.md", "# Agents\n\nUse agents.\n")
+    expected = "# Agents\n\n## Using agents\nUse agents.\n"
+    assert (change.path, change.after) == ("docs/AGENTS.md", expected)
 
 
 @pytest.mark.parametrize("path", ["/etc/motd", "../CLAUDE.md", "docs/../../x.md", "C:/x.md"])
@@ -120,3 +122,25 @@ def test_empty_block_refused(tmp_path: Path) -> None:
 def test_binary_file_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not text"):
         run(tmp_path, b"\0\1\2")
+
+
+def test_after_a_numbered_list_the_block_is_a_section_of_its_own(tmp_path: Path) -> None:
+    """The plan's item "5. Multiple agents needed?" once landed in CLAUDE.md files that had no
+    such list, reading as a fifth item of the file's last list."""
+    before = "# Rules\n\n1. Read first.\n2. Test.\n"
+    after = written(tmp_path, before.encode()).decode()
+    added = after[len(before) :].splitlines()
+    assert added[:2] == ["", "## ⚡ Performance checklist: parallel agents"]
+    assert not any(line[:1].isdigit() for line in added)
+    assert run(tmp_path, after.encode()).changes == ()
+
+
+def test_a_block_without_a_heading_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"params\.block must start with a Markdown heading"):
+        run(tmp_path, b"# P\n", block="5. Multiple agents needed?\n")
+
+
+def test_the_heading_alone_counts_as_present(tmp_path: Path) -> None:
+    edited = "# P\n\n## ⚡ Performance checklist: parallel agents\n\nOur own words.\n"
+    result = run(tmp_path, edited.encode())
+    assert result.changes == () and "heading is already present at line 3" in result.notes[0]

@@ -400,3 +400,20 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+def test_suppression_comment_keeps_the_value_and_is_counted(tmp_path: Path) -> None:
+    src = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "a = ThreadPoolExecutor(max_workers=10)  # migrate: ignore[max-workers]\n"
+        "b = ThreadPoolExecutor(max_workers=10)\n"
+    )
+    (tmp_path / "a.py").write_text(src)
+    spec = transforms.get("max-workers")
+    assert spec is not None
+    result = spec.run(Snapshot(tmp_path, ("a.py",)), spec.with_defaults({}))
+    (change,) = result.changes
+    assert change.after == src.replace(
+        "b = ThreadPoolExecutor(max_workers=10)", "b = ThreadPoolExecutor(max_workers=50)"
+    )
+    assert result.counts["suppressed"] == 1 and result.counts["code"] == 1

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
+import json
 import shutil
+import subprocess
 import sys
 import sysconfig
 from collections.abc import Mapping
@@ -19,14 +21,16 @@ from hypothesis import strategies as st
 from migrate import transforms
 from migrate.errors import UserError
 from migrate.files import Snapshot, encode
-from migrate.model import TransformResult
+from migrate.model import UNSAFE, TransformResult
 from migrate.recipes import parse_recipe, read_toml
 from migrate.transforms import subprocess_timeouts as module
 from migrate.transforms._subprocess_sites import Unparsable, read_facts
 from migrate.transforms.subprocess_timeouts import scan
 
 RECIPE = Path(__file__).parent.parent / "recipes" / "subprocess-timeouts.toml"
-DEFAULTS = {key: param.default for key, param in module.PARAMS.items()}
+# Most calls here (`run(["ls"])`) are interactive runs, unsafe edits: the tests about where and
+# how `timeout=` is written make every edit; the safe/unsafe tests pass `unsafe=False`.
+DEFAULTS = {**{key: param.default for key, param in module.PARAMS.items()}, "unsafe": True}
 
 
 def run(root: Path, files: Mapping[str, bytes | str], **params: Any) -> TransformResult:
@@ -455,11 +459,12 @@ def test_findings_and_counts() -> None:
         (8, "asyncio-subprocess", False),
     ]
     messages = [f.message for f in result.findings]
-    assert messages[0] == "subprocess.run: added timeout=30 (git push)"
+    assert messages[0].startswith("subprocess.run: added timeout=30 (git push); unsafe: interac")
     assert "may already pass timeout" in messages[2]
     assert "subprocess.run" in messages[4] and "wait_for" in messages[5]
     assert dict(result.counts) == {
         "calls": 2,
+        "unsafe_edited": 2,
         "default": 1,
         "kwargs": 1,
         "has_timeout": 1,
@@ -596,7 +601,7 @@ def test_recipe_loads_with_defaults() -> None:
         "subprocess-timeouts",
     )
     assert recipe.paths == (".claude/hooks/**/*.py", "scripts/**/*.py")
-    assert dict(recipe.params) == DEFAULTS
+    assert dict(recipe.params) == {**DEFAULTS, "unsafe": False}
 
 
 @pytest.mark.parametrize(
@@ -789,3 +794,199 @@ def test_prefilter_never_skips_a_file_with_a_site_in_the_stdlib() -> None:
         checked += 1
         assert facts.sites == (), path
     assert checked > 100
+
+
+# -- safe and unsafe edits ---------------------------------------------------------------------
+
+UNSAFE_CASES = [
+    pytest.param(
+        "import subprocess\n\n\ndef run_cmd(cmd, **kw):\n"
+        "    return subprocess.run(cmd, capture_output=True, text=True)\n",
+        "the command comes from the caller (`cmd`)",
+        id="generic runner run_cmd(cmd, **kw)",
+    ),
+    pytest.param(
+        "import subprocess\n\n\ndef cmd_output(*cmd, cwd=None):\n"
+        "    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE)\n"
+        "    try:\n        out, _ = proc.communicate()\n"
+        "    except subprocess.TimeoutExpired:\n        proc.kill()\n        raise\n"
+        "    return out\n",
+        "the command comes from the caller (`cmd`)",
+        id="hooks framework cmd_output(*cmd) over Popen",
+    ),
+    pytest.param(
+        "import subprocess\n\n\ndef main():\n    subprocess.run(['vim', 'notes.txt'])\n",
+        "interactive: output not captured and stdin inherited",
+        id="interactive run(cmd)",
+    ),
+    pytest.param(
+        "import subprocess, sys\n\n\ndef install(*packages):\n"
+        "    subprocess.check_call([sys.executable, '-m', 'pip', 'install', *packages],"
+        " stdout=subprocess.DEVNULL)\n",
+        "`pip install` is known to run long, past 120 s",
+        id="pip install wrapper",
+    ),
+    pytest.param(
+        "import subprocess\n\n\ndef head():\n    try:\n"
+        "        return subprocess.check_output(['git', 'rev-parse', 'HEAD'])\n"
+        "    except subprocess.CalledProcessError:\n        return None\n",
+        "inside a `try` whose handlers (subprocess.CalledProcessError) do not catch",
+        id="except CalledProcessError",
+    ),
+    pytest.param(
+        "import subprocess\n\n\ndef tail():\n"
+        "    p = subprocess.Popen(['tail', '-f', 'log'], stdout=subprocess.PIPE)\n"
+        "    p.wait()\n",
+        "the child would be left running when the wait times out",
+        id="Popen child left running",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "reason"), UNSAFE_CASES)
+def test_unsafe_site_is_listed_and_left_unless_unsafe(
+    tmp_path: Path, src: str, reason: str
+) -> None:
+    safe = run(tmp_path, {"scripts/x.py": src}, unsafe=False)
+    assert safe.changes == ()
+    (finding,) = [f for f in safe.findings if f.kind == UNSAFE]
+    assert reason in finding.message and "(use --unsafe)" in finding.message
+    assert not finding.edited and safe.counts["unsafe"] == 1
+    made = run(tmp_path, {"scripts/x.py": src}, unsafe=True)
+    (change,) = made.changes
+    assert "timeout=" in (change.after or "") and made.counts["unsafe_edited"] == 1
+    assert not [f for f in made.findings if f.kind == UNSAFE]
+
+
+SAFE_TWINS = [  # (an unsafe call, the same call made safe)
+    pytest.param(
+        "import subprocess\nsubprocess.run(['git', 'status'])\n",
+        "import subprocess\nsubprocess.run(['git', 'status'], capture_output=True)\n",
+        id="output captured",
+    ),
+    pytest.param(
+        "import subprocess\ntry:\n    subprocess.run(['ls'], capture_output=True)\n"
+        "except subprocess.CalledProcessError:\n    pass\n",
+        "import subprocess\ntry:\n    subprocess.run(['ls'], capture_output=True)\n"
+        "except (OSError, subprocess.SubprocessError):\n    pass\n",
+        id="handlers catch SubprocessError",
+    ),
+    pytest.param(
+        "import subprocess\n\n\ndef lint(cmd):\n"
+        "    return subprocess.run(cmd, capture_output=True)\n",
+        "import subprocess\n\n\ndef lint(path):\n"
+        "    return subprocess.run(['ruff', 'check', path], capture_output=True)\n",
+        id="a parameter as an argument, not the command",
+    ),
+    pytest.param(
+        "import subprocess\np = subprocess.Popen(['ls'], stdout=subprocess.PIPE)\n"
+        "p.communicate()\n",
+        "import subprocess\np = subprocess.Popen(['ls'], stdout=subprocess.PIPE)\ntry:\n"
+        "    p.communicate()\nexcept subprocess.TimeoutExpired:\n    p.kill()\n",
+        id="Popen killed on expiry",
+    ),
+]
+
+
+@pytest.mark.parametrize(("unsafe", "safe"), SAFE_TWINS)
+def test_the_safe_twin_is_edited_the_unsafe_one_is_not(unsafe: str, safe: str) -> None:
+    params = {**DEFAULTS, "unsafe": False}
+    assert scan("t.py", unsafe, params).after == unsafe
+    assert "timeout=" in scan("t.py", safe, params).after
+
+
+def test_hook_script_gets_at_most_its_registered_timeout_minus_a_margin(tmp_path: Path) -> None:
+    """A hook registered with `"timeout": 20`: a test runner's 60 s would outlive the hook."""
+    settings = {
+        "hooks": {
+            "Stop": [
+                {
+                    "hooks": [
+                        {
+                            "type": "command",
+                            "command": "python3 .claude/hooks/check.py",
+                            "timeout": 20,
+                        }
+                    ]
+                }
+            ]
+        }
+    }
+    hook = "import subprocess\nsubprocess.run(['git', 'push'], capture_output=True)\n"
+    files = {".claude/settings.json": json.dumps(settings), ".claude/hooks/check.py": hook}
+    result = run(tmp_path, files, unsafe=False)
+    (change,) = result.changes
+    assert "timeout=15" in (change.after or "")
+    (finding,) = result.findings
+    assert "at most 15 s inside a hook registered with 20 s" in finding.message
+    files[".claude/settings.json"] = json.dumps({"hooks": {}})
+    (change,) = run(tmp_path, files, unsafe=False).changes
+    assert "timeout=30" in (change.after or "")  # not a hook: git push's own value
+
+
+@pytest.mark.parametrize(
+    "comment", ["# migrate: ignore", "# migrate: ignore[subprocess-timeout]", "#migrate:ignore"]
+)
+def test_suppression_comment_is_honoured_and_counted(comment: str) -> None:
+    src = f"import subprocess\nsubprocess.run(['ls'], capture_output=True)  {comment}\n"
+    result = scan("t.py", src, DEFAULTS)
+    assert result.after == src and result.findings == ()
+    assert result.counts == {"suppressed": 1}
+    other = src.replace("ignore", "ignore[pool-workers]").replace("[subprocess-timeout]", "")
+    assert "timeout=10" in scan("t.py", other, DEFAULTS).after  # another code: not suppressed
+
+
+HANDLERS = [
+    "subprocess.CalledProcessError",
+    "subprocess.TimeoutExpired",
+    "subprocess.SubprocessError",
+    "OSError",
+    "ValueError",
+    "Exception",
+    "(OSError, subprocess.TimeoutExpired)",
+    "(ValueError, subprocess.CalledProcessError)",
+    "",
+]
+
+
+@st.composite
+def guarded_calls(draw: st.DrawFn) -> str:
+    """A call nested in 0-3 `try` statements, each with 1-2 handlers (or only `finally`)."""
+    call = (
+        "subprocess.run([sys.executable, '-c', 'import time; time.sleep(5)'], capture_output=True)"
+    )
+    lines = [call]
+    for depth in range(draw(st.integers(0, 3))):
+        body = ["try:", *("    " + line for line in lines)]
+        if draw(st.booleans()) or depth == 0:
+            handlers = draw(st.lists(st.sampled_from(HANDLERS), min_size=1, max_size=2))
+            for handler in sorted(set(handlers), key=lambda h: h == ""):  # bare `except:` last
+                body += [f"except {handler}:".replace("except :", "except:"), "    caught()"]
+        else:
+            body += ["finally:", "    pass"]
+        lines = body
+    return "\n".join(lines)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(guarded_calls())
+def test_safe_edits_never_add_an_uncaught_timeout(body: str) -> None:
+    """Run each safe edit with a tiny timeout: inside a `try` with handlers, a handler catches
+    the TimeoutExpired; the edit is unsafe exactly when none would."""
+    src = "import subprocess, sys\n\n\ndef f(caught):\n" + "".join(
+        f"    {line}\n" for line in body.splitlines()
+    )
+    result = scan("t.py", src, {**DEFAULTS, "unsafe": False})
+    if result.after == src:
+        assert result.counts["unsafe"] == 1
+        return
+    namespace: dict[str, Any] = {}
+    exec(result.after.replace("timeout=10", "timeout=0.05"), namespace)
+    hits: list[int] = []
+    guarded = "except" in body
+    try:
+        namespace["f"](lambda: hits.append(1))
+    except subprocess.TimeoutExpired:
+        assert not guarded, "a safe edit let TimeoutExpired out of a try with handlers"
+    else:
+        assert hits, "the call timed out, yet nothing caught it"

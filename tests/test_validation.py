@@ -100,7 +100,8 @@ def test_a_recipe_that_is_not_idempotent_is_reverted_as_a_recipe_bug(tmp_path: P
         "import libcst\n"
         "class Grow(libcst.CSTTransformer):\n"
         "    def leave_Module(self, original, updated):\n"
-        "        return updated.with_changes(body=[*updated.body, libcst.parse_statement('x = 1')])\n"
+        "        more = libcst.parse_statement('x = 1')\n"
+        "        return updated.with_changes(body=[*updated.body, more])\n"
     )
     recipe = 'id = "grow"\ntitle = "Grow"\ntransform = "libcst:grow.py"\npaths = ["src/*.py"]\n'
     repo = project(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Union
 
 from migrate.transforms._source import Lines, line_offsets, newer_syntax_possible
@@ -64,6 +65,7 @@ class Text:
     """A str or bytes constant, or an f-string with `HOLE` for each formatted value."""
 
     text: str
+    names: frozenset[str] = frozenset()  # the names an f-string's formatted values read
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,42 @@ class Star(Other):
     """A `*iterable` argument or list item."""
 
 
+@dataclass(frozen=True, eq=False)
+class Opaque(Other):
+    """An expression the resolver does not look into, and the names it reads."""
+
+    names: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class Spread(Star):
+    """A `*iterable` list item, and the names it reads."""
+
+    names: frozenset[str]
+
+
 OTHER = Other()
 STAR = Star()
 
 
 @dataclass(frozen=True)
 class Binding:
-    """One way a name gets bound: by an import (`imported`), or an assignment of `value`."""
+    """One way a name gets bound: by an import (`imported`), an assignment of `value`, as a
+    parameter, or to something derived from `derived` (a `for` target from its iterable)."""
 
     imported: str | None = None
     value: object = None  # the front end's node assigned by `=`, `:=` or `with ... as`
+    parameter: bool = False
+    derived: object = None
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One `except` clause: its type expression (the front end's node; None when bare) and
+    whether its body kills or terminates a process."""
+
+    type: object
+    kills: bool
 
 
 @dataclass(eq=False)
@@ -140,6 +168,9 @@ class CallNode:
     # The innermost `for`/`while` (the front end's node) that runs the call, in the call's own
     # function or class body; None outside loops, and from LibCST, which does not record it.
     loop: object = None
+    # The handlers of the innermost `try` (with handlers) whose body runs the call, in the
+    # call's own function or class body; None outside any.
+    guard: tuple[Handler, ...] | None = None
 
 
 Value = Union[Ref, Text, Seq, Concat, Const, Other, CallNode]  # noqa: UP007 - a runtime alias
@@ -170,7 +201,8 @@ class Facts:
     def sites(self) -> tuple[Site, ...]:
         """The calls that run a subprocess, in source order (resolved once, on first use)."""
         resolver = _Resolver(self.value_of)
-        return tuple(site for call in self.calls if (site := resolver.site(call)) is not None)
+        found = (resolver.site(call) for call in self.calls)
+        return tuple(resolver.classified(site) for site in found if site is not None)
 
     def layout(self, call: CallNode) -> Layout | None:
         raw = call.raw
@@ -199,6 +231,8 @@ class Site:
     name: str
     call: CallNode
     command: Command
+    # Why adding a timeout may break a working program (empty: the edit is safe), see `hazards`.
+    hazards: tuple[str, ...] = ()
 
 
 # -- scopes ------------------------------------------------------------------------------------
@@ -256,10 +290,19 @@ class _Walker:
         self.scope = self.module
         self.imported: set[str] = set()
         self.fstring_line = 0
+        self.guard: tuple[Handler, ...] | None = None  # see `CallNode.guard`
 
-    def bind(self, name: str, imported: str | None = None, value: object = None) -> None:
+    def bind(
+        self,
+        name: str,
+        imported: str | None = None,
+        value: object = None,
+        *,
+        parameter: bool = False,
+        derived: object = None,
+    ) -> None:
         owner = _owner(self.scope, name, self.module)
-        owner.bindings.setdefault(name, []).append(Binding(imported, value))
+        owner.bindings.setdefault(name, []).append(Binding(imported, value, parameter, derived))
         if imported is not None:
             self.imported.add(name)
 
@@ -288,12 +331,25 @@ class _Walker:
 
     @contextmanager
     def enter(self, kind: Literal["function", "class", "comprehension"]) -> Iterator[None]:
-        saved = self.scope
+        saved, guard = self.scope, self.guard
         self.scope = Scope(saved, kind)
+        if kind != "comprehension":
+            self.guard = None  # a body defined in a `try` does not run in it
         try:
             yield
         finally:
-            self.scope = saved
+            self.scope, self.guard = saved, guard
+
+    @contextmanager
+    def guarded(self, handlers: tuple[Handler, ...]) -> Iterator[None]:
+        """The body of a `try` with these handlers (a `try`/`finally` alone guards nothing)."""
+        saved = self.guard
+        if handlers:
+            self.guard = handlers
+        try:
+            yield
+        finally:
+            self.guard = saved
 
     @contextmanager
     def fstring(self, line: int) -> Iterator[None]:
@@ -352,7 +408,9 @@ class _AstFront(_Walker):
     def __init__(self, relevant: Callable[[ast.stmt], bool]) -> None:
         super().__init__()
         self.relevant = relevant
-        self.pending: list[tuple[ast.Call, Ref | Method, Scope, int, ast.stmt | None]] = []
+        self.pending: list[
+            tuple[ast.Call, Ref | Method, Scope, int, ast.stmt | None, tuple[Handler, ...] | None]
+        ] = []
         self.loop: ast.stmt | None = None  # the innermost loop whose body is being visited
 
     def visit(self, node: ast.AST) -> None:
@@ -377,8 +435,8 @@ class _AstFront(_Walker):
 
     def facts(self, text: str) -> Facts:
         calls = tuple(
-            self.call_node(node, scope, func, fline, loop)
-            for node, func, scope, fline, loop in self.pending
+            self.call_node(node, scope, func, fline, loop, guard)
+            for node, func, scope, fline, loop, guard in self.pending
             if self.is_candidate(func)
         )
         lines: list[Lines] = []
@@ -397,6 +455,7 @@ class _AstFront(_Walker):
         func: Ref | Method | Other,
         fline: int = 0,
         loop: ast.stmt | None = None,
+        guard: tuple[Handler, ...] | None = None,
     ) -> CallNode:
         args = tuple(
             STAR if isinstance(a, ast.Starred) else self.value(a, scope) for a in node.args
@@ -413,9 +472,8 @@ class _AstFront(_Walker):
         )
         double_star = any(k.arg is None for k in node.keywords)
         line = fline or node.lineno
-        return CallNode(
-            func, args, keywords, double_star, scope, line, None if fline else raw, loop
-        )
+        trusted = None if fline else raw
+        return CallNode(func, args, keywords, double_star, scope, line, trusted, loop, guard)
 
     def value(self, node: object, scope: Scope) -> Value:
         if isinstance(node, ast.Name):
@@ -426,10 +484,11 @@ class _AstFront(_Walker):
         if isinstance(node, ast.Constant):
             return _constant(node.value)
         if isinstance(node, ast.JoinedStr):
-            return Text("".join(_ast_text_part(v) for v in node.values))
+            return Text("".join(_ast_text_part(v) for v in node.values), _ast_names(node))
         if isinstance(node, (ast.List, ast.Tuple)):
             items = (
-                STAR if isinstance(e, ast.Starred) else self.value(e, scope) for e in node.elts
+                Spread(_ast_names(e)) if isinstance(e, ast.Starred) else self.value(e, scope)
+                for e in node.elts
             )
             return Seq(tuple(items))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -438,7 +497,7 @@ class _AstFront(_Walker):
             chain = _ast_chain(node.func)
             func = Ref(chain) if chain else _ast_func(node.func)
             return self.call_node(node, scope, func or OTHER)
-        return OTHER
+        return Opaque(_ast_names(node)) if isinstance(node, ast.AST) else OTHER
 
     # Scopes: what runs in the enclosing scope is visited before entering the new one.
 
@@ -479,7 +538,7 @@ class _AstFront(_Walker):
     def _bind_arguments(self, args: ast.arguments) -> None:
         for arg in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
             if arg is not None:
-                self.bind(arg.arg)
+                self.bind(arg.arg, parameter=True)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         if not self.relevant(node):
@@ -515,8 +574,8 @@ class _AstFront(_Walker):
     # Loops: the head runs once per loop (with the loop around it), the body once per item.
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
-        self.visit(node.target)
         self.visit(node.iter)
+        self._loop_target(node.target, node.iter)
         self._loop_body(node, node.body)
         for stmt in node.orelse:
             self.visit(stmt)
@@ -528,6 +587,17 @@ class _AstFront(_Walker):
         self._loop_body(node, node.body)
         for stmt in node.orelse:
             self.visit(stmt)
+
+    def _loop_target(self, target: ast.expr, iterable: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, derived=iterable)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._loop_target(element, iterable)
+        elif isinstance(target, ast.Starred):
+            self._loop_target(target.value, iterable)
+        else:
+            self.visit(target)
 
     def _loop_body(self, loop: ast.stmt, body: list[ast.stmt]) -> None:
         saved, self.loop = self.loop, loop
@@ -572,6 +642,16 @@ class _AstFront(_Walker):
 
     visit_AsyncWith = visit_With
 
+    def visit_Try(self, node: ast.Try) -> None:
+        handlers = tuple(Handler(h.type, _ast_kills(h.body)) for h in node.handlers)
+        with self.guarded(handlers):
+            for stmt in node.body:
+                self.visit(stmt)
+        for part in (*node.handlers, *node.orelse, *node.finalbody):
+            self.visit(part)
+
+    visit_TryStar = visit_Try
+
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
             self.bind(node.name)
@@ -614,7 +694,7 @@ class _AstFront(_Walker):
     def visit_Call(self, node: ast.Call) -> None:
         func = _ast_func(node.func)
         if func is not None:
-            self.pending.append((node, func, self.scope, self.fstring_line, self.loop))
+            self.pending.append((node, func, self.scope, self.fstring_line, self.loop, self.guard))
         self.generic_visit(node)
 
 
@@ -642,6 +722,21 @@ def _ast_outer(args: ast.arguments) -> list[ast.expr]:
     every = (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg)
     out.extend(a.annotation for a in every if a is not None and a.annotation is not None)
     return out
+
+
+def _ast_names(node: ast.AST) -> frozenset[str]:
+    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+
+
+def _ast_kills(body: list[ast.stmt]) -> bool:
+    """Whether the statements call `.kill()` or `.terminate()` (of the process, presumably)."""
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("kill", "terminate")
+        for stmt in body
+        for n in ast.walk(stmt)
+    )
 
 
 def _ast_text_part(node: ast.expr) -> str:
@@ -774,12 +869,14 @@ def expression_parses(source: str, parser: Parser) -> bool:
 class _Resolver:
     def __init__(self, value_of: Callable[[object, Scope], Value]) -> None:
         self.value_of = value_of
+        self.sources: dict[CallNode, CallNode] = {}  # a `.wait()` site: the Popen it waits on
 
     def site(self, call: CallNode) -> Site | None:
         func = call.func
         if isinstance(func, Method):
             receiver = self.value_of(func.receiver, call.scope)
             if isinstance(receiver, CallNode) and self.is_popen(receiver):
+                self.sources[call] = receiver
                 return Site("timeout", f"Popen.{func.name}", call, self.command(receiver))
             return None
         if not isinstance(func, Ref):
@@ -792,8 +889,10 @@ class _Resolver:
         elif name in NO_TIMEOUT:
             return Site(NO_TIMEOUT[name], name, call, Command())
         if len(func.chain) == 2 and func.chain[1] in POPEN_METHODS:
-            command = self.popen_variable(func.chain[0], call.scope)
-            if command is not None:
+            popens = self.popen_variable(func.chain[0], call.scope)
+            if popens is not None:
+                self.sources[call] = popens[0]
+                command = self.command(popens[0]) if len(popens) == 1 else Command()
                 return Site("timeout", f"Popen.{func.chain[1]}", call, command)
         return None
 
@@ -802,8 +901,8 @@ class _Resolver:
             return False
         return qualname(value.func.chain, value.scope) == POPEN
 
-    def popen_variable(self, name: str, scope: Scope) -> Command | None:
-        """The command of the Popen bound to `name` in `scope` (also `None` first), else None."""
+    def popen_variable(self, name: str, scope: Scope) -> list[CallNode] | None:
+        """The Popen calls bound to `name` in `scope` (also `None` first), else None."""
         owner = _owner(scope, name, _module_of(scope))
         popens = []
         for binding in owner.bindings.get(name, ()):
@@ -815,9 +914,7 @@ class _Resolver:
             if not isinstance(value, CallNode) or not self.is_popen(value):
                 return None
             popens.append(value)
-        if not popens:
-            return None
-        return self.command(popens[0]) if len(popens) == 1 else Command()
+        return popens or None
 
     def command(self, call: CallNode) -> Command:
         value = call.args[0] if call.args else call.keywords.get("args")
@@ -874,3 +971,152 @@ class _Resolver:
         if isinstance(value, Text) and not value.text.startswith(HOLE):
             return value.text
         return None
+
+    # -- safe or unsafe: what a timeout would change besides ending a hang ----------------------
+
+    def classified(self, site: Site) -> Site:
+        if site.kind != "timeout":
+            return site
+        return replace(site, hazards=tuple(self.hazards(site)))
+
+    def hazards(self, site: Site) -> Iterator[str]:
+        """Why adding `timeout=` may break a program that works (nothing: the edit is safe).
+
+        A generic runner's callers may pass any command, however long; an interactive run
+        waits for a person; a `TimeoutExpired` that the `try` around the call does not catch
+        is a new crash where the author handled the call's failures; a `Popen` whose wait
+        expires keeps running unless a handler kills it.
+        """
+        call = site.call
+        source = self.sources.get(call, call)
+        parameter = self.parameter_of(_command_value(source), source.scope)
+        if parameter is not None and decided_by_caller(site.command):
+            yield f"the command comes from the caller (`{parameter}`): a generic runner"
+        catching = self.catching(call)
+        if isinstance(catching, str):
+            yield f"inside a `try` whose handlers ({catching}) do not catch TimeoutExpired"
+        if site.name.startswith("Popen.") and not (
+            isinstance(catching, _Catching) and catching.kills
+        ):
+            yield "the child would be left running when the wait times out (nothing kills it)"
+        if self.interactive(source, call):
+            yield "interactive: output not captured and stdin inherited (it may wait for a user)"
+
+    def parameter_of(
+        self, value: Value | None, scope: Scope, depth: int = 0, seen: set[object] | None = None
+    ) -> str | None:
+        """The function parameter the value is, or is derived from (through assignments and
+        `for` targets in its scope and the ones around it), or None."""
+        if value is None or depth > 8:
+            return None
+        seen = set() if seen is None else seen
+        if isinstance(value, Seq):
+            parts: tuple[Value, ...] = value.items
+        elif isinstance(value, Concat):
+            parts = (value.left, value.right)
+        elif isinstance(value, CallNode):
+            parts = (value.func, *value.args, *value.keywords.values())  # type: ignore[arg-type]
+        else:
+            parts = ()
+        for part in parts:
+            if isinstance(part, (Ref, Text, Opaque, Spread, Seq, Concat, CallNode)):
+                found = self.parameter_of(part, scope, depth + 1, seen)
+                if found is not None:
+                    return found
+        if isinstance(value, Ref):
+            names: frozenset[str] = frozenset(value.chain[:1])
+        elif isinstance(value, (Text, Opaque, Spread)):
+            names = value.names
+        else:
+            return None
+        for name in sorted(names):
+            found_binding = lookup(scope, name)
+            if found_binding is None or (id(found_binding[0]), name) in seen:
+                continue
+            owner, bindings = found_binding
+            seen.add((id(owner), name))
+            for binding in bindings:
+                if binding.parameter:
+                    return name
+                node = binding.value if binding.value is not None else binding.derived
+                if binding.imported is None and node is not None:
+                    bound = self.value_of(node, owner)
+                    if self.parameter_of(bound, owner, depth + 1, seen) is not None:
+                        return name
+        return None
+
+    def catching(self, call: CallNode) -> _Catching | str | None:
+        """The handler of the innermost `try` around the call that catches `TimeoutExpired`;
+        the handlers' names when none does; None outside any `try` with handlers."""
+        if call.guard is None:
+            return None
+        names: list[str] = []
+        for handler in call.guard:
+            if handler.type is None:
+                return _Catching(handler.kills)
+            value = self.literal(self.value_of(handler.type, call.scope), call.scope)
+            items = value.items if isinstance(value, Seq) else (value,)
+            if any(self.catches_timeout(item, call.scope) for item in items):
+                return _Catching(handler.kills)
+            names.extend(_shown(item) for item in items)
+        return ", ".join(names)
+
+    def catches_timeout(self, value: Value, scope: Scope) -> bool:
+        if not isinstance(value, Ref):
+            return False
+        name = qualname(value.chain, scope)
+        if name is None and lookup(scope, value.chain[0]) is None:
+            name = ".".join(("builtins", *value.chain))  # not bound here: a builtin
+        return name in _CATCH_TIMEOUT
+
+    def interactive(self, source: CallNode, call: CallNode) -> bool:
+        """Nothing captured, no input, stdin inherited: the child shares the user's terminal."""
+        if source.double_star or _named(source, "check_output"):
+            return False
+        words = ("capture_output", "stdin", "stdout", "stderr", "input")
+        given = [source.keywords.get(w) for w in words] + [call.keywords.get("input")]
+        if call is not source and len(call.args) >= 1:
+            given.append(call.args[0])  # communicate(input)
+        return all(v is None or (isinstance(v, Const) and not v.value) for v in given)
+
+
+@dataclass(frozen=True)
+class _Catching:
+    """A handler that catches `TimeoutExpired`, and whether it kills the process."""
+
+    kills: bool
+
+
+_CATCH_TIMEOUT = frozenset(
+    {
+        "subprocess.TimeoutExpired",
+        "subprocess.SubprocessError",
+        "builtins.Exception",
+        "builtins.BaseException",
+    }
+)
+
+
+def _command_value(call: CallNode) -> Value | None:
+    return call.args[0] if call.args else call.keywords.get("args")
+
+
+def _named(call: CallNode, name: str) -> bool:
+    return isinstance(call.func, Ref) and call.func.chain[-1] == name
+
+
+def _shown(value: Value) -> str:
+    return ".".join(value.chain) if isinstance(value, Ref) else "an expression"
+
+
+def decided_by_caller(command: Command) -> bool:
+    """Whether the source leaves open what runs: the program, or its first argument (a git
+    subcommand, a `python -m` module) is not spelled out."""
+    if command.shell is not None:
+        words: tuple[str | None, ...] = tuple(command.shell.split()[:2]) or (None,)
+    else:
+        words = (command.words or (None,))[:2]
+    program = words[0]
+    if program is None or HOLE in re.split(r"[\\/]", program)[-1]:
+        return True
+    return len(words) > 1 and (words[1] is None or words[1].startswith(HOLE))

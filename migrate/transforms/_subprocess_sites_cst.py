@@ -23,13 +23,16 @@ from migrate.transforms._subprocess_sites import (
     Concat,
     Const,
     Facts,
+    Handler,
     Method,
+    Opaque,
     Other,
     Pos,
     RawLayout,
     Ref,
     Scope,
     Seq,
+    Spread,
     Text,
     Unparsable,
     Value,
@@ -115,16 +118,43 @@ def _cst_text(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def _cst_names(node: cst.CSTNode) -> frozenset[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)  # `.attr` is not a name read
+        else:
+            stack.extend(current.children)
+    return frozenset(found)
+
+
+def _cst_kills(body: cst.BaseSuite) -> bool:
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        current = stack.pop()
+        func = current.func if isinstance(current, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value in ("kill", "terminate"):
+            return True
+        stack.extend(current.children)
+    return False
+
+
 class _CstFront(_Walker, cst.CSTVisitor):
     def __init__(self, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
         self.positions = positions
-        self.pending: list[tuple[cst.Call, Ref | Method, Scope, int]] = []
+        self.pending: list[
+            tuple[cst.Call, Ref | Method, Scope, int, tuple[Handler, ...] | None]
+        ] = []
 
     def facts(self, text: str) -> Facts:
         calls = tuple(
-            self.call_node(node, scope, func, fline)
-            for node, func, scope, fline in self.pending
+            self.call_node(node, scope, func, fline, guard)
+            for node, func, scope, fline, guard in self.pending
             if self.is_candidate(func)
         )
         lines = Lines(text)
@@ -136,7 +166,12 @@ class _CstFront(_Walker, cst.CSTVisitor):
         return (start.line, start.column), (end.line, end.column)
 
     def call_node(
-        self, node: cst.Call, scope: Scope, func: Ref | Method | Other, fline: int = 0
+        self,
+        node: cst.Call,
+        scope: Scope,
+        func: Ref | Method | Other,
+        fline: int = 0,
+        guard: tuple[Handler, ...] | None = None,
     ) -> CallNode:
         positional = [a for a in node.args if a.keyword is None and a.star != "**"]
         args = tuple(STAR if a.star == "*" else self.value(a.value, scope) for a in positional)
@@ -151,7 +186,8 @@ class _CstFront(_Walker, cst.CSTVisitor):
         )
         double_star = any(a.star == "**" for a in node.args)
         line = fline or self.pos(node)[0][0]
-        return CallNode(func, args, keywords, double_star, scope, line, None if fline else raw)
+        trusted = None if fline else raw
+        return CallNode(func, args, keywords, double_star, scope, line, trusted, None, guard)
 
     def value(self, node: object, scope: Scope) -> Value:
         if isinstance(node, cst.Name):
@@ -163,10 +199,12 @@ class _CstFront(_Walker, cst.CSTVisitor):
             return Ref(chain) if chain else OTHER
         if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             text = _cst_text(node)
-            return OTHER if text is None else Text(text)
+            return OTHER if text is None else Text(text, _cst_names(node))
         if isinstance(node, (cst.List, cst.Tuple)):
             items = (
-                STAR if isinstance(e, cst.StarredElement) else self.value(e.value, scope)
+                Spread(_cst_names(e.value))
+                if isinstance(e, cst.StarredElement)
+                else self.value(e.value, scope)
                 for e in node.elements
             )
             return Seq(tuple(items))
@@ -176,7 +214,7 @@ class _CstFront(_Walker, cst.CSTVisitor):
             chain = _cst_chain(node.func)
             func = Ref(chain) if chain else _cst_func(node.func)
             return self.call_node(node, scope, func or OTHER)
-        return OTHER
+        return Opaque(_cst_names(node)) if isinstance(node, cst.CSTNode) else OTHER
 
     def walk(self, nodes: Sequence[cst.CSTNode]) -> None:
         for node in nodes:
@@ -192,7 +230,7 @@ class _CstFront(_Walker, cst.CSTVisitor):
         self.bind(node.name.value)
         with self.enter("function"):
             for param in _cst_params(node.params):
-                self.bind(param.name.value)
+                self.bind(param.name.value, parameter=True)
             node.body.visit(self)
         return False
 
@@ -200,7 +238,7 @@ class _CstFront(_Walker, cst.CSTVisitor):
         self.walk(_cst_outer(node.params))
         with self.enter("function"):
             for param in _cst_params(node.params):
-                self.bind(param.name.value)
+                self.bind(param.name.value, parameter=True)
             node.body.visit(self)
         return False
 
@@ -239,12 +277,17 @@ class _CstFront(_Walker, cst.CSTVisitor):
 
     # Bindings: LibCST has no Store context, so every binding construct names its targets.
 
-    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+    def _target(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        derived: cst.BaseExpression | None = None,
+    ) -> None:
         if isinstance(target, cst.Name):
-            self.bind(target.value, None, value)
+            self.bind(target.value, None, value, derived=derived)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self._target(element.value, None)
+                self._target(element.value, None, derived)
         else:
             target.visit(self)
 
@@ -274,7 +317,7 @@ class _CstFront(_Walker, cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> bool:
         node.iter.visit(self)
-        self._target(node.target, None)
+        self._target(node.target, None, node.iter)
         node.body.visit(self)
         if node.orelse is not None:
             node.orelse.visit(self)
@@ -287,6 +330,16 @@ class _CstFront(_Walker, cst.CSTVisitor):
                 self._target(item.asname.name, item.item)
         node.body.visit(self)
         return False
+
+    def visit_Try(self, node: cst.Try | cst.TryStar) -> bool:
+        handlers = tuple(Handler(h.type, _cst_kills(h.body)) for h in node.handlers)
+        with self.guarded(handlers):
+            node.body.visit(self)
+        self.walk([*node.handlers, *(p for p in (node.orelse, node.finalbody) if p)])
+        return False
+
+    def visit_TryStar(self, node: cst.TryStar) -> bool:
+        return self.visit_Try(node)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
         if node.type is not None:
@@ -362,5 +415,5 @@ class _CstFront(_Walker, cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> bool:
         func = _cst_func(node.func)
         if func is not None:
-            self.pending.append((node, func, self.scope, self.fstring_line))
+            self.pending.append((node, func, self.scope, self.fstring_line, self.guard))
         return True

@@ -1,4 +1,10 @@
-"""The `agent-parallelism-doc` transform: make sure a Markdown file holds the plan's checklist."""
+"""The `agent-parallelism-doc` transform: make sure a Markdown file holds the plan's checklist.
+
+The block is a section of its own (a heading, then its text), appended after the file's last
+line: never a lone numbered item that would read as part of someone else's list. It counts as
+present when its text is, or when the file already has its heading (the user may have edited
+what is under it).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +19,12 @@ from migrate.transforms import register, str_param
 
 KIND = "agent-parallelism-doc"
 DEFAULT_BLOCK = (
-    "⚡ META-COGNITION PERFORMANCE CHECKLIST:\n"
+    "## ⚡ Performance checklist: parallel agents\n"
     "\n"
-    "5. Multiple agents needed?\n"
-    "   → Can I delegate in PARALLEL? (single message, multiple Task calls)\n"
-    "   → 🚀 AGENT CONTEXT IS FREE - each agent = separate context window!\n"
+    "- Multiple agents needed? Can I delegate in PARALLEL? (single message, multiple Task calls)\n"
+    "- 🚀 Agent context is free: each agent has its own context window.\n"
 )
+_HEADING = re.compile(r"#{1,6}[ \t]+\S")
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -45,6 +51,10 @@ def agent_parallelism_doc(snapshot: Snapshot, params: Mapping[str, Any]) -> Tran
     if line is not None:
         note = f"{path}: the block is already present at line {line}."
         return TransformResult(notes=(note,), counts={"inserted": 0})
+    line = _find_block(source.text, block[:1])
+    if line is not None:
+        note = f"{path}: the block's heading is already present at line {line}; left as it is."
+        return TransformResult(notes=(note,), counts={"inserted": 0})
     return _appended(source, block)
 
 
@@ -64,6 +74,11 @@ def _block_lines(block: str) -> list[str]:
         lines.pop()
     if not lines:
         raise UserError("params.block is empty.")
+    if not _HEADING.match(lines[0]):
+        raise UserError(
+            "params.block must start with a Markdown heading (`## ...`): a block of its own,"
+            " not an item that would join the file's last list."
+        )
     return lines
 
 

@@ -20,6 +20,7 @@ from migrate.files import Snapshot, SourceFile
 from migrate.model import FileChange, Finding, TransformResult
 from migrate.transforms import bool_param, int_param, register, str_list_param
 from migrate.transforms._source import Edit, Lines, apply_edits, parse
+from migrate.transforms._suppress import Suppressions, suppressed, suppressions
 
 KEYWORD = "max_workers"
 PROCESS_POOL = "ProcessPoolExecutor"
@@ -71,6 +72,7 @@ class _Outcome(NamedTuple):
     code: int = 0
     strings: int = 0
     process_pools: tuple[Finding, ...] = ()  # edited process-pool sites, for the CPU warning
+    suppressed: int = 0  # sites on a line with `# migrate: ignore[max-workers]`
 
 
 @register(
@@ -91,10 +93,15 @@ def max_workers(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResul
     findings = [f for o in outcomes for f in o.findings]
     sites = [f for o in outcomes for f in o.process_pools]
     findings += _process_pool_warnings(sites, options.to, params["cpus"])
+    ignored = sum(o.suppressed for o in outcomes)
     return TransformResult(
         changes=tuple(o.change for o in outcomes if o.change is not None),
         findings=tuple(findings),
-        counts={"code": sum(o.code for o in outcomes), "strings": sum(o.strings for o in outcomes)},
+        counts={
+            "code": sum(o.code for o in outcomes),
+            "strings": sum(o.strings for o in outcomes),
+            **({"suppressed": ignored} if ignored else {}),
+        },
     )
 
 
@@ -151,10 +158,14 @@ def _find(path: str, text: str, number: int, with_strings: bool) -> _Found | Fin
 
 def _apply(source: SourceFile, found: _Found, options: _Options) -> _Outcome:
     text = source.text
-    in_code = _resolve(found, options.callees)
-    in_strings = _string_matches(text, found.strings, options.text_pattern, in_code)
+    ignored = suppressions(text)
+    every = _resolve(found, options.callees)
+    in_code = [s for s in every if not _suppressed(ignored, text, s.start)]
+    strings = _string_matches(text, found.strings, options.text_pattern, every)
+    in_strings = {a: b for a, b in strings.items() if not _suppressed(ignored, text, a)}
+    dropped = len(every) - len(in_code) + len(strings) - len(in_strings)
     if not in_code and not in_strings:
-        return _Outcome()
+        return _Outcome(suppressed=dropped)
     new = str(options.to)
     edits = [Edit(s.start, s.end, new) for s in in_code]
     edits += [Edit(start, end, new) for start, end in in_strings.items()]
@@ -168,7 +179,13 @@ def _apply(source: SourceFile, found: _Found, options: _Options) -> _Outcome:
     ]
     findings.sort(key=lambda f: f.line)
     change = FileChange(source.path, text, after, source.encoding, source.bom)
-    return _Outcome(change, tuple(findings), len(in_code), len(in_strings), process)
+    return _Outcome(change, tuple(findings), len(in_code), len(in_strings), process, dropped)
+
+
+def _suppressed(ignored: Suppressions, text: str, index: int) -> bool:
+    """A `# migrate: ignore[max-workers]` (or the audit's `pool-workers`) on the site's line."""
+    line = _line_at(text, index)
+    return any(suppressed(ignored, line, line, code) for code in ("max-workers", "pool-workers"))
 
 
 def _string_matches(

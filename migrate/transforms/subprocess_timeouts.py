@@ -18,8 +18,9 @@ from types import MappingProxyType
 from typing import Any
 
 from migrate.files import Snapshot, newline_of
-from migrate.model import EMPTY, FileChange, Finding, TransformResult
-from migrate.transforms import Param, register, str_list_param, table_param
+from migrate.hooks import settings
+from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
+from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms._source import Edit, apply_edits
 from migrate.transforms._subprocess_sites import (
     HOLE,
@@ -36,6 +37,7 @@ from migrate.transforms._subprocess_sites import (
     expression_parses,
     read_facts,
 )
+from migrate.transforms._suppress import Suppressions, suppressed, suppressions
 
 CATEGORIES: Mapping[str, str] = {
     "git-push": "git push",
@@ -47,6 +49,21 @@ TEST_RUNNERS = ["pytest", "py.test", "tox", "nox", "unittest"]
 PACKAGE_MANAGERS = [
     *("pip", "pip3", "uv", "poetry", "npm", "yarn", "pnpm"),
     *("apt", "apt-get", "brew", "conda", "cargo"),
+]
+# Commands known to run for minutes, whatever their class's value: a timeout on them is an
+# unsafe edit. A program, then the leading words after it that are not options.
+LONG_COMMANDS = [
+    *("pip install", "pip3 install", "pip download", "pip wheel", "pipx install"),
+    *("uv pip install", "uv sync", "uv add", "uv tool install", "uv run"),
+    *("poetry install", "poetry add", "poetry update", "conda install", "conda create"),
+    *("conda env", "npm install", "npm ci", "yarn install", "yarn add", "pnpm install"),
+    *("apt install", "apt-get install", "apt update", "apt-get update", "brew install"),
+    *("cargo build", "cargo install", "cargo test", "go build", "go test", "go install"),
+    *("make", "cmake", "ninja", "build", "pyinstaller"),
+    *("docker build", "docker pull", "docker run", "docker compose"),
+    *("git clone", "git fetch", "git pull", "git submodule", "git lfs", "pre-commit"),
+    *("pytest", "py.test", "tox", "nox", "unittest"),
+    *("ffmpeg", "whisper", "yt-dlp", "youtube-dl", "ollama", "wget", "rsync", "scp"),
 ]
 
 # What `may_call` looks for. A call is only ever a site through an import (see
@@ -94,7 +111,16 @@ PARAMS: Mapping[str, Param] = {
     ),
     "test_runners": str_list_param(TEST_RUNNERS, "programs or `python -m` modules that run tests"),
     "package_managers": str_list_param(PACKAGE_MANAGERS, "programs or modules that install"),
+    "long_commands": str_list_param(
+        LONG_COMMANDS, "commands known to run long: a timeout on them is an unsafe edit"
+    ),
+    "unsafe": bool_param(False, "also make the unsafe edits (`migrate apply --unsafe`)"),
 }
+# Claude Code kills a hook after its registered timeout (60 s when none): a call inside a hook
+# script gets at most that minus this share of it (at least 1 s), so the hook can report its
+# own failure first (20 s: 15 s; 60 s: 45 s).
+HOOK_DEFAULT_TIMEOUT = 60
+HOOK_MARGIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -105,6 +131,8 @@ class TimeoutRules:
     seconds: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(DEFAULT_RULES))
     test_runners: frozenset[str] = frozenset(TEST_RUNNERS)
     package_managers: frozenset[str] = frozenset(PACKAGE_MANAGERS)
+    long_commands: tuple[tuple[str, ...], ...] = tuple(tuple(c.split()) for c in LONG_COMMANDS)
+    unsafe: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> TimeoutRules:
@@ -114,7 +142,24 @@ class TimeoutRules:
             seconds=MappingProxyType({**DEFAULT_RULES, **params.get("rules", {})}),
             test_runners=frozenset(params.get("test_runners", TEST_RUNNERS)),
             package_managers=frozenset(params.get("package_managers", PACKAGE_MANAGERS)),
+            long_commands=tuple(
+                tuple(c.split()) for c in params.get("long_commands", LONG_COMMANDS) if c.split()
+            ),
+            unsafe=bool(params.get("unsafe", False)),
         )
+
+    def long_command(self, command: Command) -> str | None:
+        """The entry of `long_commands` the command matches (`pip install`), or None."""
+        if command.shell is not None:
+            segments = _shell_segments(command.shell)
+        else:
+            segments = [command.words or (None,)]
+        for words in segments:
+            spoken = _spoken(words)
+            for entry in self.long_commands:
+                if spoken[: len(entry)] == entry:
+                    return " ".join(entry)
+        return None
 
     def timeout_for(self, command: Command) -> tuple[int, str | None]:
         """Seconds for the command, and the rule that chose them (None: not recognised)."""
@@ -150,6 +195,21 @@ class TimeoutRules:
         if program in self.package_managers:
             return "package-managers"
         return ""
+
+
+def _spoken(words: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """The program and the words after it that are not options: `pip install` for
+    `sudo python3 -m pip --quiet install x`; () when the program is not known."""
+    words = _strip_wrappers(words)
+    program = _program(words[0]) if words else None
+    rest = words[1:]
+    if program is not None and _PYTHON.fullmatch(program):
+        program, rest = _python_module(rest)
+    if not program:
+        return ()
+    if program == "git":
+        return ("git", _git_subcommand(rest))
+    return (program, *(w for w in rest if w is None or not w.startswith("-")))
 
 
 def _program(word: str | None) -> str | None:
@@ -406,9 +466,49 @@ class _Decision:
     finding: Finding | None = None
     edit: tuple[Layout, Edit] | None = None
     default: bool = False
+    unsafe: bool = False  # an unsafe edit made (the `unsafe` param)
 
 
-def _decide(path: str, text: str, site: Site, facts: Facts, rules: TimeoutRules) -> _Decision:
+@dataclass(frozen=True)
+class HookCap:
+    """The most a call inside a hook script may wait: the hook's registered timeout (Claude
+    Code's default when none) minus a margin for the hook to report its own failure."""
+
+    registered: float
+
+    @property
+    def seconds(self) -> int:
+        return max(1, int(self.registered - max(1.0, self.registered * HOOK_MARGIN)))
+
+
+def hook_caps(snapshot: Snapshot) -> dict[str, HookCap]:
+    """The cap of each Python script registered as a Claude Code hook (the smallest when it is
+    registered more than once), by repo-relative path."""
+    caps: dict[str, HookCap] = {}
+    for registration in settings.load(snapshot):
+        script = registration.script
+        if script is None or registration.type != "command":
+            continue
+        cap = HookCap(registration.timeout or HOOK_DEFAULT_TIMEOUT)
+        if script not in caps or cap.registered < caps[script].registered:
+            caps[script] = cap
+    return caps
+
+
+# The kinds of finding a site's suppression comment names (`# migrate: ignore[<kind>]`).
+_SUPPRESSION_CODES = {"timeout": "subprocess-timeout"}
+
+
+def _suppressed(site: Site, found: Suppressions) -> bool:
+    raw = site.call.raw
+    last = site.call.line if raw is None else raw.end[0]
+    code = _SUPPRESSION_CODES.get(site.kind, site.kind)
+    return suppressed(found, site.call.line, last, code)
+
+
+def _decide(
+    path: str, text: str, site: Site, facts: Facts, rules: TimeoutRules, cap: HookCap | None
+) -> _Decision:
     line = site.call.line
     if site.kind != "timeout":
         advice = _ADVICE.get(site.name) or _ADVICE[site.kind]
@@ -427,10 +527,22 @@ def _decide(path: str, text: str, site: Site, facts: Facts, rules: TimeoutRules)
         return _Decision("not_edited", Finding(path, line, "subprocess-timeout", message))
     seconds, rule = rules.timeout_for(site.command)
     why = rule or f"command not recognised: default {seconds} s"
+    if cap is not None and seconds > cap.seconds:
+        seconds = cap.seconds
+        why += f"; at most {seconds} s inside a hook registered with {cap.registered:g} s"
+    hazards = list(site.hazards)
+    long = rules.long_command(site.command)
+    if long is not None:
+        hazards.append(f"`{long}` is known to run long, past {seconds} s")
+    if hazards and not rules.unsafe:
+        message = f"{site.name}: unsafe, not edited: {'; '.join(hazards)} (use --unsafe)"
+        return _Decision("unsafe", Finding(path, line, UNSAFE, message))
     message = f"{site.name}: added timeout={seconds} ({why})"
+    if hazards:
+        message += f"; unsafe: {'; '.join(hazards)}"
     finding = Finding(path, line, "subprocess-timeout", message, edited=True)
     edit = insertion(text, layout, f"timeout={seconds}")
-    return _Decision("calls", finding, (layout, edit), rule is None)
+    return _Decision("calls", finding, (layout, edit), rule is None, bool(hazards))
 
 
 def _broken_call(text: str, edited: list[tuple[Layout, Edit]], parser: Parser) -> int | None:
@@ -462,11 +574,13 @@ def scan(
     params: TimeoutRules | Mapping[str, Any],
     parser: Parser = "ast",
     facts: Facts | Unparsable | None = None,
+    cap: HookCap | None = None,
 ) -> FileScan:
     """Find the calls to edit and report in one file; `params` are the recipe's params.
 
     `parser="libcst"` skips `ast` (which is tried first, LibCST being the fallback);
-    `facts` are the file's facts when the caller already read them (`may_call` is then skipped).
+    `facts` are the file's facts when the caller already read them (`may_call` is then skipped);
+    `cap`: the file is a hook script, whose calls get at most `cap.seconds`.
     """
     rules = params if isinstance(params, TimeoutRules) else TimeoutRules.from_params(params)
     if facts is None and not may_call(text):
@@ -480,11 +594,17 @@ def scan(
     findings: list[Finding] = []
     edited: list[tuple[Layout, Edit]] = []
     lines: list[int] = []
+    ignored = suppressions(text)
     for site in facts.sites:
-        decision = _decide(path, text, site, facts, rules)
+        if _suppressed(site, ignored):
+            counts["suppressed"] += 1
+            continue
+        decision = _decide(path, text, site, facts, rules, cap)
         counts[decision.count] += 1
         if decision.default:
             counts["default"] += 1
+        if decision.unsafe:
+            counts["unsafe_edited"] += 1
         if decision.finding is not None:
             findings.append(decision.finding)
         if decision.edit is not None:
@@ -504,6 +624,9 @@ def scan(
 
 _COUNT_KEYS = (
     "calls",
+    "unsafe",
+    "unsafe_edited",
+    "suppressed",
     "default",
     "files",
     "has_timeout",
@@ -523,6 +646,7 @@ _COUNT_KEYS = (
 )
 def subprocess_timeouts(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResult:
     rules = TimeoutRules.from_params(params)
+    caps = hook_caps(snapshot)
     changes: list[FileChange] = []
     findings: list[Finding] = []
     counts: Counter[str] = Counter({key: 0 for key in _COUNT_KEYS})
@@ -532,7 +656,7 @@ def subprocess_timeouts(snapshot: Snapshot, params: Mapping[str, Any]) -> Transf
         source = snapshot.read(path)
         if source is None:
             continue
-        result = scan(path, source.text, rules)
+        result = scan(path, source.text, rules, cap=caps.get(path))
         findings.extend(result.findings)
         counts.update(result.counts)
         if result.after != source.text:
