@@ -78,7 +78,7 @@ def commit_doc_recipe(repo: Path, rid: str, command: str) -> str:
     """Commit a repo recipe that edits CLAUDE.md, first in the plan, validated only by
     `command`, which runs only once the step's edit is there (before it, the check passes:
     a failure is the step's); returns the new HEAD."""
-    command = f"if grep -q META-COGNITION CLAUDE.md; then {command}; fi"
+    command = f"if grep -q Performance CLAUDE.md; then {command}; fi"
     path = repo / ".migrate" / "recipes" / f"{rid}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(

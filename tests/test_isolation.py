@@ -115,7 +115,7 @@ def test_files_the_user_creates_while_a_check_runs_are_kept_and_not_committed(
 ) -> None:
     started, go = tmp_path / "check-started", tmp_path / "go-on"
     wait = f"while [ ! -e {go} ]; do sleep 0.05; done"
-    check = f"touch {started}; {wait}; ! grep -q META-COGNITION CLAUDE.md"
+    check = f"touch {started}; {wait}; ! grep -q Performance CLAUDE.md"
     repo = repo_with(tmp_path, doc_recipe(check))
     proc = start_apply(repo, "doc-check", "--yes")
     wait_for(started)
@@ -135,7 +135,7 @@ def test_a_check_that_edits_and_deletes_files_changes_nothing_committed(tmp_path
     result = run_migrate(repo, "apply", "doc-check", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     committed = git(repo, "show", "HEAD:CLAUDE.md")
-    assert "META-COGNITION" in committed and "test was here" not in committed
+    assert "Performance" in committed and "test was here" not in committed
     assert git(repo, "show", "HEAD:README.md") == "# readme"
     assert (repo / "README.md").exists()
     assert not (repo / "left-behind.txt").exists()

@@ -12,7 +12,7 @@ from tests.conftest import git, make_repo, run_migrate
 
 CLAUDE = "# Project\n\nInstructions.\n"
 # A check the recipe's edit breaks: CLAUDE.md must not mention agents.
-BREAKS = "def test_doc():\n    assert 'META-COGNITION' not in open('CLAUDE.md').read()\n"
+BREAKS = "def test_doc():\n    assert 'Performance' not in open('CLAUDE.md').read()\n"
 ALREADY_BROKEN = "def test_old():\n    assert False, 'broken before any step'\n"
 DOC_RECIPE = (
     'id = "doc"\ntitle = "Doc"\ntransform = "agent-parallelism-doc"\npaths = ["CLAUDE.md"]\n'
@@ -127,7 +127,7 @@ def test_a_config_typo_is_found_by_the_dry_run(tmp_path: Path) -> None:
 
 def test_an_uncommitted_migrate_folder_is_the_users_config(tmp_path: Path) -> None:
     repo = project(tmp_path, {})
-    config = '[validate]\npytest = false\ncommands = ["! grep -q META-COGNITION CLAUDE.md"]\n'
+    config = '[validate]\npytest = false\ncommands = ["! grep -q Performance CLAUDE.md"]\n'
     (repo / ".migrate/config.toml").write_text(config)
     result = run_migrate(repo, "apply", "doc", "--yes")
     assert result.returncode == 1, result.stdout + result.stderr  # the uncommitted check ran

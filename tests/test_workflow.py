@@ -35,7 +35,7 @@ def project(tmp_path: Path, extra: dict[str, str | bytes] | None = None) -> Path
 def failing_recipe(command: str) -> dict[str, str | bytes]:
     """A repo recipe that edits CLAUDE.md and then runs `command` as an extra check, only
     once the step's edit is there: before the step the check passes (the step's fault)."""
-    command = f"if grep -q META-COGNITION CLAUDE.md; then {command}; fi"
+    command = f"if grep -q Performance CLAUDE.md; then {command}; fi"
     return {
         ".migrate/recipes/doc-check.toml": (
             'id = "doc-check"\ntitle = "Doc with a check"\ntransform = "agent-parallelism-doc"\n'
@@ -197,7 +197,7 @@ def test_dirty_tree_is_left_alone_and_out_of_the_run(tmp_path: Path) -> None:
     assert (repo / "notes.txt").read_text() == "mine\n"
     branch = git(repo, "branch", "--list", "migrate/*", "--format=%(refname:short)")
     committed = git(repo, "show", f"{branch}:CLAUDE.md")
-    assert "edited" not in committed and "META-COGNITION" in committed
+    assert "edited" not in committed and "Performance" in committed
     assert "notes.txt" not in git(repo, "ls-tree", "-r", "--name-only", branch)
 
 
