@@ -717,3 +717,29 @@ def test_the_whole_standard_library_read_only() -> None:
     assert report.by_kind().get("subprocess-timeout", 0) > 50
     assert "internal-error" not in report.by_kind()
     assert {p: p.stat().st_mtime_ns for p in before} == before
+
+
+def test_suppression_comments_hide_findings_and_are_counted(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "a.py": "import subprocess\n"
+            "from concurrent.futures import ThreadPoolExecutor\n"
+            "subprocess.run(['ls'], capture_output=True)  # migrate: ignore[subprocess-timeout]\n"
+            "ThreadPoolExecutor(max_workers=10)  # migrate: ignore\n"
+            "ThreadPoolExecutor(max_workers=10)\n"
+        },
+    )
+    report = audit(tmp_path)
+    assert [(f.line, f.kind) for f in report.findings] == [(5, "pool-workers")]
+    assert report.suppressed == 2
+
+
+def test_calls_outside_the_recipes_paths_are_said_so(tmp_path: Path) -> None:
+    write(
+        tmp_path, {"lib/a.py": "import subprocess\nsubprocess.run(['ls'], capture_output=True)\n"}
+    )
+    report = audit(tmp_path, options=AuditOptions(timeout_paths=("scripts/**/*.py",)))
+    (finding,) = report.findings
+    assert "outside the recipe's paths (add them with `paths`)" in finding.message
+    assert report.without_timeout == {"adds a timeout": 0, "left unsafe": 0, "outside its paths": 1}
