@@ -186,8 +186,9 @@ def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
         )
 
 
-def _listener(quiet: bool) -> workflow.Listener:
-    """Prints each step as it starts and ends (on stderr with --json)."""
+def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
+    """Prints each step as it starts and ends (on stderr with --json), and with `diffs` what
+    each step changes."""
     from migrate import journal, render, workflow
 
     out = render.console(stderr=quiet)
@@ -198,6 +199,11 @@ def _listener(quiet: bool) -> workflow.Listener:
 
         def step_started(self, recipe: Recipe) -> None:
             out.print(f"[bold]→ {recipe.id}[/bold]: {recipe.title}")
+
+        def approve(self, recipe: Recipe, result: TransformResult) -> TransformResult | None:
+            if diffs:
+                render.print_result(out, recipe, result)
+            return result
 
         def step_finished(
             self, recipe: Recipe, step: journal.Step, result: TransformResult | None
@@ -216,6 +222,15 @@ def _listener(quiet: bool) -> workflow.Listener:
 @click.option("--in-place", is_flag=True, help="Commit on the current branch (or detached HEAD).")
 @click.option("--stash", is_flag=True, hidden=True, help="No longer needed (accepted).")
 @click.option("--dry-run", is_flag=True, help="Show the diff; change nothing.")
+@click.option(
+    "--validate",
+    "validated",
+    is_flag=True,
+    help="With --dry-run: also build and check every step in a throwaway worktree.",
+)
+@click.option(
+    "--bisect", is_flag=True, help="A failed step over several files keeps the files that pass."
+)
 @click.option(
     "--unsafe",
     is_flag=True,
@@ -239,6 +254,8 @@ def apply(
     in_place: bool,
     stash: bool,
     dry_run: bool,
+    validated: bool,
+    bisect: bool,
     unsafe: bool,
     keep_going: bool,
     skip_unparsable: bool,
@@ -263,10 +280,14 @@ def apply(
         keep_going,
         skip_unparsable=skip_unparsable,
         skip_unreadable=skip_unreadable,
+        dry=dry_run and validated,
+        bisect=bisect,
     )
-    if dry_run:
+    if validated and not dry_run:
+        raise UserError("--validate goes with --dry-run (a real apply always validates).")
+    if dry_run and not validated:
         return _dry_run(repo, chosen, as_json, options)
-    listener = _listener(quiet=as_json)
+    listener = _listener(quiet=as_json, diffs=options.dry)
     if stash:
         listener.note(
             "--stash is no longer needed: a run works in its own worktree and never touches"
@@ -336,6 +357,10 @@ def _print_report(report: workflow.ApplyReport) -> None:
     out = render.console()
     run = report.run
     applied = [s for s in report.steps if s.status == "applied"]
+    if report.dry:
+        passed = f"{len(applied)} of {len(report.steps)} step(s) would apply"
+        out.print(f"\ndry run: {passed}; nothing was kept, the repository is unchanged.")
+        return
     out.print(
         f"\nrun {run.id}: {len(applied)} step(s) applied on "
         f"{'the current branch' if run.in_place else run.branch}."

@@ -73,7 +73,8 @@ def environment(user_root: Path, v: Validation) -> Environment:
     else `python3` on PATH. `{migrate_python}` names the interpreter running migrate."""
     if v.python:
         words = shlex.split(v.python.replace("{migrate_python}", sys.executable))
-        return Environment(tuple(words), v.python)
+        label = "migrate's Python" if v.python == "{migrate_python}" else v.python
+        return Environment(tuple(words), label)
     for folder in (".venv", "venv"):
         exe = user_root / folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
         if exe.exists():
@@ -150,7 +151,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+    return "\n".join(_output_lines(text)[-lines:])
 
 
 def _py_compile(ctx: Context) -> CheckResult:
@@ -247,8 +248,19 @@ def _exit_code(result: CheckResult) -> str | None:
 
 
 def _last_line(output: str) -> str:
-    lines = output.strip().splitlines()
+    lines = _output_lines(output)
     return lines[-1].strip("= ") if lines else ""
+
+
+def _output_lines(text: str) -> list[str]:
+    """The check's own output, without the command and exit-code lines the log adds."""
+    return [ln for ln in text.rstrip().splitlines() if not ln.startswith(("# ", "$ "))]
+
+
+def summary(result: CheckResult) -> str:
+    """A failed check in a few words: its name and, for pytest, the tests that failed."""
+    failed = sorted(failed_tests(_log_text(result))) if result.name == "pytest" else []
+    return result.name + (f" ({', '.join(failed[:5])})" if failed else "")
 
 
 def _command(ctx: Context, command: str, index: int, timeout: float) -> CheckResult:

@@ -27,7 +27,7 @@ from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.files import Snapshot, select
 from migrate.isolation import Holder, Lock, kill_group, process_start
 from migrate.journal import CheckResult, Run, Step, StepStatus
-from migrate.model import Finding, Recipe, TransformResult, Validation
+from migrate.model import FileChange, Finding, Recipe, TransformResult, Validation
 
 RUN_REF = "refs/migrate/runs/"
 
@@ -40,6 +40,8 @@ class ApplyOptions:
     run_name: str | None = None
     skip_unparsable: bool = False
     skip_unreadable: bool = False
+    dry: bool = False  # build and check every step, keep nothing (`--dry-run --validate`)
+    bisect: bool = False  # a failed step that changed several files keeps the good ones
     config_note: str = ""  # said in each commit message (an uncommitted .migrate/ was used)
 
 
@@ -72,6 +74,7 @@ class ApplyReport:
     steps: tuple[Step, ...]
     where: str = ""  # where the commits are now, in one sentence
     left_out: tuple[str, ...] = ()  # the user's uncommitted paths, not part of the run
+    dry: bool = False  # built and checked, then thrown away
 
     @property
     def exit_code(self) -> int:
@@ -410,11 +413,13 @@ def apply(
     """Apply the recipes in plan order, each as one validated commit on the run's branch.
 
     Everything happens in the run's own worktree; the user's checkout is touched at the end
-    only by a safe checkout or fast-forward, and only when it is clean and where it was.
+    only by a safe checkout or fast-forward, and only when it is clean and where it was. With
+    `options.dry`, the same steps are built and checked, then thrown away with the worktree:
+    no branch, ref or journal entry is left.
     """
     listener = listener or Listener()
     with gitrepo.open_repo(root) as repo:
-        gitrepo.check_state(repo, allow_detached=options.in_place)
+        gitrepo.check_state(repo, allow_detached=options.in_place or options.dry)
         settings = validate.project_validation(gitrepo.root(repo))
         with locked(repo, "apply", listener.note) as lock:
             run, is_new = _start_run(repo, options)
@@ -425,31 +430,59 @@ def apply(
                 note = "Configuration: the uncommitted .migrate/ of the work tree was used.\n"
                 options = replace(options, config_note=note)
             start = _tip(repo, run, is_new)
+            record = _recorder(repo, options.dry)
             if is_new:
-                journal.save_run(repo, run)
+                record(run)
             done: list[Step] = []
             tip = start
             try:
                 lock.update(run=run.id)
                 with _sigterm_as_interrupt(), own_worktree(repo, lock, run.id, start) as wt:
                     _share(gitrepo.root(repo), gitrepo.root(wt), settings.share)
+                    session = _Session(wt, repo, listener, settings, lock, options, record)
                     earlier = set(run.applied()) | history
                     for recipe in recipes:
-                        step = _run_step(
-                            wt, repo, run, recipe, listener, done, options, settings, lock, earlier
-                        )
+                        step = _run_step(session, run, recipe, done, earlier)
                         run = run.with_step(step)
-                        journal.save_run(repo, run)
+                        record(run)
                         done.append(step)
                         if step.commit:
                             tip = step.commit
-                            gitrepo.update_ref(repo, RUN_REF + run.id, tip)
+                            if not options.dry:
+                                gitrepo.update_ref(repo, RUN_REF + run.id, tip)
                         if step.status == "reverted" and not options.keep_going:
                             break
             finally:
                 with _signals_held():
-                    published = _finish(repo, run, tip, start, is_new)
-            return ApplyReport(published.run, tuple(done), published.message, tuple(left_out))
+                    published = (
+                        Published(run, "")
+                        if options.dry
+                        else _finish(repo, run, tip, start, is_new)
+                    )
+            return ApplyReport(
+                published.run, tuple(done), published.message, tuple(left_out), options.dry
+            )
+
+
+def _recorder(repo: Repo, dry: bool) -> Callable[[Run], None]:
+    def record(run: Run) -> None:
+        if not dry:
+            journal.save_run(repo, run)
+
+    return record
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What every step of one `apply` shares."""
+
+    wt: Repo  # the run's worktree
+    repo: Repo  # the user's repository
+    listener: Listener
+    settings: Validation
+    lock: Lock
+    options: ApplyOptions
+    record: Callable[[Run], None]  # saves the run in the journal (nothing in a dry run)
 
 
 def _finish(repo: Repo, run: Run, tip: str, start: str, is_new: bool) -> Published:
@@ -478,92 +511,143 @@ def _blocked_by(recipe: Recipe, done: Sequence[Step], earlier: set[str]) -> str 
 
 
 def _run_step(
-    wt: Repo,
-    repo: Repo,
-    run: Run,
-    recipe: Recipe,
-    listener: Listener,
-    done: Sequence[Step],
-    options: ApplyOptions,
-    settings: Validation,
-    lock: Lock,
-    earlier: set[str],
+    s: _Session, run: Run, recipe: Recipe, done: Sequence[Step], earlier: set[str]
 ) -> Step:
-    pre = str(gitrepo.head_sha(wt))
+    pre = str(gitrepo.head_sha(s.wt))
     blocked = _blocked_by(recipe, done, earlier)
     if blocked:
         step = Step(recipe.id, "skipped", pre, summary=blocked)
-        listener.step_finished(recipe, step, None)
+        s.listener.step_finished(recipe, step, None)
         return step
-    listener.step_started(recipe)
-    result = compute(gitrepo.root(wt), recipe, gitrepo.tracked_paths(wt), options)
-    approved = listener.approve(recipe, result)
+    s.listener.step_started(recipe)
+    result = compute(gitrepo.root(s.wt), recipe, gitrepo.tracked_paths(s.wt), s.options)
+    approved = s.listener.approve(recipe, result)
     if approved is None or not approved.changes:
         status: StepStatus = "skipped" if approved is None else "no-changes"
         step = Step(recipe.id, status, pre, summary=summarise(approved) if approved else "")
-        listener.step_finished(recipe, step, approved)
+        s.listener.step_finished(recipe, step, approved)
         return step
-    lock.update(recipe=recipe.id)
+    s.lock.update(recipe=recipe.id)
     try:
-        step = _write_validate_commit(
-            wt, repo, run, recipe, approved, pre, listener, settings, lock, options.config_note
-        )
+        step = _write_validate_commit(s, run, recipe, approved, pre)
     except BaseException:
         with _signals_held():
-            gitrepo.clean_to(wt, pre, settings.share)
-            journal.save_run(repo, run.with_step(Step(recipe.id, "interrupted", pre)))
+            gitrepo.clean_to(s.wt, pre, s.settings.share)
+            s.record(run.with_step(Step(recipe.id, "interrupted", pre)))
         raise
-    lock.update(recipe=None, group=None, group_start=None)
-    listener.step_finished(recipe, step, approved)
+    s.lock.update(recipe=None, group=None, group_start=None)
+    s.listener.step_finished(recipe, step, approved)
     return step
 
 
 def _write_validate_commit(
-    wt: Repo,
-    repo: Repo,
-    run: Run,
-    recipe: Recipe,
-    result: TransformResult,
-    pre: str,
-    listener: Listener,
-    settings: Validation,
-    lock: Lock,
-    config_note: str,
+    s: _Session, run: Run, recipe: Recipe, result: TransformResult, pre: str
 ) -> Step:
-    root = gitrepo.root(wt)
     summary = summarise(result)
+    proposed = {c.path for c in result.changes}
+    tree, checks = _write_and_check(s, run, recipe, result, pre, s.listener)
+    left_out: tuple[CheckResult, ...] = ()
+    if tree is None and s.options.bisect and len(result.changes) > 1:
+        result, left_out = _bisect(s, run, recipe, result, pre, checks)
+        if left_out:
+            tree, checks = _write_and_check(s, run, recipe, result, pre, s.listener)
+            summary = summarise(result)
     files_ = tuple(c.path for c in result.changes)
-    try:
-        writer.write(root, result.changes)
-    except writer.UnparsableOutput as e:
-        gitrepo.clean_to(wt, pre, settings.share)
-        failed = CheckResult("write", "failed", e.message)
-        return Step(recipe.id, "reverted", pre, None, summary, (failed,), files_)
-    tree = gitrepo.stage_tree(wt, files_)
-    checks = _validate(root, repo, run, recipe, result, listener, settings, lock)
-    if any(c.outcome == "failed" for c in checks):
-        gitrepo.clean_to(wt, pre, settings.share)
-        return Step(recipe.id, "reverted", pre, None, summary, checks, files_)
-    off = validate.turned_off(validate.merged(settings, recipe.validate, recipe.source))
-    message = commit_message(recipe, run, summary, checks, off, config_note)
-    sha = gitrepo.commit_tree(wt, tree, pre, message)
+    dropped = proposed - set(files_)  # left out by --bisect
+    if tree is None:
+        return Step(recipe.id, "reverted", pre, None, summary, (*checks, *left_out), files_)
+    off = validate.turned_off(validate.merged(s.settings, recipe.validate, recipe.source))
+    checks = (*checks, *left_out)
+    message = commit_message(recipe, run, summary, checks, off, s.options.config_note)
+    sha = gitrepo.commit_tree(s.wt, tree, pre, message)
     # Whatever the checks wrote, edited or deleted is not part of the step.
-    gitrepo.clean_to(wt, sha, settings.share)
-    again = _not_idempotent(wt, recipe)
+    gitrepo.clean_to(s.wt, sha, s.settings.share)
+    again = _not_idempotent(s.wt, recipe, set(dropped))
     if again:
-        gitrepo.clean_to(wt, pre, settings.share)
+        gitrepo.clean_to(s.wt, pre, s.settings.share)
         failed = CheckResult("idempotence", "failed", again)
         return Step(recipe.id, "reverted", pre, None, summary, (*checks, failed), files_)
     return Step(recipe.id, "applied", pre, sha, summary, checks, files_)
 
 
-def _not_idempotent(wt: Repo, recipe: Recipe) -> str:
-    """Why the recipe is a bug if, computed again on its own result, it still changes files."""
+def _write_and_check(
+    s: _Session,
+    run: Run,
+    recipe: Recipe,
+    result: TransformResult,
+    pre: str,
+    listener: Listener,
+) -> tuple[str | None, tuple[CheckResult, ...]]:
+    """Write the changes on `pre` and run the checks: the tree to commit, or None (the
+    worktree back at `pre`) when a check failed."""
+    gitrepo.clean_to(s.wt, pre, s.settings.share)
+    try:
+        writer.write(gitrepo.root(s.wt), result.changes)
+    except writer.UnparsableOutput as e:
+        gitrepo.clean_to(s.wt, pre, s.settings.share)
+        return None, (CheckResult("write", "failed", e.message),)
+    tree = gitrepo.stage_tree(s.wt, [c.path for c in result.changes])
+    checks = _validate(s, run, recipe, result, listener)
+    if any(c.outcome == "failed" for c in checks):
+        gitrepo.clean_to(s.wt, pre, s.settings.share)
+        return None, checks
+    return tree, checks
+
+
+def _bisect(
+    s: _Session,
+    run: Run,
+    recipe: Recipe,
+    result: TransformResult,
+    pre: str,
+    failed: Sequence[CheckResult],
+) -> tuple[TransformResult, tuple[CheckResult, ...]]:
+    """The files whose change makes the checks fail, found by halving (`--bisect`); returns
+    the result without them and one line per culprit with the failing check's output."""
+    quiet = Listener()
+    outputs: dict[str, str] = {}
+
+    def fails(changes: Sequence[FileChange]) -> bool:
+        s.listener.note(f"bisect: checking {len(changes)} of {len(result.changes)} file(s)")
+        tree, checks = _write_and_check(
+            s, run, recipe, replace(result, changes=tuple(changes)), pre, quiet
+        )
+        if tree is None:
+            why = next((c for c in checks if c.outcome == "failed"), None)
+            for c in changes:
+                outputs[c.path] = validate.summary(why) if why else "the checks"
+        return tree is None
+
+    def culprits(changes: Sequence[FileChange]) -> list[FileChange]:
+        if len(changes) == 1:
+            return list(changes)
+        a, b = changes[: len(changes) // 2], changes[len(changes) // 2 :]
+        fa, fb = fails(a), fails(b)
+        if not fa and not fb:
+            return list(changes)  # only together: keep them out together
+        return (culprits(a) if fa else []) + (culprits(b) if fb else [])
+
+    bad = culprits(result.changes)
+    if len(bad) == len(result.changes):
+        return result, ()
+    gone = {c.path for c in bad}
+    kept = replace(result, changes=tuple(c for c in result.changes if c.path not in gone))
+    notes = tuple(
+        CheckResult("bisect", "skipped", f"left out {c.path}: its change fails {outputs[c.path]}")
+        for c in bad
+    )
+    return kept, notes
+
+
+def _not_idempotent(wt: Repo, recipe: Recipe, left_out: set[str]) -> str:
+    """Why the recipe is a bug if, computed again on its own result, it still changes files
+    (other than those `--bisect` left out on purpose)."""
     options = ApplyOptions(skip_unparsable=True, skip_unreadable=True)
     again = compute(gitrepo.root(wt), recipe, gitrepo.tracked_paths(wt), options)
-    if not again.changes:
+    changed = [c.path for c in again.changes if c.path not in left_out]
+    if not changed:
         return ""
-    paths = ", ".join(c.path for c in again.changes[:5])
+    paths = ", ".join(changed[:5])
     return (
         f"recipe {recipe.id!r} is not idempotent: run again on its own result it changes"
         f" {paths}; this is a bug in the recipe, so the step was dropped"
@@ -571,15 +655,9 @@ def _not_idempotent(wt: Repo, recipe: Recipe) -> str:
 
 
 def _validate(
-    root: Path,
-    repo: Repo,
-    run: Run,
-    recipe: Recipe,
-    result: TransformResult,
-    listener: Listener,
-    settings: Validation,
-    lock: Lock,
+    s: _Session, run: Run, recipe: Recipe, result: TransformResult, listener: Listener
 ) -> tuple[CheckResult, ...]:
+    root, repo, settings, lock = gitrepo.root(s.wt), s.repo, s.settings, s.lock
     chosen = validate.merged(settings, recipe.validate, recipe.source)
     before: Mapping[str, str | None] = {c.path: c.before for c in result.changes}
 

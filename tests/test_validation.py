@@ -142,3 +142,48 @@ def test_an_uncommitted_migrate_folder_is_the_users_config(tmp_path: Path) -> No
 def _last_run(repo: Path) -> str:
     shown = json.loads(run_migrate(repo, "status", "--json").stdout)
     return (shown["run"] or shown["last_run"])["id"]
+
+
+POOLS = "from concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor(max_workers=10)\n"
+# Four scripts whose pool may grow; one (c.py) is checked to keep 10 workers.
+CHECKED = "def test_c_keeps_ten():\n    assert 'max_workers=10' in open('scripts/c.py').read()\n"
+
+
+def five_scripts(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {f"scripts/{n}.py": POOLS for n in "abcde"}
+    files["tests/test_c.py"] = CHECKED
+    files[".migrate/config.toml"] = '[validate]\npython = "{migrate_python}"\n'
+    return project(tmp_path, files)
+
+
+def test_bisect_keeps_the_four_files_that_pass(tmp_path: Path) -> None:
+    repo = five_scripts(tmp_path)
+    result = run_migrate(repo, "apply", "max-workers", "--bisect", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "left out scripts/c.py" in result.stdout
+    changed = git(repo, "diff", "--name-only", "main", "HEAD").splitlines()
+    assert changed == [f"scripts/{n}.py" for n in "abde"]
+    assert "tests/test_c.py::test_c_keeps_ten" in result.stdout
+
+
+def test_without_bisect_the_whole_step_is_reverted(tmp_path: Path) -> None:
+    repo = five_scripts(tmp_path)
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+
+
+def test_a_validated_dry_run_checks_every_step_and_keeps_nothing(tmp_path: Path) -> None:
+    repo = five_scripts(tmp_path)
+    refs = git(repo, "for-each-ref")
+    result = run_migrate(repo, "apply", "max-workers", "doc", "--dry-run", "--validate")
+    assert result.returncode == 1, result.stdout + result.stderr  # max-workers fails its check
+    assert "+ThreadPoolExecutor(max_workers=50)" in result.stdout
+    assert "reverted" in result.stdout and "test_c_keeps_ten" in result.stdout
+    assert "nothing was kept" in result.stdout
+    assert git(repo, "for-each-ref") == refs
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (repo / ".git/migrate/runs").exists() or not list(
+        (repo / ".git/migrate/runs").iterdir()
+    )
+    assert not list((repo / ".git/migrate/worktrees").iterdir())
