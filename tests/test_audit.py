@@ -325,7 +325,7 @@ def test_the_threshold_is_a_parameter(tree: Path) -> None:
 
 def test_example_project(example_repo: Path) -> None:
     report = audit(example_repo)
-    assert report.header() == "35 Python files analyzed, 12 files with issues (21 total issues)"
+    assert report.header() == "38 Python files analyzed, 12 files with issues (21 total issues)"
     assert report.by_kind() == {
         "subprocess-timeout": 16,
         "os-system": 1,
@@ -339,9 +339,9 @@ def test_example_project(example_repo: Path) -> None:
     assert metrics["subprocess calls without timeout"] == 16
     assert metrics["max_workers values"] == Counter({10: 4, 4: 2, 2: 1})
     # token_tracker.py is registered under two PostToolUse matchers: Claude Code runs it once.
-    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 25
-    assert sum(e.registrations for e in report.hooks) == 26
-    assert metrics["estimated hook latency ms"] == 24 * 50
+    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 28
+    assert sum(e.registrations for e in report.hooks) == 29
+    assert metrics["estimated hook latency ms"] == 27 * 50
 
 
 # -- parse errors and exotic files ---------------------------------------------------------------
