@@ -271,7 +271,7 @@ def test_the_threshold_is_a_parameter(tree: Path) -> None:
 
 def test_example_project(example_repo: Path) -> None:
     report = audit(example_repo)
-    assert report.header() == "35 Python files analyzed, 13 files with issues (24 total issues)"
+    assert report.header() == "38 Python files analyzed, 13 files with issues (24 total issues)"
     assert report.by_kind() == {
         "subprocess-timeout": 16,
         "os-system": 1,
@@ -283,8 +283,8 @@ def test_example_project(example_repo: Path) -> None:
     metrics = report.metrics()
     assert metrics["subprocess calls without timeout"] == 16
     assert metrics["max_workers values"] == Counter({10: 4, 4: 2, 2: 1})
-    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 26
-    assert metrics["estimated hook latency ms"] == 25 * 50
+    assert sum(metrics["hooks per event"].values()) == report.hooks_count == 29
+    assert metrics["estimated hook latency ms"] == 28 * 50
 
 
 # -- parse errors and exotic files ---------------------------------------------------------------
