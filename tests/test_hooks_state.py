@@ -528,10 +528,12 @@ def test_evidence_of_a_write_in_the_script(tmp_path: Path) -> None:
 
 EXAMPLE_HOOKS = {
     "auto_remember.py": {".claude/memory/lessons.jsonl"},
+    "bash_secret_scan.py": set(),
     "best_practice_enforcer.py": set(),
     "block_dangerous_commands.py": set(),
     "command_tracker.py": {".claude/memory/session_state.json"},
     "confidence_tracker.py": {".claude/memory/confidence.json"},
+    "context_probe.py": set(),
     "detect_batch.py": set(),
     "detect_confidence_penalty.py": set(),
     "detect_failure_auto_learn.py": {".claude/memory/lessons.jsonl"},
@@ -542,6 +544,7 @@ EXAMPLE_HOOKS = {
     "mcp_guard.py": {".claude/memory/mcp_calls.jsonl"},
     "old_prompt_logger.py": {".claude/memory/prompts.log"},
     "performance_gate.py": set(),
+    "prompt_tip.py": set(),
     "protect_secrets.py": set(),
     "scratch_enforcer.py": set(),
     "session_start_banner.py": set(),
