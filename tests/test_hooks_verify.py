@@ -218,11 +218,14 @@ def test_a_hook_that_writes_a_file_on_one_side_only_differs(tmp_path: Path, side
 
 
 def _decides(decision: str) -> str:
-    said = {"permissionDecision": decision, "permissionDecisionReason": "checked by policy"}
-    return (
-        "import json, sys\njson.load(sys.stdin)\n"
-        f"print(json.dumps({{'hookSpecificOutput': {{'hookEventName': 'PreToolUse', **{said!r}}}}}))\n"
-    )
+    said = {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": decision,
+            "permissionDecisionReason": "checked by policy",
+        }
+    }
+    return f"import json, sys\njson.load(sys.stdin)\nprint(json.dumps({said!r}))\n"
 
 
 def test_a_block_allow_flip_with_identical_text_is_a_difference(tmp_path: Path) -> None:

@@ -497,3 +497,27 @@ def test_git_hooks_of_the_repository_never_run_in_the_runs_worktree(tmp_path: Pa
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
     assert not marker.exists(), marker.read_text()
+
+
+def test_ctrl_c_after_a_validated_step_says_what_was_kept(tmp_path: Path) -> None:
+    """max-workers is committed, then Ctrl-C during doc-check's check: the message says
+    where the kept step is, not that nothing was touched."""
+    marker = tmp_path / "validation-started"
+    repo = project(tmp_path, failing_recipe(f"touch {marker}; sleep 60"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migrate", "apply", "max-workers", "doc-check", "--yes"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    _wait_for(marker)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "were not touched" not in err
+    assert "the steps validated before it were kept: switched to branch migrate/" in err
+    assert "Migrate-Recipe: max-workers" in git(repo, "log", "-1", "--format=%B")
+    assert (repo / "CLAUDE.md").read_text() == FILES["CLAUDE.md"]
+    assert [s["status"] for s in last_steps(repo)] == ["applied", "interrupted"]
