@@ -57,3 +57,8 @@ def test_writes_deletes_and_creates_keeping_modes(tmp_path: Path) -> None:
 def test_parses_accepts_python_and_refuses_a_keyword_as_a_value() -> None:
     assert writer.parses("a.py", "y = 0\n")
     assert not writer.parses("a.py", "y = return\n")
+
+
+def test_syntax_newer_than_the_interpreter_parses_through_libcst() -> None:
+    """PEP 695 (3.12): `ast` of an older interpreter refuses it, LibCST reads it."""
+    assert writer.parses("a.py", "type Pair[T] = tuple[T, T]\n")
