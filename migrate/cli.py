@@ -24,6 +24,7 @@ from migrate.errors import (
     EXIT_REPO_STATE,
     EXIT_STEP_FAILED,
     EXIT_USAGE,
+    Interrupted,
     UserError,
 )
 from migrate.model import UNSAFE, Finding, Recipe, TransformResult
@@ -667,12 +668,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as e:
         click.echo(f"migrate: {e.message}", err=True)
         return e.exit_code
-    except click.exceptions.Abort:  # click's name for Ctrl-C (KeyboardInterrupt)
-        click.echo(
-            "migrate: interrupted; the step in progress was dropped. Your files, index and"
-            " branches were not touched.",
-            err=True,
+    except click.exceptions.Abort as e:  # click's name for Ctrl-C (KeyboardInterrupt)
+        cause = e.__cause__
+        said = (
+            cause.said
+            if isinstance(cause, Interrupted)
+            else "interrupted; what was in progress was dropped. Your files, index and branches"
+            " were not touched."
         )
+        click.echo(f"migrate: {said}", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as e:
         e.show()

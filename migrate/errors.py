@@ -24,3 +24,11 @@ class RepoStateError(UserError):
     """The repository is in a state the tool refuses to work on; nothing was changed."""
 
     exit_code = EXIT_REPO_STATE
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) after some of a run's work was kept: `said` tells what is where."""
+
+    def __init__(self, said: str) -> None:
+        super().__init__(said)
+        self.said = said

@@ -23,7 +23,7 @@ from types import FrameType
 from git import Repo
 
 from migrate import files, gitrepo, journal, transforms, validate, writer
-from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
+from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, Interrupted, RepoStateError, UserError
 from migrate.files import Snapshot, select
 from migrate.isolation import Holder, Lock, kill_group, process_start
 from migrate.journal import CheckResult, Run, Step, StepStatus
@@ -435,6 +435,7 @@ def apply(
                 record(run)
             done: list[Step] = []
             tip = start
+            stopped = False
             try:
                 lock.update(run=run.id)
                 with _sigterm_as_interrupt(), own_worktree(repo, lock, run.id, start) as wt:
@@ -452,6 +453,9 @@ def apply(
                                 gitrepo.update_ref(repo, RUN_REF + run.id, tip)
                         if step.status == "reverted" and not options.keep_going:
                             break
+            except KeyboardInterrupt:
+                stopped = True
+                raise
             finally:
                 with _signals_held():
                     published = (
@@ -459,6 +463,8 @@ def apply(
                         if options.dry
                         else _finish(repo, run, tip, start, is_new)
                     )
+                if stopped:  # say what was kept (cli.main prints it): the default is "nothing"
+                    raise Interrupted(_kept(published))
             return ApplyReport(
                 published.run, tuple(done), published.message, tuple(left_out), options.dry
             )
@@ -492,6 +498,18 @@ def _finish(repo: Repo, run: Run, tip: str, start: str, is_new: bool) -> Publish
             journal.save_run(repo, replace(run, state="rolled-back"))
         return Published(run, "nothing was committed")
     return _publish(repo, run, tip, switch=is_new and not run.in_place, start=start)
+
+
+def _kept(published: Published) -> str:
+    if published.message == "nothing was committed":
+        return (
+            "interrupted; the step in progress was dropped and nothing was committed. Your"
+            " files, index and branches were not touched."
+        )
+    return (
+        "interrupted; the step in progress was dropped, the steps validated before it were"
+        f" kept: {published.message}."
+    )
 
 
 def _history(repo: Repo) -> set[str]:

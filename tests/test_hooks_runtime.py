@@ -788,3 +788,26 @@ def test_exit_2_reason_prefers_the_json_reason() -> None:
     stdout = json.dumps({"decision": "block", "reason": "from json"})
     assert result("m.py", stdout, 2, "from stderr", "Stop").text == "from json"
     assert result("m.py", "", 2, "from stderr", "Stop").text == "from stderr"
+
+
+@pytest.mark.parametrize(
+    "asked, hidden",
+    [
+        pytest.param([True, True], True, id="every-json-member"),
+        pytest.param([True, False], False, id="first-only"),
+        pytest.param([False, True], False, id="last-only"),
+    ],
+)
+def test_suppress_output_only_when_every_json_member_asks(
+    project: Project, asked: list[bool], hidden: bool
+) -> None:
+    """A member that asked to stay out of the transcript beside one that did not: one hook
+    has one stdout, so the output is shown (a plain-text member does not count)."""
+    members = [
+        project.hook(f"m{i}.py", prints_json({"systemMessage": f"note {i}", "suppressOutput": s}))
+        for i, s in enumerate(asked)
+    ]
+    members.append(project.hook("log.py", "print('plain text is only logged')\n"))
+    shown = project.run_unified(members, pre_tool()).json
+    assert shown.get("suppressOutput", False) is hidden
+    assert shown["systemMessage"] == "[m0.py] note 0\n[m1.py] note 1"

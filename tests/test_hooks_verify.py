@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from migrate.hooks import replay, verify
 from migrate.hooks.settings import HookRegistration
 from tests.conftest import git, make_repo, run_migrate
@@ -197,3 +199,42 @@ def test_sigterm_kills_the_hooks_and_removes_the_scratch_copies(tmp_path: Path) 
     for pid in map(int, pids.read_text().split()):
         assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z"
     assert list(scratch.iterdir()) == []
+
+
+PRE_TOOL = [p for p in replay.SAMPLES if p["hook_event_name"] == "PreToolUse"]
+WRITES_STATE = NOTES + "open('.claude/state.log', 'a').write('seen\\n')\n"
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_a_hook_that_writes_a_file_on_one_side_only_differs(tmp_path: Path, side: str) -> None:
+    """Pattern: a hook that keeps a state or log file; the edit drops (or adds) the write."""
+    old, new = (WRITES_STATE, NOTES) if side == "before" else (NOTES, WRITES_STATE)
+    repo = project(tmp_path, {"notes.py": old}, settings(python_hook("notes.py")))
+    (repo / ".claude/hooks/notes.py").write_text(new)
+    report = verify.verify(repo, "HEAD", None, PROMPTS)
+    assert not report.ok
+    assert any(".claude/state.log" in line for line in report.failure_lines())
+    assert report.as_dict()["handler_runs"] == {"before": 3, "after": 3}
+
+
+def _decides(decision: str) -> str:
+    said = {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": decision,
+            "permissionDecisionReason": "checked by policy",
+        }
+    }
+    return f"import json, sys\njson.load(sys.stdin)\nprint(json.dumps({said!r}))\n"
+
+
+def test_a_block_allow_flip_with_identical_text_is_a_difference(tmp_path: Path) -> None:
+    """Same reason text, opposite decision: what Claude is allowed to do changed."""
+    registered = settings(python_hook("policy.py"), event="PreToolUse")
+    repo = project(tmp_path, {"policy.py": _decides("allow")}, registered)
+    (repo / ".claude/hooks/policy.py").write_text(_decides("deny"))
+    result = run_migrate(repo, "hooks", "verify", "--before", "HEAD")
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = verify.verify(repo, "HEAD", None, PRE_TOOL)
+    assert not report.ok and report.differences
+    assert any("decision" in line for line in report.failure_lines()), report.failure_lines()

@@ -388,3 +388,32 @@ def test_rollback_file_the_run_created_deletes_it_in_a_commit(tmp_path: Path) ->
     assert not (repo / "CLAUDE.md").exists()
     assert git(repo, "status", "--porcelain") == ""
     assert "Migrate-Rollback-File: CLAUDE.md" in git(repo, "log", "-1", "--format=%B")
+
+
+def test_the_journal_is_rebuilt_from_the_newest_run_of_two_in_history(tmp_path: Path) -> None:
+    """Two runs merged into main, then the journal lost: only the newest run comes back, and
+    rolling it back leaves the older run's step alone."""
+    repo = repo_with(tmp_path)
+    for recipe in ("max-workers", "agent-parallelism-doc"):  # two runs, each merged
+        applied = run_migrate(repo, "apply", recipe, "--yes")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        run_branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+        git(repo, "checkout", "-q", "main")
+        git(repo, "merge", "-q", "--ff-only", run_branch)
+    newest, older = (
+        git(repo, "log", "-1", "--format=%(trailers:key=Migrate-Run,valueonly)", rev)
+        for rev in ("HEAD", "HEAD~1")
+    )
+    assert newest and older and newest != older
+    subprocess.run(["rm", "-rf", str(repo / ".git/migrate")], check=True)
+    shown = run_migrate(repo, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    run = json.loads(shown.stdout)["run"]
+    assert run["id"] == newest
+    assert [(s["recipe"], s["status"]) for s in run["steps"]] == [
+        ("agent-parallelism-doc", "applied")
+    ]
+    rolled = run_migrate(repo, "rollback", "--all", "--yes")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert (repo / "CLAUDE.md").read_text() == CLAUDE
+    assert "max_workers=50" in (repo / "scripts/pool.py").read_text()

@@ -120,3 +120,27 @@ def test_rollback_without_a_run_is_a_clear_error(tmp_path: Path) -> None:
     result = run_migrate(repo, "rollback", "max-workers")
     assert result.returncode == 2
     assert "no open migration run" in result.stderr
+
+
+def test_an_in_place_run_rolled_back_then_applied_again(tmp_path: Path) -> None:
+    """The recipe's commit and its revert are both in main's history: applying it again
+    makes a new commit (the revert is not mistaken for "already applied")."""
+    repo = make_repo(tmp_path / "repo", {**FILES, ".migrate/config.toml": PYTEST})
+    hook = repo / ".claude/hooks/detect_batch.py"
+    assert run_migrate(repo, "apply", "max-workers", "--in-place").returncode == 0
+    rolled = run_migrate(repo, "rollback", "--all", "--yes")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert "max_workers=10" in hook.read_text()
+    reverted = git(repo, "rev-parse", "HEAD")
+    again = run_migrate(repo, "apply", "max-workers", "--in-place", "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [s["status"] for s in json.loads(again.stdout)["steps"]] == ["applied"]
+    assert git(repo, "rev-parse", "HEAD~1") == reverted
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert "max_workers=50" in hook.read_text()
+    assert git(repo, "status", "--porcelain") == ""
+    shown = json.loads(run_migrate(repo, "status", "--json").stdout)
+    assert [(s["recipe"], s["status"]) for s in shown["run"]["steps"]][-1] == (
+        "max-workers",
+        "applied",
+    )

@@ -417,3 +417,18 @@ def test_suppression_comment_keeps_the_value_and_is_counted(tmp_path: Path) -> N
         "b = ThreadPoolExecutor(max_workers=10)", "b = ThreadPoolExecutor(max_workers=50)"
     )
     assert result.counts["suppressed"] == 1 and result.counts["code"] == 1
+
+
+@pytest.mark.parametrize(
+    "cpus, warned",
+    [pytest.param(50, False, id="as-many-cpus"), pytest.param(49, True, id="one-fewer")],
+)
+def test_process_pool_warning_boundary_is_the_cpu_count(
+    tmp_path: Path, cpus: int, warned: bool
+) -> None:
+    """50 workers (the default `to`) on 50 CPUs is fine; on 49 it is one process too many."""
+    result = run(tmp_path, {"t.py": PROCESS}, cpus=cpus)
+    warnings = [f for f in result.findings if f.kind == "max-workers-process-pool"]
+    assert bool(warnings) is warned
+    if warned:
+        assert "gets 50 workers but there are 49 CPUs" in warnings[0].message

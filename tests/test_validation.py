@@ -187,3 +187,60 @@ def test_a_validated_dry_run_checks_every_step_and_keeps_nothing(tmp_path: Path)
         (repo / ".git/migrate/runs").iterdir()
     )
     assert not list((repo / ".git/migrate/worktrees").iterdir())
+
+
+PYTEST_HERE = '[validate]\npython = "{migrate_python}"\n'
+
+
+def test_a_test_the_step_breaks_fails_pytest_and_reverts_the_step(tmp_path: Path) -> None:
+    """pytest really runs and really fails: the failure depends on the step's edit, so the
+    step's base passes and the failure is the step's."""
+    repo = project(tmp_path, {"tests/test_doc.py": BREAKS, ".migrate/config.toml": PYTEST_HERE})
+    base = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "exit code 1" in result.stdout and "test_doc" in result.stdout
+    assert "fails at the base" not in result.stdout
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+    assert git(repo, "rev-parse", "HEAD") == base and (repo / "CLAUDE.md").read_text() == CLAUDE
+    log = next((repo / ".git/migrate/logs").rglob("doc-pytest.log")).read_text()
+    assert "1 failed" in log and log.rstrip().splitlines()[-1].startswith("# exit code 1 after")
+
+
+def test_pytest_collecting_no_tests_is_said_and_not_a_pass(tmp_path: Path) -> None:
+    """pytest exit 5: a tests/ folder without tests; the step applies, and the commit says
+    "no tests" rather than "passed"."""
+    files = {"tests/helpers.py": "VALUE = 1\n", ".migrate/config.toml": PYTEST_HERE}
+    repo = project(tmp_path, files)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    message = git(repo, "log", "-1", "--format=%B")
+    assert "pytest: no tests ((" in message and "no tests collected" in message
+    assert "pytest: passed" not in message
+
+
+def test_a_check_command_past_its_timeout_fails_and_is_killed(tmp_path: Path) -> None:
+    """A command that hangs once the step's edit is there: a failure, not a pass, and the
+    run does not wait for it."""
+    marker = tmp_path / "still-running"
+    hang = f"if grep -q Performance CLAUDE.md; then sleep 30; touch {marker}; fi"
+    config = f"[validate]\npytest = false\ncommand_timeout = 1\ncommands = [{json.dumps(hang)}]\n"
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes", timeout=25)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "timed out after 1 s" in result.stdout
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+    assert not marker.exists()  # the whole group was killed, not left to finish
+
+
+def test_pytest_past_its_timeout_fails_the_step(tmp_path: Path) -> None:
+    slow = (
+        "import time\n\ndef test_slow():\n"
+        "    if 'Performance' in open('CLAUDE.md').read():\n        time.sleep(30)\n"
+    )
+    config = PYTEST_HERE + "pytest_timeout = 4\n"
+    repo = project(tmp_path, {"tests/test_slow.py": slow, ".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes", timeout=25)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "timed out after 4 s" in result.stdout
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""

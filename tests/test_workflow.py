@@ -267,6 +267,62 @@ def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
     assert git(repo, "diff", base, "HEAD") == ""
 
 
+def _diverged(repo: Path) -> None:
+    """`other` and `main` both changed CLAUDE.md's line: any replay of one on the other
+    conflicts."""
+    git(repo, "checkout", "-q", "-b", "other")
+    (repo / "CLAUDE.md").write_text("other\n")
+    git(repo, "commit", "-qam", "other")
+    git(repo, "checkout", "-q", "main")
+    (repo / "CLAUDE.md").write_text("main\n")
+    git(repo, "commit", "-qam", "main")
+
+
+def _conflicting(repo: Path, *args: str) -> None:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, timeout=60)
+    assert done.returncode != 0, "the git operation was meant to stop on a conflict"
+
+
+def _rebase(repo: Path) -> None:
+    _diverged(repo)
+    _conflicting(repo, "rebase", "other")
+
+
+def _cherry_pick(repo: Path) -> None:
+    _diverged(repo)
+    _conflicting(repo, "cherry-pick", "other")
+
+
+def _revert(repo: Path) -> None:
+    (repo / "CLAUDE.md").write_text("first\n")
+    git(repo, "commit", "-qam", "first")
+    (repo / "CLAUDE.md").write_text("second\n")
+    git(repo, "commit", "-qam", "second")
+    _conflicting(repo, "revert", "--no-edit", "HEAD~1")
+
+
+def _bisect(repo: Path) -> None:
+    git(repo, "bisect", "start")
+
+
+def _unmerged(repo: Path) -> None:
+    """A conflicted `git stash pop`: unmerged paths, and no operation in progress."""
+    (repo / "CLAUDE.md").write_text("stashed\n")
+    git(repo, "stash", "-q")
+    (repo / "CLAUDE.md").write_text("committed\n")
+    git(repo, "commit", "-qam", "committed")
+    _conflicting(repo, "stash", "pop")
+
+
+_CONFLICTS = {
+    "rebase": _rebase,
+    "cherry-pick": _cherry_pick,
+    "revert": _revert,
+    "bisect": _bisect,
+    "unmerged": _unmerged,
+}
+
+
 @pytest.mark.parametrize(
     "setup, message",
     [
@@ -274,6 +330,11 @@ def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
         pytest.param("empty", "no commits", id="empty-repo"),
         pytest.param("merge", "merge is in progress", id="merge"),
         pytest.param("detached", "detached", id="detached-head"),
+        pytest.param("rebase", "a rebase is in progress", id="rebase"),
+        pytest.param("cherry-pick", "a cherry-pick is in progress", id="cherry-pick"),
+        pytest.param("revert", "a revert is in progress", id="revert"),
+        pytest.param("bisect", "a bisect is in progress", id="bisect"),
+        pytest.param("unmerged", "unmerged paths: CLAUDE.md", id="unmerged-after-stash-pop"),
     ],
 )
 def test_refusals_change_nothing(tmp_path: Path, setup: str, message: str) -> None:
@@ -287,6 +348,8 @@ def test_refusals_change_nothing(tmp_path: Path, setup: str, message: str) -> No
         project(tmp_path)
         if setup == "detached":
             git(repo, "checkout", "-q", "--detach")
+        elif setup in _CONFLICTS:
+            _CONFLICTS[setup](repo)
         else:
             git(repo, "checkout", "-q", "-b", "other")
             (repo / "CLAUDE.md").write_text("other\n")
@@ -354,3 +417,107 @@ def test_requires_is_met_by_this_run_or_by_history(tmp_path: Path) -> None:
     report = json.loads(later.stdout)
     assert [s["status"] for s in report["steps"]] == ["applied"]
     assert report["run"]["branch"] == "migrate/next"  # a new run: met by history
+
+
+def test_keep_going_skips_a_recipe_whose_requirement_was_reverted_in_this_run(
+    tmp_path: Path,
+) -> None:
+    """doc-check fails and is reverted; needs-doc requires it (both chosen now, so the
+    up-front check lets it through): it is skipped, and max-workers still applies."""
+    needs = {
+        ".migrate/recipes/needs.toml": (
+            'id = "needs-doc"\ntitle = "After the doc"\ntransform = "max-workers"\n'
+            'paths = ["scripts/*.py"]\nrequires = ["doc-check"]\n'
+        ),
+        "scripts/pool.py": POOL,
+    }
+    repo = project(tmp_path, {**failing_recipe("false"), **needs})
+    result = run_migrate(
+        repo, "apply", "doc-check", "needs-doc", "max-workers", "--keep-going", "--yes", "--json"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    steps = {s["recipe"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["doc-check"]["status"] == "reverted"
+    assert steps["needs-doc"]["status"] == "skipped"
+    assert "requires doc-check, which did not apply" in steps["needs-doc"]["summary"]
+    assert steps["max-workers"]["status"] == "applied"
+    assert [s["recipe"] for s in steps.values() if s["commit"]] == ["max-workers"]
+    assert "max_workers=50" in (repo / ".claude/hooks/detect_batch.py").read_text()
+
+
+def test_a_transform_whose_output_does_not_parse_is_never_written(tmp_path: Path) -> None:
+    """A user LibCST transform that puts a keyword where a name goes (`y = return`)."""
+    broken = (
+        "import libcst\n"
+        "class Broken(libcst.CSTTransformer):\n"
+        "    def leave_Assign(self, original, updated):\n"
+        "        return updated.with_changes(value=libcst.Name('return'))\n"
+    )
+    recipe = (
+        'id = "broken"\ntitle = "Broken"\ntransform = "libcst:broken.py"\npaths = ["src/*.py"]\n'
+    )
+    repo = project(
+        tmp_path,
+        {
+            "src/a.py": "y = 0\n",
+            ".migrate/recipes/broken.toml": recipe,
+            ".migrate/recipes/broken.py": broken,
+        },
+    )
+    base = head(repo)
+    result = run_migrate(repo, "apply", "broken", "--yes", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    step = json.loads(result.stdout)["steps"][0]
+    assert step["status"] == "reverted"
+    assert step["checks"][0]["name"] == "write"
+    assert (
+        "src/a.py: the transformed file does not parse; not written." in step["checks"][0]["detail"]
+    )
+    assert head(repo) == base and (repo / "src/a.py").read_text() == "y = 0\n"
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+
+
+def test_git_hooks_of_the_repository_never_run_in_the_runs_worktree(tmp_path: Path) -> None:
+    """Pattern: a repository with hooks (a pre-commit framework, a post-checkout that
+    installs things). In the run's worktree they would fail here; apply and rollback work."""
+    repo = project(tmp_path)
+    marker = tmp_path / "hooks-ran"
+    hook = (
+        "#!/bin/sh\n"
+        f'case "$PWD" in */.git/migrate/worktrees/*) echo "$0 in $PWD" >> {marker}; exit 1;; esac\n'
+        "exit 0\n"
+    )
+    for name in ("post-checkout", "pre-commit", "commit-msg", "post-commit", "post-merge"):
+        path = repo / ".git/hooks" / name
+        path.write_text(hook)
+        path.chmod(0o755)
+    applied = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    rolled = run_migrate(repo, "rollback", "max-workers")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    assert not marker.exists(), marker.read_text()
+
+
+def test_ctrl_c_after_a_validated_step_says_what_was_kept(tmp_path: Path) -> None:
+    """max-workers is committed, then Ctrl-C during doc-check's check: the message says
+    where the kept step is, not that nothing was touched."""
+    marker = tmp_path / "validation-started"
+    repo = project(tmp_path, failing_recipe(f"touch {marker}; sleep 60"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migrate", "apply", "max-workers", "doc-check", "--yes"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    _wait_for(marker)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "were not touched" not in err
+    assert "the steps validated before it were kept: switched to branch migrate/" in err
+    assert "Migrate-Recipe: max-workers" in git(repo, "log", "-1", "--format=%B")
+    assert (repo / "CLAUDE.md").read_text() == FILES["CLAUDE.md"]
+    assert [s["status"] for s in last_steps(repo)] == ["applied", "interrupted"]

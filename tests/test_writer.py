@@ -1,0 +1,64 @@
+"""The writer: a change set is checked whole before anything is written, then each file is
+replaced atomically, keeping its mode (real files in a temporary folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from migrate import writer
+from migrate.model import FileChange
+
+
+def test_one_unparsable_file_after_other_changes_stops_the_whole_set(tmp_path: Path) -> None:
+    """A deletion and a non-Python file come first: the check still reaches the Python file."""
+    (tmp_path / "notes.md").write_text("old\n")
+    (tmp_path / "gone.py").write_text("x = 1\n")
+    (tmp_path / "a.py").write_text("y = 0\n")
+    changes = [
+        FileChange("gone.py", "x = 1\n", None),
+        FileChange("notes.md", "old\n", "new\n"),
+        FileChange("a.py", "y = 0\n", "y = return\n"),
+    ]
+    with pytest.raises(writer.UnparsableOutput, match=r"a\.py: the transformed file does not"):
+        writer.write(tmp_path, changes)
+    assert (tmp_path / "notes.md").read_text() == "old\n"
+    assert (tmp_path / "gone.py").exists()
+    assert (tmp_path / "a.py").read_text() == "y = 0\n"
+
+
+def test_writes_deletes_and_creates_keeping_modes(tmp_path: Path) -> None:
+    (tmp_path / "run.py").write_text("x = 1\n")
+    os.chmod(tmp_path / "run.py", 0o750)
+    (tmp_path / "gone.py").write_text("x = 1\n")
+    old = os.umask(0o022)
+    try:
+        written = writer.write(
+            tmp_path,
+            [
+                FileChange("run.py", "x = 1\n", "x = 2\n"),
+                FileChange("gone.py", "x = 1\n", None),
+                FileChange("pkg/new.py", None, "z = 3\n"),
+            ],
+        )
+    finally:
+        os.umask(old)
+    assert written == ["run.py", "gone.py", "pkg/new.py"]
+    assert (tmp_path / "run.py").read_text() == "x = 2\n"
+    assert os.stat(tmp_path / "run.py").st_mode & 0o777 == 0o750
+    assert not (tmp_path / "gone.py").exists()
+    assert (tmp_path / "pkg/new.py").read_text() == "z = 3\n"
+    assert os.stat(tmp_path / "pkg/new.py").st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["new.py", "pkg", "run.py"]
+
+
+def test_parses_accepts_python_and_refuses_a_keyword_as_a_value() -> None:
+    assert writer.parses("a.py", "y = 0\n")
+    assert not writer.parses("a.py", "y = return\n")
+
+
+def test_syntax_newer_than_the_interpreter_parses_through_libcst() -> None:
+    """PEP 695 (3.12): `ast` of an older interpreter refuses it, LibCST reads it."""
+    assert writer.parses("a.py", "type Pair[T] = tuple[T, T]\n")
