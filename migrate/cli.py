@@ -69,14 +69,41 @@ def recipe_status(repo: Path) -> dict[str, str]:
         return dict(run.last_status()) if run else {}
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="migrate")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Run as if migrate was started in DIR (like git -C).",
+)
+@click.option("--no-pager", is_flag=True, help="Never send long output through a pager.")
+@click.option("-q", "--quiet", is_flag=True, help="Say only what went wrong and the result.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show each step's diff and checks.")
 @click.pass_context
-def cli(ctx: click.Context) -> int | None:
+def cli(
+    ctx: click.Context, directory: Path | None, no_pager: bool, quiet: bool, verbose: bool
+) -> int | None:
     """Apply a maintenance plan to a git repository as validated, revertible commits.
 
     Without a command, in a terminal: the guided migration (`migrate guide`).
+
+    \b
+    Example:
+      migrate -C ~/src/project apply subprocess-timeouts --dry-run
     """
+    import os
+
+    from migrate import render
+
+    if quiet and verbose:
+        raise UserError("choose one of --quiet and --verbose.")
+    if directory is not None:
+        os.chdir(directory)
+    render.set_paging(not no_pager)
+    render.set_verbosity(-1 if quiet else 1 if verbose else 0)
     if ctx.invoked_subcommand is None:
         code: int = ctx.invoke(guide)
         return code
@@ -325,8 +352,9 @@ def _dry_run(
         click.echo(json.dumps(data, indent=2))
         return EXIT_OK
     out = render.console()
-    for recipe, result in results:
-        render.print_result(out, recipe, result)
+    with render.paged(out):
+        for recipe, result in results:
+            render.print_result(out, recipe, result)
     return EXIT_OK
 
 
