@@ -5,6 +5,7 @@ report. A thin interface: changes and commits come from `workflow`, measurements
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -105,7 +106,45 @@ def _answer(question: questionary.Question) -> Any:
 
 
 def _confirm(message: str, default: bool = True) -> bool:
+    if _dumb():
+        answer = _line(f"{message} [{'Y/n' if default else 'y/N'}] ").lower()
+        return default if not answer else answer.startswith("y")
     return bool(_answer(questionary.confirm(message, default=default)))
+
+
+def _dumb() -> bool:
+    """TERM=dumb: no cursor movement, so plain numbered prompts instead of questionary's."""
+    return os.environ.get("TERM", "") == "dumb"
+
+
+def _line(prompt: str) -> str:
+    """One line typed by the user; end of input is Ctrl-C (nothing more will be answered)."""
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        raise KeyboardInterrupt from None
+
+
+def _select_plain(message: str, choices: Sequence[questionary.Choice]) -> Any:
+    for n, choice in enumerate(choices, 1):
+        print(f"  {n}) {choice.title}")
+    while True:
+        answer = _line(f"{message} [1-{len(choices)}, Enter: 1] ") or "1"
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1].value
+
+
+def _checkbox_plain(message: str, choices: Sequence[questionary.Choice]) -> list[str]:
+    offered = [c for c in choices if not c.disabled]
+    for n, choice in enumerate(offered, 1):
+        print(f"  {n}) [{'x' if choice.checked else ' '}] {choice.title}")
+    while True:
+        answer = _line(f"{message} (numbers, Enter: the [x] ones, 0: none) ")
+        if not answer:
+            return [str(c.value) for c in offered if c.checked]
+        words = answer.replace(",", " ").split()
+        if all(w.isdigit() and 0 <= int(w) <= len(offered) for w in words):
+            return [str(offered[int(w) - 1].value) for w in words if w != "0"]
 
 
 # ---------------------------------------------------------------------- detect, recover, resume
@@ -356,7 +395,11 @@ def _pick(plan: Sequence[Entry]) -> list[Recipe]:
             title = f"{entry.key}: {entry.recipe.title}"
             disabled = None if entry.selectable else entry.status
             choices.append(questionary.Choice(title, entry.key, disabled, entry.preselect))
-    picked = set(_answer(questionary.checkbox("Recipes to apply", choices=choices)))
+    if _dumb():
+        options = [c for c in choices if isinstance(c, questionary.Choice)]
+        picked = set(_checkbox_plain("Recipes to apply", options))
+    else:
+        picked = set(_answer(questionary.checkbox("Recipes to apply", choices=choices)))
     return _unsafe_too([e.recipe for e in plan if e.key in picked], plan)
 
 
@@ -515,7 +558,10 @@ class Decision:
 
 
 def _decide(out: Console, result: TransformResult) -> Decision:
-    choice = _answer(questionary.select("Apply these changes?", choices=list(APPROVAL)))
+    if _dumb():
+        choice = _select_plain("Apply these changes?", APPROVAL)
+    else:
+        choice = _answer(questionary.select("Apply these changes?", choices=list(APPROVAL)))
     if choice == "all":
         return Decision(result)
     if choice == "hunks":

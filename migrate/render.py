@@ -16,7 +16,7 @@ from rich.pager import Pager
 from rich.table import Table
 from rich.text import Text
 
-from migrate import hunks
+from migrate import hunks, output
 from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
 
 if TYPE_CHECKING:
@@ -43,7 +43,13 @@ def console(stderr: bool = False) -> Console:
     terminal = (sys.stderr if stderr else sys.stdout).isatty()
     # Logs and pipes get room for tables; rich would assume 80 columns.
     width = None if terminal else int(os.environ.get("COLUMNS") or 120)
-    return Console(stderr=stderr, highlight=False, soft_wrap=not terminal, width=width)
+    return _Console(stderr=stderr, highlight=False, soft_wrap=not terminal, width=width)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here ("a step failed"); the command line ends quietly, like git.
+        raise BrokenPipeError
 
 
 def unified_diff(change: FileChange) -> str:
@@ -105,23 +111,8 @@ def _line_text(marker: str, line: str, other: str | None) -> Text:
 
 # ------------------------------------------------------------------------------------ the pager
 
-_paging = True
-_verbosity = 0  # -1 --quiet, 0, 1 --verbose
-
-
-def set_verbosity(level: int) -> None:
-    global _verbosity
-    _verbosity = level
-
-
 def verbosity() -> int:
-    return _verbosity
-
-
-def set_paging(enabled: bool) -> None:
-    """`--no-pager`: long output is printed as it is, never handed to a pager."""
-    global _paging
-    _paging = enabled
+    return output.OPTIONS.verbosity
 
 
 def pager_command() -> str | None:
@@ -134,7 +125,7 @@ def pager_command() -> str | None:
 def paged(out: Console) -> Iterator[None]:
     """Long output through the pager the way git does it: only when stdout is a terminal, and
     only when it does not fit on the screen."""
-    if not (_paging and out.is_terminal and pager_command()):
+    if not (output.OPTIONS.paging and out.is_terminal and pager_command()):
         yield
         return
     with out.pager(_Pager(out), styles=True):
