@@ -111,6 +111,7 @@ def _line_text(marker: str, line: str, other: str | None) -> Text:
 
 # ------------------------------------------------------------------------------------ the pager
 
+
 def verbosity() -> int:
     return output.OPTIONS.verbosity
 
