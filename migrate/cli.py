@@ -295,6 +295,9 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
 @click.option(
     "--skip-unreadable", is_flag=True, help="Apply to the files that are text, report the rest."
 )
+@click.option(
+    "--check", is_flag=True, help="With --dry-run: exit 1 when a recipe would change something."
+)
 @click.option("--yes", "-y", is_flag=True, help="Never ask (scripts, CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @REPO_OPTION
@@ -312,6 +315,7 @@ def apply(
     keep_going: bool,
     skip_unparsable: bool,
     skip_unreadable: bool,
+    check: bool,
     yes: bool,
     as_json: bool,
     repo: Path,
@@ -342,8 +346,10 @@ def apply(
     )
     if validated and not dry_run:
         raise UserError("--validate goes with --dry-run (a real apply always validates).")
+    if check and not dry_run:
+        raise UserError("--check goes with --dry-run (it reports, it never applies).")
     if dry_run and not validated:
-        return _dry_run(repo, chosen, as_json, options)
+        return _dry_run(repo, chosen, as_json, options, check)
     listener = _listener(quiet=as_json, diffs=options.dry)
     if stash:
         listener.note(
@@ -359,11 +365,17 @@ def apply(
 
 
 def _dry_run(
-    repo: Path, chosen: Sequence[Recipe], as_json: bool, options: workflow.ApplyOptions
+    repo: Path,
+    chosen: Sequence[Recipe],
+    as_json: bool,
+    options: workflow.ApplyOptions,
+    check: bool = False,
 ) -> int:
+    """What would change; with `check` the exit code says whether anything would (CI gate)."""
     from migrate import render, workflow
 
     results = workflow.preview(repo, chosen, options)
+    code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
     if as_json:
         data = [
             {
@@ -380,12 +392,12 @@ def _dry_run(
             for r, res in results
         ]
         click.echo(json.dumps(data, indent=2))
-        return EXIT_OK
+        return code
     out = render.console()
     with render.paged(out):
         for recipe, result in results:
             render.print_result(out, recipe, result)
-    return EXIT_OK
+    return code
 
 
 def _finding_json(finding: Finding) -> dict[str, object]:

@@ -189,3 +189,42 @@ def test_a_closed_pipe_ends_quietly_like_git(example_repo: Path) -> None:
     )
     assert result.stdout.strip().endswith("rc=141"), result.stdout + result.stderr
     assert result.stderr == ""
+
+
+def test_sarif_has_the_project_url_rule_help_and_stable_fingerprints(example_repo: Path) -> None:
+    """SARIF 2.1.0's required fields, checked by hand (no schema package is installed):
+    version, runs[].tool.driver.name, results[].message.text; plus what code scanning uses."""
+    from migrate import PROJECT_URL
+
+    first = json.loads(run_migrate(example_repo, "audit", "--sarif").stdout)
+    assert first["version"] == "2.1.0" and first["$schema"].startswith("https://")
+    driver = first["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "migrate" and driver["informationUri"] == PROJECT_URL
+    assert all(rule["help"]["text"] and rule["helpUri"] == PROJECT_URL for rule in driver["rules"])
+    results = first["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["migrateFinding/v1"] for r in results]
+    assert all(r["message"]["text"] for r in results)
+    assert len(set(prints)) == len(prints)  # one alert per finding
+    # Lines moving (a comment added on top of each file) keep every fingerprint.
+    for path in {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}:
+        target = example_repo / path
+        target.write_text("# moved\n" + target.read_text(encoding="utf-8"), encoding="utf-8")
+    again = json.loads(run_migrate(example_repo, "audit", "--sarif").stdout)
+    assert [r["partialFingerprints"]["migrateFinding/v1"] for r in again["runs"][0]["results"]] == (
+        prints
+    )
+
+
+def test_dry_run_check_exits_1_while_something_would_change(tmp_path: Path) -> None:
+    pool = (
+        "from concurrent.futures import ThreadPoolExecutor\n\nThreadPoolExecutor(max_workers={})\n"
+    )
+    repo = make_repo(tmp_path / "r", {"scripts/pool.py": pool.format(10)})
+    gate = ("apply", "max-workers", "--dry-run", "--check")
+    assert run_migrate(repo, *gate).returncode == 1
+    assert run_migrate(repo, *gate, "--json").returncode == 1
+    (repo / "scripts/pool.py").write_text(pool.format(50), encoding="utf-8")
+    git(repo, "commit", "-qam", "migrated")
+    assert run_migrate(repo, *gate).returncode == 0
+    code, err = _error(run_migrate(repo, "apply", "max-workers", "--check"))
+    assert code == 2 and "--check goes with --dry-run" in err
