@@ -33,6 +33,7 @@ import bisect
 import contextlib
 import functools
 import gc
+import hashlib
 import importlib.util
 import itertools
 import os
@@ -49,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
-from migrate import __version__, worktree
+from migrate import PROJECT_URL, __version__, worktree
 from migrate.compat import tomllib
 from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
@@ -1341,16 +1342,18 @@ def as_sarif(report: AuditReport) -> dict[str, Any]:
             "shortDescription": {"text": KINDS[kind].title},
             "fullDescription": {"text": KINDS[kind].help},
             "help": {"text": KINDS[kind].help},
+            "helpUri": PROJECT_URL,
             "defaultConfiguration": {"level": KINDS[kind].level},
             "properties": {"tags": ["issue" if KINDS[kind].issue else "informational"]},
         }
         for kind in kinds
     ]
-    results = [_sarif_result(f, kinds) for f in report.findings]
+    seen: Counter[str] = Counter()
+    results = [_sarif_result(f, kinds, seen) for f in report.findings]
     driver = {
         "name": "migrate",
         "version": __version__,
-        "informationUri": "https://github.com/",
+        "informationUri": PROJECT_URL,
         "rules": rules,
     }
     return {
@@ -1362,7 +1365,16 @@ def as_sarif(report: AuditReport) -> dict[str, Any]:
     }
 
 
-def _sarif_result(finding: Finding, kinds: list[str]) -> dict[str, Any]:
+def _fingerprint(finding: Finding, seen: Counter[str]) -> str:
+    """Stable while lines move: the rule, the file and the message (and which occurrence of
+    that triple), so that code scanning keeps one alert per finding across commits."""
+    message = re.sub(r"\bline \d+", "line", finding.message)  # "(line 29)" moves too
+    key = f"{finding.kind}\0{finding.path}\0{message}"
+    seen[key] += 1
+    return hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:32]
+
+
+def _sarif_result(finding: Finding, kinds: list[str], seen: Counter[str]) -> dict[str, Any]:
     kind = KINDS.get(finding.kind)
     location = {
         "physicalLocation": {
@@ -1375,6 +1387,7 @@ def _sarif_result(finding: Finding, kinds: list[str]) -> dict[str, Any]:
         "level": kind.level if kind else "warning",
         "message": {"text": finding.message},
         "locations": [location],
+        "partialFingerprints": {"migrateFinding/v1": _fingerprint(finding, seen)},
     }
     if finding.kind in kinds:
         result["ruleIndex"] = kinds.index(finding.kind)

@@ -70,14 +70,38 @@ def recipe_status(repo: Path) -> dict[str, str]:
         return dict(run.last_status()) if run else {}
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrate")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Run as if migrate was started in DIR (like git -C).",
+)
+@click.option("--no-pager", is_flag=True, help="Never send long output through a pager.")
+@click.option("-q", "--quiet", is_flag=True, help="Say only what went wrong and the result.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show each step's diff and checks.")
 @click.pass_context
-def cli(ctx: click.Context) -> int | None:
+def cli(
+    ctx: click.Context, directory: Path | None, no_pager: bool, quiet: bool, verbose: bool
+) -> int | None:
     """Apply a maintenance plan to a git repository as validated, revertible commits.
 
     Without a command, in a terminal: the guided migration (`migrate guide`).
+
+    \b
+    Example:
+      migrate -C ~/src/project apply subprocess-timeouts --dry-run
     """
+    import os
+
+    from migrate import output
+
+    if quiet and verbose:
+        raise UserError("choose one of --quiet and --verbose.")
+    if directory is not None:
+        os.chdir(directory)
+    output.set_options(paging=not no_pager, verbosity=-1 if quiet else 1 if verbose else 0)
     if ctx.invoked_subcommand is None:
         code: int = ctx.invoke(guide)
         return code
@@ -89,7 +113,12 @@ def cli(ctx: click.Context) -> int | None:
 @REPO_OPTION
 @RECIPES_OPTION
 def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
-    """The guided migration: audit, pick recipes, review diffs, apply, report."""
+    """The guided migration: audit, pick recipes, review diffs, apply, report.
+
+    \b
+    Example:
+      migrate guide
+    """
     from migrate import guide as guided
 
     code: int = guided.run(repo, yes=yes, recipe_dirs=recipe_dirs)
@@ -100,7 +129,12 @@ def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
 @REPO_OPTION
 @RECIPES_OPTION
 def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
-    """The recipes by phase, with their status in this repository."""
+    """The recipes by phase, with their status in this repository.
+
+    \b
+    Example:
+      migrate list --json
+    """
     from migrate import render
 
     render.console().print(
@@ -114,7 +148,12 @@ def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
 @REPO_OPTION
 @RECIPES_OPTION
 def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
-    """One recipe: what it does, its parameters and validation."""
+    """One recipe: what it does, its parameters and validation.
+
+    \b
+    Example:
+      migrate show subprocess-timeouts
+    """
     from migrate import recipes, render
 
     recipe = recipes.select_recipes(_load(repo, recipe_dirs), [recipe_id])[0]
@@ -150,7 +189,12 @@ def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
 def audit(
     paths: tuple[str, ...], as_json: bool, sarif: bool, fail_on_findings: bool, repo: Path
 ) -> int:
-    """The plan's threading audit, exact: subprocess timeouts, pools, hooks per event."""
+    """The plan's threading audit, exact: subprocess timeouts, pools, hooks per event.
+
+    \b
+    Example:
+      migrate audit --sarif > audit.sarif
+    """
     from migrate import audit as auditing
 
     if as_json and sarif:
@@ -177,7 +221,10 @@ def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
     from migrate import audit as auditing
     from migrate import render
 
-    with Progress(console=render.console(stderr=True), transient=True) as bar:
+    err = render.console(stderr=True)
+    if not err.is_terminal or render.verbosity() < 0:
+        return auditing.audit(root, paths, options=options)
+    with Progress(console=err, transient=True) as bar:
         task = bar.add_task("auditing", total=None)
         return auditing.audit(
             root,
@@ -193,13 +240,16 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
     from migrate import journal, render, workflow
 
     out = render.console(stderr=quiet)
+    silent = render.verbosity() < 0  # --quiet: only the failures and the result
+    diffs = diffs or render.verbosity() > 0
 
     class Printer(workflow.Listener):
         def note(self, message: str) -> None:
             out.print(message, markup=False)
 
         def step_started(self, recipe: Recipe) -> None:
-            out.print(f"[bold]→ {recipe.id}[/bold]: {recipe.title}")
+            if not silent:
+                out.print(f"[bold]→ {recipe.id}[/bold]: {recipe.title}")
 
         def approve(self, recipe: Recipe, result: TransformResult) -> TransformResult | None:
             if diffs:
@@ -209,6 +259,8 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
         def step_finished(
             self, recipe: Recipe, step: journal.Step, result: TransformResult | None
         ) -> None:
+            if silent and step.status != "reverted":
+                return
             render.print_step(out, step)
             if result is not None:
                 render.print_notes(out, result)
@@ -244,6 +296,9 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
 @click.option(
     "--skip-unreadable", is_flag=True, help="Apply to the files that are text, report the rest."
 )
+@click.option(
+    "--check", is_flag=True, help="With --dry-run: exit 1 when a recipe would change something."
+)
 @click.option("--yes", "-y", is_flag=True, help="Never ask (scripts, CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @REPO_OPTION
@@ -261,12 +316,18 @@ def apply(
     keep_going: bool,
     skip_unparsable: bool,
     skip_unreadable: bool,
+    check: bool,
     yes: bool,
     as_json: bool,
     repo: Path,
     recipe_dirs: tuple[Path, ...],
 ) -> int:
-    """Apply recipes, one validated commit each; a step that fails validation is reverted."""
+    """Apply recipes, one validated commit each; a step that fails validation is reverted.
+
+    \b
+    Example:
+      migrate apply subprocess-timeouts --dry-run
+    """
     from migrate import recipes, workflow
 
     known = _load(repo, recipe_dirs)
@@ -286,8 +347,10 @@ def apply(
     )
     if validated and not dry_run:
         raise UserError("--validate goes with --dry-run (a real apply always validates).")
+    if check and not dry_run:
+        raise UserError("--check goes with --dry-run (it reports, it never applies).")
     if dry_run and not validated:
-        return _dry_run(repo, chosen, as_json, options)
+        return _dry_run(repo, chosen, as_json, options, check)
     listener = _listener(quiet=as_json, diffs=options.dry)
     if stash:
         listener.note(
@@ -303,11 +366,17 @@ def apply(
 
 
 def _dry_run(
-    repo: Path, chosen: Sequence[Recipe], as_json: bool, options: workflow.ApplyOptions
+    repo: Path,
+    chosen: Sequence[Recipe],
+    as_json: bool,
+    options: workflow.ApplyOptions,
+    check: bool = False,
 ) -> int:
+    """What would change; with `check` the exit code says whether anything would (CI gate)."""
     from migrate import render, workflow
 
     results = workflow.preview(repo, chosen, options)
+    code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
     if as_json:
         data = [
             {
@@ -324,11 +393,12 @@ def _dry_run(
             for r, res in results
         ]
         click.echo(json.dumps(data, indent=2))
-        return EXIT_OK
+        return code
     out = render.console()
-    for recipe, result in results:
-        render.print_result(out, recipe, result)
-    return EXIT_OK
+    with render.paged(out):
+        for recipe, result in results:
+            render.print_result(out, recipe, result)
+    return code
 
 
 def _finding_json(finding: Finding) -> dict[str, object]:
@@ -383,7 +453,12 @@ def _print_report(report: workflow.ApplyReport) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 @REPO_OPTION
 def status(as_json: bool, repo: Path) -> int:
-    """The run HEAD is on: branch, base, steps and their results."""
+    """The run HEAD is on: branch, base, steps and their results.
+
+    \b
+    Example:
+      migrate status --json
+    """
     from migrate import gitrepo, journal, render
     from migrate.isolation import Lock
 
@@ -442,7 +517,12 @@ def rollback_cmd(
     repo: Path,
     recipe_dirs: tuple[Path, ...],
 ) -> int:
-    """Undo a step, a file, a hook registration, or the whole run."""
+    """Undo a step, a file, a hook registration, or the whole run.
+
+    \b
+    Example:
+      migrate rollback max-workers
+    """
     from migrate import render, rollback
 
     chosen = [x for x in (recipe_id, file_path, hook) if x] + (["--all"] if everything else [])
@@ -490,7 +570,12 @@ def _disable_hook(repo: Path, name: str, note: Callable[[str], None]) -> str:
 @click.option("--yes", "-y", is_flag=True, hidden=True, help="Accepted; recovery never asks.")
 @REPO_OPTION
 def recover(yes: bool, repo: Path) -> int:
-    """Clean up after a run that was killed: its checks, its worktree, its lock."""
+    """Clean up after a run that was killed: its checks, its worktree, its lock.
+
+    \b
+    Example:
+      migrate recover
+    """
     from migrate import render, workflow
 
     message = workflow.recover(repo)
@@ -501,7 +586,12 @@ def recover(yes: bool, repo: Path) -> int:
 @cli.command()
 @click.option("--keep", type=click.Path(path_type=Path), help="Build the example here and keep it.")
 def demo(keep: Path | None) -> int:
-    """Build the bundled example project and walk the whole plan on it, without prompts."""
+    """Build the bundled example project and walk the whole plan on it, without prompts.
+
+    \b
+    Example:
+      migrate demo --keep /tmp/example
+    """
     import tempfile
 
     from migrate import example, render
@@ -517,7 +607,12 @@ def demo(keep: Path | None) -> int:
 
 @cli.group()
 def hooks() -> None:
-    """Claude Code hooks: check a consolidation, measure latency."""
+    """Claude Code hooks: check a consolidation, measure latency.
+
+    \b
+    Example:
+      migrate hooks verify --before main
+    """
 
 
 def _default_before(repo: Path) -> str:
@@ -560,7 +655,12 @@ def _check_revisions(repo: Path, *revisions: str | None) -> None:
 )
 @REPO_OPTION
 def hooks_payloads(most: int, output: Path | None, repo: Path) -> int:
-    """Write this project's real hook payloads, from Claude Code's session transcripts."""
+    """Write this project's real hook payloads, from Claude Code's session transcripts.
+
+    \b
+    Example:
+      migrate hooks payloads --max 50
+    """
     from migrate import render
     from migrate.hooks import payloads
 
@@ -605,7 +705,12 @@ def _payloads_target(repo: Path, output: Path | None) -> tuple[Path, Path]:
 def hooks_verify(
     before: str | None, after: str | None, payloads: Path | None, as_json: bool, repo: Path
 ) -> int:
-    """Replay payloads through the hooks before and after; any difference fails."""
+    """Replay payloads through the hooks before and after; any difference fails.
+
+    \b
+    Example:
+      migrate hooks verify --before main --payloads .git/migrate/payloads.jsonl
+    """
     from migrate import render
     from migrate.hooks import replay, verify
 
@@ -641,7 +746,12 @@ def hooks_bench(
     as_json: bool,
     repo: Path,
 ) -> int:
-    """Hook latency per event: sequential, one process per hook, and the unified runner."""
+    """Hook latency per event: sequential, one process per hook, and the unified runner.
+
+    \b
+    Example:
+      migrate hooks bench --before main --runs 3
+    """
     from migrate import render
     from migrate.hooks import bench, replay
 
@@ -664,7 +774,8 @@ def hooks_bench(
 def main(argv: Sequence[str] | None = None) -> int:
     """The one error boundary: user error in one sentence, Ctrl-C 130, a bug with its log."""
     try:
-        result = cli.main(list(argv) if argv is not None else None, standalone_mode=False)
+        args = list(argv) if argv is not None else None
+        result = cli.main(args, prog_name="migrate", standalone_mode=False)
     except UserError as e:
         click.echo(f"migrate: {e.message}", err=True)
         return e.exit_code
@@ -679,8 +790,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"migrate: {said}", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as e:
-        e.show()
+        _usage_error(e)
         return EXIT_USAGE
+    except BrokenPipeError:
+        return _pipe_closed()
     except OSError as e:
         if e.errno not in _SYSTEM_REFUSALS:
             return _bug()
@@ -694,6 +807,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         return _bug()
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _usage_error(e: click.ClickException) -> None:
+    """git's shape: `migrate: <what is wrong>` and where to look next, on one line."""
+    message = e.format_message().rstrip(".")
+    ctx = getattr(e, "ctx", None)
+    where = ctx.command_path if ctx is not None else "migrate"
+    click.echo(f"migrate: {message[:1].lower()}{message[1:]} (see `{where} --help`).", err=True)
+
+
+def _pipe_closed() -> int:
+    """The reader went away (`migrate audit | head`): end quietly, as git does, by SIGPIPE."""
+    import os
+    import signal
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush into the closed pipe
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return 128 + 13
 
 
 # What the system refuses (not a bug of ours): read-only, full, or not ours to write.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 EXIT_USAGE = 2
@@ -32,3 +35,9 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, said: str) -> None:
         super().__init__(said)
         self.said = said
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """ "; did you mean 'x'?" when one of `choices` is close to `word` (git's typo help)."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -39,7 +39,9 @@ def open_repo(path: Path) -> Iterator[Repo]:
     try:
         repo = Repo(path, search_parent_directories=True)
     except (InvalidGitRepositoryError, NoSuchPathError):
-        raise RepoStateError(f"{path}: not a git repository.") from None
+        raise RepoStateError(
+            f"{path.resolve()}: not a git repository (run it in your project or pass -C DIR)."
+        ) from None
     try:
         if repo.bare:
             raise RepoStateError(f"{path}: the repository is bare; migrate needs a work tree.")

@@ -5,6 +5,7 @@ report. A thin interface: changes and commits come from `workflow`, measurements
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from migrate import gitrepo, journal, recipes, render, workflow
+from migrate import gitrepo, hunks, journal, recipes, render, workflow
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.hooks.settings import SETTINGS_FILES
 from migrate.journal import CheckResult, Run, Step
@@ -105,7 +106,45 @@ def _answer(question: questionary.Question) -> Any:
 
 
 def _confirm(message: str, default: bool = True) -> bool:
+    if _dumb():
+        answer = _line(f"{message} [{'Y/n' if default else 'y/N'}] ").lower()
+        return default if not answer else answer.startswith("y")
     return bool(_answer(questionary.confirm(message, default=default)))
+
+
+def _dumb() -> bool:
+    """TERM=dumb: no cursor movement, so plain numbered prompts instead of questionary's."""
+    return os.environ.get("TERM", "") == "dumb"
+
+
+def _line(prompt: str) -> str:
+    """One line typed by the user; end of input is Ctrl-C (nothing more will be answered)."""
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        raise KeyboardInterrupt from None
+
+
+def _select_plain(message: str, choices: Sequence[questionary.Choice]) -> Any:
+    for n, choice in enumerate(choices, 1):
+        print(f"  {n}) {choice.title}")
+    while True:
+        answer = _line(f"{message} [1-{len(choices)}, Enter: 1] ") or "1"
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1].value
+
+
+def _checkbox_plain(message: str, choices: Sequence[questionary.Choice]) -> list[str]:
+    offered = [c for c in choices if not c.disabled]
+    for n, choice in enumerate(offered, 1):
+        print(f"  {n}) [{'x' if choice.checked else ' '}] {choice.title}")
+    while True:
+        answer = _line(f"{message} (numbers, Enter: the [x] ones, 0: none) ")
+        if not answer:
+            return [str(c.value) for c in offered if c.checked]
+        words = answer.replace(",", " ").split()
+        if all(w.isdigit() and 0 <= int(w) <= len(offered) for w in words):
+            return [str(offered[int(w) - 1].value) for w in words if w != "0"]
 
 
 # ---------------------------------------------------------------------- detect, recover, resume
@@ -286,6 +325,9 @@ def _entry(
 ) -> Entry:
     if step is not None:
         return Entry(recipe, step.status, _step_detail(step))
+    idle = [r for r in recipe.requires if r in planned and planned[r].status == "not applicable"]
+    if idle:  # it builds on what they would change, and they change nothing here
+        return Entry(recipe, "not applicable", f"needs {', '.join(idle)}, not applicable here")
     first = [r for r in recipe.requires if r not in planned or planned[r].status != "applied"]
     if first:  # what it would change depends on what they change first
         preselect = all(r in planned and planned[r].preselect for r in first)
@@ -353,7 +395,11 @@ def _pick(plan: Sequence[Entry]) -> list[Recipe]:
             title = f"{entry.key}: {entry.recipe.title}"
             disabled = None if entry.selectable else entry.status
             choices.append(questionary.Choice(title, entry.key, disabled, entry.preselect))
-    picked = set(_answer(questionary.checkbox("Recipes to apply", choices=choices)))
+    if _dumb():
+        options = [c for c in choices if isinstance(c, questionary.Choice)]
+        picked = set(_checkbox_plain("Recipes to apply", options))
+    else:
+        picked = set(_answer(questionary.checkbox("Recipes to apply", choices=choices)))
     return _unsafe_too([e.recipe for e in plan if e.key in picked], plan)
 
 
@@ -382,10 +428,11 @@ def _apply(out: Console, root: Path, chosen: Sequence[Recipe], ask: bool) -> Ses
         workflow.apply(root, chosen, options, listener)
     except _Quit:
         quit_ = True
-        out.print("\nstopped: the steps applied so far are kept; run `migrate` again to continue.")
     finally:
         listener.stop_live()
-    return Session(tuple(listener.steps), quit_)
+    if quit_ or listener.quit_after:
+        out.print("\nstopped: the steps applied so far are kept; run `migrate` again to continue.")
+    return Session(tuple(listener.steps), quit_ or listener.quit_after)
 
 
 @dataclass
@@ -398,8 +445,11 @@ class _GuideListener(workflow.Listener):
     shown: list[CheckResult] = field(default_factory=list)
     reverted: Step | None = None
     live: Progress | None = None
+    quit_after: bool = False
 
     def step_started(self, recipe: Recipe) -> None:
+        if self.quit_after:
+            raise _Quit
         if self.reverted is not None and self.ask:
             question = f"{self.reverted.recipe} was reverted. Go on with {recipe.id}?"
             if not _confirm(question):
@@ -412,7 +462,9 @@ class _GuideListener(workflow.Listener):
         _print_preview(self.out, result)
         if not self.ask:
             return result
-        return _decide(self.out, result)
+        decision = _decide(self.out, result)
+        self.quit_after = decision.quit  # stop once what was accepted is applied
+        return decision.result
 
     def check_started(self, recipe: Recipe, name: str) -> None:
         self.stop_live()
@@ -463,14 +515,16 @@ def _print_check(out: Console, check: CheckResult) -> None:
 
 
 def _print_preview(out: Console, result: TransformResult) -> None:
-    """What the recipe will change: files, counts, notes, then the diff of each file."""
-    out.print(f"  to change: {_summary(result)}", markup=False)
-    for change in result.changes:
-        added, removed = _line_counts(change)
-        out.print(f"    {_verb(change):<8} {change.path}  +{added} −{removed}", markup=False)
-    render.print_notes(out, result)
-    for change in result.changes:
-        render.print_diff(out, change)
+    """What the recipe will change: files, counts, notes, then the diff of each file (through
+    the pager when it does not fit on the screen)."""
+    with render.paged(out):
+        out.print(f"  to change: {_summary(result)}", markup=False)
+        for change in result.changes:
+            added, removed = _line_counts(change)
+            out.print(f"    {_verb(change):<8} {change.path}  +{added} −{removed}", markup=False)
+        render.print_notes(out, result)
+        for change in result.changes:
+            render.print_diff(out, change)
 
 
 def _line_counts(change: FileChange) -> tuple[int, int]:
@@ -488,46 +542,185 @@ def _verb(change: FileChange) -> str:
 
 APPROVAL = (
     questionary.Choice("apply all", "all"),
-    questionary.Choice("review file by file", "review"),
+    questionary.Choice("review hunk by hunk (like git add -p)", "hunks"),
+    questionary.Choice("review file by file", "files"),
     questionary.Choice("skip this recipe", "skip"),
     questionary.Choice("quit (keep what was applied; `migrate` continues later)", "quit"),
 )
 
 
-def _decide(out: Console, result: TransformResult) -> TransformResult | None:
-    choice = _answer(questionary.select("Apply these changes?", choices=list(APPROVAL)))
+@dataclass(frozen=True)
+class Decision:
+    """What the review kept (None: skip the recipe) and whether the user asked to stop after it."""
+
+    result: TransformResult | None
+    quit: bool = False
+
+
+def _decide(out: Console, result: TransformResult) -> Decision:
+    if _dumb():
+        choice = _select_plain("Apply these changes?", APPROVAL)
+    else:
+        choice = _answer(questionary.select("Apply these changes?", choices=list(APPROVAL)))
     if choice == "all":
-        return result
-    if choice == "review":
-        return _review(out, result)
+        return Decision(result)
+    if choice == "hunks":
+        return _review(out, result, by_hunk=True)
+    if choice == "files":
+        return _review(out, result, by_hunk=False)
     if choice == "skip":
-        return None
+        return Decision(None)
     raise _Quit
 
 
-def _review(out: Console, result: TransformResult) -> TransformResult | None:
-    """Each file's diff and a yes/no; the rejected files drop out of the result."""
-    kept = []
-    for index, change in enumerate(result.changes, 1):
-        out.print(Text(f"\nfile {index}/{len(result.changes)}: {change.path}", style="bold"))
-        render.print_diff(out, change)
-        if _confirm(f"Apply the change to {change.path}?"):
-            kept.append(change)
-    return _keeping(result, kept) if kept else None
+HUNK_HELP = """y - apply this hunk
+n - do not apply this hunk (you can come back to it before applying)
+a - apply this hunk and the rest of this file
+d - do not apply this hunk nor the rest of this file
+A - apply this hunk and every remaining one (the rest of the recipe)
+s - split this hunk into smaller hunks
+q - quit: apply what was accepted so far, then stop
+? - this help"""
+FILE_HELP = """y - apply the change to this file
+n - do not apply it (you can come back to it before applying)
+a - apply this file and every remaining one
+d - do not apply this file nor any remaining one
+q - quit: apply what was accepted so far, then stop
+? - this help"""
+END_HELP = """y - apply what was accepted
+r - review the skipped ones again
+n - apply nothing of this recipe (skip it)
+q - apply what was accepted, then stop
+? - this help"""
+
+
+@dataclass
+class _Reviewed:
+    """One file under review: its diff, its hunks (split ones replace the original), and the
+    verdict per hunk, keyed by the opcodes the hunk changes."""
+
+    shown: hunks.Diff
+    units: list[hunks.Hunk]
+    verdicts: dict[tuple[int, ...], bool] = field(default_factory=dict)
+
+    def accepted(self) -> set[int]:
+        return {i for h in self.units if self.verdicts.get(h.changes) for i in h.changes}
+
+
+def _review(out: Console, result: TransformResult, by_hunk: bool) -> Decision:
+    """`git add -p` over the recipe's changes (or file by file): accept, skip, split, accept or
+    skip the rest, quit keeping what was accepted; skipped ones can be reviewed again."""
+    files = [_reviewed(change, by_hunk) for change in result.changes]
+    quit_ = _walk(out, files, by_hunk)
+    while not quit_:
+        skipped = sum(1 for f in files for h in f.units if f.verdicts.get(h.changes) is False)
+        if not skipped:
+            break
+        accepted = sum(1 for f in files for h in f.units if f.verdicts.get(h.changes))
+        what = "hunk(s)" if by_hunk else "file(s)"
+        key = _choose(
+            out, f"Apply the {accepted} accepted {what} ({skipped} skipped)", "yrnq", END_HELP
+        )
+        if key == "n":
+            return Decision(None)
+        if key != "r":
+            quit_ = key == "q"
+            break
+        for f in files:
+            f.verdicts = {k: v for k, v in f.verdicts.items() if v}
+        quit_ = _walk(out, files, by_hunk)
+    kept = [c for f in files if (c := f.shown.keeping(f.accepted())) is not None]
+    return Decision(_keeping(result, kept) if kept else None, quit_)
+
+
+def _reviewed(change: FileChange, by_hunk: bool) -> _Reviewed:
+    shown = hunks.diff(change)
+    units = shown.hunks()
+    if not by_hunk:  # the whole file as one unit
+        every = tuple(i for h in units for i in h.changes)
+        units = [hunks.Hunk(tuple(op for h in units for op in h.opcodes), every)]
+    return _Reviewed(shown, units)
+
+
+def _walk(out: Console, files: Sequence[_Reviewed], by_hunk: bool) -> bool:
+    """Ask about every hunk without a verdict; True when the user quit."""
+    keys, help_ = ("ynadAsq", HUNK_HELP) if by_hunk else ("ynadq", FILE_HELP)
+    for n, f in enumerate(files, 1):
+        position = 0
+        while position < len(f.units):
+            hunk = f.units[position]
+            if hunk.changes in f.verdicts:
+                position += 1
+                continue
+            path = f.shown.change.path
+            with render.paged(out):
+                out.print(Text(f"\nfile {n}/{len(files)}: {path}", style="bold"))
+                if by_hunk:
+                    render.print_hunk(out, f.shown, hunk)
+                else:
+                    render.print_diff(out, f.shown.change)
+            what = f"({position + 1}/{len(f.units)}) Apply this hunk to" if by_hunk else "Apply"
+            allowed = keys if hunk.can_split() else keys.replace("s", "")
+            key = _choose(out, f"{what} {path}", allowed, help_)
+            if key == "q":
+                return True
+            if key == "s":
+                f.units[position : position + 1] = f.shown.split(hunk)
+                continue
+            f.verdicts[hunk.changes] = key in "yaA"
+            if key in "ad":
+                for rest in f.units[position + 1 :]:
+                    f.verdicts.setdefault(rest.changes, key == "a")
+                if not by_hunk:
+                    _rest_of_recipe(files, n, key == "a")
+            if key == "A":
+                _rest_of_recipe(files, n - 1, True)
+            position += 1
+    return False
+
+
+def _rest_of_recipe(files: Sequence[_Reviewed], after: int, verdict: bool) -> None:
+    """The same verdict for every hunk not yet decided, in the files after the `after`th."""
+    for f in files[after:]:
+        for hunk in f.units:
+            f.verdicts.setdefault(hunk.changes, verdict)
+
+
+def _choose(out: Console, question: str, allowed: str, help_: str) -> str:
+    """git's `[y,n,q,...]?` prompt: a plain line read from the terminal (no cursor escapes,
+    so it works under TERM=dumb); an empty or unknown answer shows the help and asks again."""
+    while True:
+        out.print(Text(f"{question} [{','.join(allowed)},?]? ", style="bold blue"), end="")
+        try:
+            answer = input().strip()
+        except EOFError:
+            return "q"
+        if answer and answer[0] in allowed:
+            return answer[0]
+        out.print(help_, markup=False, style="red" if answer != "?" else "")
 
 
 def _keeping(result: TransformResult, kept: Sequence[FileChange]) -> TransformResult:
+    """The result with only what the review kept; notes and counts say what was left out."""
     paths = {c.path for c in kept}
     rejected = [c.path for c in result.changes if c.path not in paths]
-    if not rejected:
+    partial = [c.path for c in kept if c not in result.changes]
+    if not rejected and not partial:
         return result
-    # The transform's counts cover every file; say how many were left out rather than guess.
+    notes, counts = list(result.notes), dict(result.counts)
+    # The transform's counts cover every file; say how much was left out rather than guess.
+    if rejected:
+        notes.append(f"rejected in review: {', '.join(rejected)}")
+        counts["files rejected in review"] = len(rejected)
+    if partial:
+        notes.append(f"some hunks rejected in review: {', '.join(partial)}")
+        counts["files with hunks rejected in review"] = len(partial)
     return replace(
         result,
         changes=tuple(kept),
         findings=tuple(f for f in result.findings if f.path in paths or not f.edited),
-        notes=(*result.notes, f"rejected in review: {', '.join(rejected)}"),
-        counts={**result.counts, "files rejected in review": len(rejected)},
+        notes=tuple(notes),
+        counts=counts,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from migrate import transforms
 from migrate.compat import tomllib
-from migrate.errors import UserError
+from migrate.errors import UserError, did_you_mean
 from migrate.files import check_relative
 from migrate.model import PHASES, Recipe, Validation
 from migrate.resources import REPO_RECIPES, shipped
@@ -61,9 +61,8 @@ def check_validation(path: Path, table: Mapping[str, Any], prefix: str = "valida
     defaults = Validation()
     for key, value in table.items():
         if key not in known:
-            raise UserError(
-                f"{path}: unknown key '{prefix}.{key}' (known: {', '.join(sorted(known))})."
-            )
+            hint = did_you_mean(key, known) or f" (known: {', '.join(sorted(known))})."
+            raise UserError(f"{path}: unknown key '{prefix}.{key}'{hint}")
         default = getattr(defaults, key)
         if isinstance(default, bool):
             ok = isinstance(value, bool)
@@ -94,10 +93,10 @@ def _check_params(path: Path, transform: str, params: dict[str, Any]) -> dict[st
     for key, value in params.items():
         param = spec.params.get(key)
         if param is None:
-            raise UserError(
-                f"{path}: unknown key 'params.{key}' for transform {transform!r}"
+            hint = did_you_mean(key, spec.params) or (
                 f" (known: {', '.join(sorted(spec.params)) or 'none'})."
             )
+            raise UserError(f"{path}: unknown key 'params.{key}' for transform {transform!r}{hint}")
         if not param.check(value):
             raise UserError(f"{path}: key 'params.{key}' must be {param.expect}, got {value!r}.")
     return spec.with_defaults(params)
@@ -118,8 +117,9 @@ def parse_recipe(path: Path, data: Mapping[str, Any]) -> Recipe:
     """Check a recipe's keys and types and build the `Recipe`."""
     for key in data:
         if key not in _REQUIRED and key not in _OPTIONAL:
-            known = ", ".join([*_REQUIRED, *_OPTIONAL])
-            raise UserError(f"{path}: unknown key '{key}' (known: {known}).")
+            hint = did_you_mean(key, [*_REQUIRED, *_OPTIONAL])
+            known = hint or f" (known: {', '.join([*_REQUIRED, *_OPTIONAL])})."
+            raise UserError(f"{path}: unknown key '{key}'{known}")
     for key, kind in _REQUIRED.items():
         if key not in data:
             raise UserError(f"{path}: missing key '{key}'.")
@@ -205,7 +205,8 @@ def select_recipes(recipes: Mapping[str, Recipe], ids: Iterable[str]) -> list[Re
     chosen = []
     for rid in ids:
         if rid not in recipes:
-            raise UserError(f"unknown recipe {rid!r} (known: {', '.join(recipes)}).")
+            hint = did_you_mean(rid, recipes) or f"; known: {', '.join(recipes)}"
+            raise UserError(f"unknown recipe {rid!r}{hint} (`migrate list` shows them all).")
         chosen.append(recipes[rid])
     return sorted({r.id: r for r in chosen}.values(), key=plan_key)
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
+import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.syntax import Syntax
+from rich.pager import Pager
 from rich.table import Table
 from rich.text import Text
 
+from migrate import hunks, output
 from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
 
 if TYPE_CHECKING:
@@ -39,7 +43,13 @@ def console(stderr: bool = False) -> Console:
     terminal = (sys.stderr if stderr else sys.stdout).isatty()
     # Logs and pipes get room for tables; rich would assume 80 columns.
     width = None if terminal else int(os.environ.get("COLUMNS") or 120)
-    return Console(stderr=stderr, highlight=False, soft_wrap=not terminal, width=width)
+    return _Console(stderr=stderr, highlight=False, soft_wrap=not terminal, width=width)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here ("a step failed"); the command line ends quietly, like git.
+        raise BrokenPipeError
 
 
 def unified_diff(change: FileChange) -> str:
@@ -52,11 +62,102 @@ def unified_diff(change: FileChange) -> str:
 
 
 def print_diff(out: Console, change: FileChange) -> None:
-    text = unified_diff(change).replace("\r\n", "\n")
-    if out.is_terminal and not out.no_color:
-        out.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
-    else:
-        out.print(text, end="", markup=False, highlight=False)
+    """The file's diff: plain unified diff text in a pipe; on a terminal every line keeps its
+    `+`/`-` gutter when it wraps, and the changed part of a replaced line is highlighted."""
+    if not out.is_terminal:
+        out.print(unified_diff(change).replace("\r\n", "\n"), end="", markup=False)
+        return
+    out.print(Text(_file_header(change), style="bold"))
+    shown = hunks.diff(change)
+    for hunk in shown.hunks():
+        print_hunk(out, shown, hunk)
+
+
+def _file_header(change: FileChange) -> str:
+    old = f"a/{change.path}" if change.before is not None else "/dev/null"
+    new = f"b/{change.path}" if change.after is not None else "/dev/null"
+    return f"--- {old}\n+++ {new}"
+
+
+GUTTER_STYLE = {"-": "red", "+": "green", " ": ""}
+# Reverse video survives NO_COLOR (only colours are dropped): the changed part stays visible.
+CHANGED_STYLE = {"-": "bold reverse red", "+": "bold reverse green"}
+
+
+def print_hunk(out: Console, shown: hunks.Diff, hunk: hunks.Hunk) -> None:
+    out.print(Text(hunk.header, style="cyan"))
+    width = max(out.width - 1, 20)
+    for marker, line, other in shown.lines(hunk):
+        text = _line_text(marker, line, other)
+        rows = text.wrap(out, width, overflow="fold", no_wrap=False) if text.plain else [text]
+        for row in rows:
+            out.print(Text(marker, style=GUTTER_STYLE[marker]) + row, soft_wrap=True)
+
+
+def _line_text(marker: str, line: str, other: str | None) -> Text:
+    content = line.rstrip("\r\n").expandtabs(4)
+    text = Text(content, style=GUTTER_STYLE[marker])
+    if other is None or marker == " ":
+        return text
+    theirs = other.rstrip("\r\n").expandtabs(4)
+    a, b = (theirs, content) if marker == "+" else (content, theirs)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        start, end = (j1, j2) if marker == "+" else (i1, i2)
+        if tag != "equal" and end > start:
+            text.stylize(CHANGED_STYLE[marker], start, end)
+    return text
+
+
+# ------------------------------------------------------------------------------------ the pager
+
+
+def verbosity() -> int:
+    return output.OPTIONS.verbosity
+
+
+def pager_command() -> str | None:
+    """The pager as git picks it: $PAGER, else `less`; "" or "cat" means none."""
+    command = os.environ.get("PAGER", "less").strip()
+    return None if command in ("", "cat") else command
+
+
+@contextmanager
+def paged(out: Console) -> Iterator[None]:
+    """Long output through the pager the way git does it: only when stdout is a terminal, and
+    only when it does not fit on the screen."""
+    if not (output.OPTIONS.paging and out.is_terminal and pager_command()):
+        yield
+        return
+    with out.pager(_Pager(out), styles=True):
+        yield
+
+
+class _Pager(Pager):
+    def __init__(self, out: Console) -> None:
+        self.out = out
+
+    def show(self, content: str) -> None:
+        command = pager_command()
+        if command is None or content.count("\n") < self.out.height - 1:
+            _write(content)
+            return
+        # git's defaults: quit if one screen, keep colours, leave the text on the screen.
+        env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": "-c"}
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the pager
+        try:
+            shown = subprocess.run(command, shell=True, input=content, text=True, env=env)
+        except OSError:
+            shown = None
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if shown is None or shown.returncode in (126, 127):  # no such pager: print it
+            _write(content)
+
+
+def _write(content: str) -> None:
+    sys.stdout.write(content)
+    sys.stdout.flush()
 
 
 def print_result(out: Console, recipe: Recipe, result: TransformResult, diffs: bool = True) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from migrate.errors import UserError, did_you_mean
 from migrate.journal import CheckResult
 from migrate.model import Validation
 from migrate.recipes import check_validation, read_toml
@@ -53,8 +54,12 @@ def project_validation(root: Path) -> Validation:
     path = root / CONFIG
     if not path.is_file():
         return Validation()
-    table = read_toml(path).get("validate", {})
-    return merged(Validation(), table, path)
+    config = read_toml(path)
+    for key in config:
+        if key != "validate":
+            hint = did_you_mean(key, ["validate"]) or " (the only table is [validate])."
+            raise UserError(f"{path}: unknown key '{key}'{hint}")
+    return merged(Validation(), config.get("validate", {}), path)
 
 
 def merged(base: Validation, table: Mapping[str, Any], source: Path) -> Validation:

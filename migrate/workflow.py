@@ -547,7 +547,9 @@ def _run_step(
         return step
     s.lock.update(recipe=recipe.id)
     try:
-        step = _write_validate_commit(s, run, recipe, approved, pre)
+        # What the user declined in review is still to do: not a sign of a non-idempotent recipe.
+        declined = {c.path for c in result.changes if c not in approved.changes}
+        step = _write_validate_commit(s, run, recipe, approved, pre, declined)
     except BaseException:
         with _signals_held():
             gitrepo.clean_to(s.wt, pre, s.settings.share)
@@ -559,7 +561,12 @@ def _run_step(
 
 
 def _write_validate_commit(
-    s: _Session, run: Run, recipe: Recipe, result: TransformResult, pre: str
+    s: _Session,
+    run: Run,
+    recipe: Recipe,
+    result: TransformResult,
+    pre: str,
+    declined: set[str] | None = None,
 ) -> Step:
     summary = summarise(result)
     proposed = {c.path for c in result.changes}
@@ -580,7 +587,7 @@ def _write_validate_commit(
     sha = gitrepo.commit_tree(s.wt, tree, pre, message)
     # Whatever the checks wrote, edited or deleted is not part of the step.
     gitrepo.clean_to(s.wt, sha, s.settings.share)
-    again = _not_idempotent(s.wt, recipe, set(dropped))
+    again = _not_idempotent(s.wt, recipe, set(dropped) | (declined or set()))
     if again:
         gitrepo.clean_to(s.wt, pre, s.settings.share)
         failed = CheckResult("idempotence", "failed", again)

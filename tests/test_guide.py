@@ -22,13 +22,16 @@ ENTER = "\r"
 CTRL_C = "\x03"
 TIMEOUT = 120  # a step runs the example's tests; the machine may be busy
 # A file's yes/no question still waiting (once answered it is redrawn with the answer).
-UNANSWERED_FILE = r"Apply the change to (\S+?)\?(?:\x1b\[[0-9;]*m| )*\(Y/n\)"
-PROMPT_TEXTS = ("Recipes to apply", "Apply these changes", "Apply the change to", "Go on with")
+UNANSWERED_FILE = r"Apply (\S+) \[y,n,a,d,q,\?\]\? "
+END_OF_REVIEW = r"Apply the \d+ accepted file\(s\) \(\d+ skipped\) \[y,r,n,q,\?\]\? "
+PROMPT_TEXTS = ("Recipes to apply", "Apply these changes", ",q,?]? ", "Go on with")
 
 
 def spawn(repo: Path, *args: str) -> pexpect.spawn:
     """`python -m migrate` in a pseudo-terminal in `repo`; `child.logfile_read` keeps the screen."""
+    # PAGER=cat, as git's own tests do: previews longer than the screen are printed as they are.
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "50", "NO_COLOR": "1"}
+    env["PAGER"] = "cat"
     child = pexpect.spawn(
         sys.executable,
         ["-m", "migrate", *args],
@@ -115,15 +118,18 @@ def test_walk_through_review_reject_a_file_apply_and_report(example_repo: Path) 
     pick(child, SPACE, DOWN, SPACE, DOWN, SPACE)
     child.expect(r"Also make the 12 unsafe edit\(s\) of subprocess-timeouts\?")
     keys(child, ENTER)  # no, the default
-    approve(child, DOWN)  # review file by file
+    approve(child, DOWN, DOWN)  # review file by file
     reviewed = []
     while True:
-        found = child.expect([UNANSWERED_FILE, r"passed +py_compile"])
-        if found == 1:
+        found = child.expect([UNANSWERED_FILE, END_OF_REVIEW, r"passed +py_compile"])
+        if found == 2:
             break
+        if found == 1:
+            child.sendline("y")  # apply the accepted ones
+            continue
         path = child.match.group(1)
         reviewed.append(path)
-        keys(child, "n" if path == ".claude/hooks/session_state_tracker.py" else "y")
+        child.sendline("n" if path == ".claude/hooks/session_state_tracker.py" else "y")
     # The safe edits only: the other calls are unsafe edits, offered apart and not picked.
     assert len(reviewed) == len(set(reviewed)) == 3
     assert ".claude/hooks/session_state_tracker.py" in reviewed
@@ -165,7 +171,7 @@ def test_failed_validation_is_reverted_then_the_next_recipe_applies(example_repo
     child = spawn(example_repo)
     pick(child, SPACE, DOWN, DOWN, SPACE)  # doc-fails, max-workers
     approve(child)
-    child.expect("failed +echo broken doc")
+    child.expect("failed +.*echo broken doc")
     child.expect("broken doc")  # the output's tail
     child.expect(r"reverted: the branch is back at")
     child.expect(r"Go on with max-workers\?")
@@ -211,7 +217,7 @@ def test_ctrl_c_during_validation_restores_the_pre_step_commit(
     child = spawn(example_repo)
     pick(child, SPACE)  # slow-doc only
     approve(child)
-    child.expect("running  touch")
+    child.expect("running  if grep -q Performance")
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -233,7 +239,7 @@ def test_quit_then_resume_continues_the_same_run(example_repo: Path) -> None:
     pick(child, DOWN, SPACE, DOWN, SPACE)  # max-workers, agent-parallelism-doc
     approve(child)
     child.expect(r"applied +max-workers")
-    approve(child, DOWN, DOWN, DOWN)  # quit
+    approve(child, DOWN, DOWN, DOWN, DOWN)  # quit
     child.expect("stopped: the steps applied so far are kept")
     child.expect("Final report")
     code, screen = finish(child)
@@ -347,3 +353,145 @@ def test_outside_git_it_refuses_like_apply(tmp_path: Path) -> None:
     result = run_migrate(tmp_path, "guide", "--yes")
     assert result.returncode == 3
     assert "not a git repository" in result.stderr
+
+
+# --------------------------------------------------------------------------- review like git add -p
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+HUNK_PROMPT = r"Apply this hunk to (\S+) \[y,n,a,d,A,(?:s,)?q,\?\]\? "
+
+
+def spawn_at(repo: Path, rows: int, cols: int, *args: str, **env: str) -> pexpect.spawn:
+    """`migrate` in a terminal of `rows`x`cols` with colours on (NO_COLOR unset)."""
+    shown = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    shown.update({"TERM": "xterm", "COLUMNS": str(cols), "LINES": str(rows), **env})
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "migrate", *args],
+        cwd=str(repo),
+        env=shown,
+        encoding="utf-8",
+        dimensions=(rows, cols),
+        timeout=TIMEOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def plain(screen: str) -> list[str]:
+    return ANSI.sub("", screen).split("\n")
+
+
+def test_at_80_columns_the_inserted_timeout_is_visible_and_long_diffs_are_paged(
+    example_repo: Path, tmp_path: Path
+) -> None:
+    """Issue 15: at 80 columns the `+` line used to be cut before `timeout=`."""
+    paged = tmp_path / "paged.txt"
+    child = spawn_at(example_repo, 24, 80, PAGER=f"tee {paged}")
+    pick(child, SPACE)  # subprocess-timeouts
+    child.expect(r"unsafe edit\(s\) of subprocess-timeouts\?")
+    keys(child, ENTER)
+    child.expect(r"Apply these changes\?")
+    keys(child, CTRL_C)
+    code, screen = finish(child)
+    assert code == 130, screen
+    lines = plain(screen)
+    # The long git_utils.py call wraps; its `timeout=10` keeps the `+` gutter on every row.
+    assert any(re.match(r"\+.*timeout=10\)", line) for line in lines), screen
+    start = next(i for i, x in enumerate(lines) if x.startswith("--- a/"))
+    end = next(i for i, x in enumerate(lines) if "Apply these changes" in x)
+    assert all(len(line) <= 80 for line in lines[start:end]), lines[start:end]
+    # The preview is longer than the screen: it went through $PAGER, highlighted.
+    assert "\x1b[1;7;32m, timeout=10" in paged.read_text(encoding="utf-8")
+
+
+def test_diff_markers_stay_on_wrapped_lines_with_no_color(example_repo: Path) -> None:
+    child = spawn_at(
+        example_repo, 24, 80, "apply", "subprocess-timeouts", "--dry-run", NO_COLOR="1", PAGER=""
+    )
+    code, screen = finish(child)
+    assert code == 0, screen
+    assert "\x1b[32m" not in screen  # no colours
+    lines = plain(screen)
+    start = lines.index("+++ b/scripts/lib/git_utils.py")
+    hunk = lines[start + 1 : start + 9]
+    assert hunk[3].startswith("-") and hunk[4].startswith("-")  # one old line, wrapped
+    assert hunk[5].startswith("+") and hunk[6].startswith("+") and "timeout=10" in hunk[6]
+
+
+def test_pager_only_on_a_terminal_and_not_with_no_pager(example_repo: Path, tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    args = ("apply", "subprocess-timeouts", "--dry-run")
+    child = spawn_at(example_repo, 24, 80, "--no-pager", *args, PAGER=f"tee {paged}")
+    assert finish(child)[0] == 0
+    assert not paged.exists()
+    result = run_migrate(example_repo, *args, env={"PAGER": f"tee {paged}"})
+    assert result.returncode == 0 and "timeout=10" in result.stdout
+    assert not paged.exists()  # stdout is a pipe: never a pager
+    child = spawn_at(example_repo, 24, 80, *args, PAGER=f"tee {paged}")
+    assert finish(child)[0] == 0
+    assert "timeout=10" in paged.read_text(encoding="utf-8")
+
+
+CALL = "    return subprocess.run(['git', '{}'], capture_output=True, text=True)\n"
+TWO_HUNKS: dict[str, str | bytes] = {
+    "scripts/run.py": (
+        "import subprocess\n\n\ndef status():\n"
+        + CALL.format("status")
+        + "\n" * 8
+        + "def log():\n"
+        + CALL.format("log")
+    ),
+    "tests/test_ok.py": "def test_ok():\n    assert 1 + 1 == 2\n",
+    ".migrate/config.toml": '[validate]\npython = "{migrate_python}"\n',
+}
+
+
+def test_hunk_review_applies_one_hunk_of_two_after_revisiting_the_skipped_one(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "two", TWO_HUNKS)
+    base = head(repo)
+    child = spawn(repo, "-C", str(repo))
+    pick(child, SPACE)  # subprocess-timeouts
+    approve(child, DOWN)  # review hunk by hunk
+    child.expect(r"\(1/2\) " + HUNK_PROMPT)
+    child.sendline("y")
+    child.expect(r"\(2/2\) " + HUNK_PROMPT)
+    child.sendline("?")
+    child.expect("s - split this hunk")
+    child.sendline("n")
+    child.expect(r"Apply the 1 accepted hunk\(s\) \(1 skipped\) \[y,r,n,q,\?\]\? ")
+    child.sendline("r")  # the skipped hunk comes back
+    child.expect(r"\(2/2\) " + HUNK_PROMPT)
+    child.sendline("n")
+    child.expect(r"\(1 skipped\) \[y,r,n,q,\?\]\? ")
+    child.sendline("y")
+    child.expect(r"applied +subprocess-timeouts")
+    code, screen = finish(child)
+    assert code == 0, screen
+    text = (repo / "scripts/run.py").read_text(encoding="utf-8")
+    assert "'status'], capture_output=True, text=True, timeout=10)" in text
+    assert "'log'], capture_output=True, text=True)" in text
+    assert "files with hunks rejected in review: 1" in git(repo, "log", "-1", "--format=%B")
+    assert git(repo, "rev-list", "--count", f"{base}..HEAD") == "1"
+    assert clean(repo)
+
+
+def test_hunk_review_quit_keeps_what_was_accepted_and_stops(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "two", TWO_HUNKS)
+    child = spawn(repo)
+    pick(child, SPACE, DOWN, SPACE)  # subprocess-timeouts, agent-parallelism-doc
+    approve(child, DOWN)
+    child.expect(r"\(1/2\) " + HUNK_PROMPT)
+    child.sendline("y")
+    child.expect(r"\(2/2\) " + HUNK_PROMPT)
+    child.sendline("q")
+    child.expect(r"applied +subprocess-timeouts")
+    child.expect("stopped: the steps applied so far are kept")
+    code, screen = finish(child)
+    assert code == 0, screen
+    assert "Apply these changes" not in screen.split("applied")[-1]  # the doc not offered
+    text = (repo / "scripts/run.py").read_text(encoding="utf-8")
+    assert text.count("timeout=10") == 1

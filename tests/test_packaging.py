@@ -30,10 +30,17 @@ def test_wheel_installs_and_lists_builtin_recipes(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    wheel = next(dist.glob("migrate-*.whl"))
+    wheel = next(dist.glob("migrate_plan-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "migrate/recipes/max-workers.toml" in names
     assert any(n.startswith("migrate/examples/claude-project/.claude/hooks/") for n in names)
+    # Under a name free on the index (`migrate` there is someone else's), with its licence.
+    info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    metadata = zipfile.ZipFile(wheel).read(info).decode()
+    assert "Name: migrate-plan\n" in metadata
+    assert "Classifier: License :: OSI Approved :: MIT License" in metadata
+    assert "Project-URL: Homepage, https://pypi.org/project/migrate-plan/" in metadata
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
