@@ -88,7 +88,12 @@ def environment(user_root: Path, v: Validation) -> Environment:
         return Environment(("uv", "run", "--frozen", "python"), "uv run python")
     if (user_root / "poetry.lock").is_file() and shutil.which("poetry"):
         return Environment(("poetry", "run", "python"), "poetry run python")
-    return Environment(("python3",), "python3 on PATH")
+    missing = [
+        f"{lock} found but {tool} is not installed"
+        for lock, tool in (("uv.lock", "uv"), ("poetry.lock", "poetry"))
+        if (user_root / lock).is_file()
+    ]
+    return Environment(("python3",), "python3 on PATH" + (f"; {missing[0]}" if missing else ""))
 
 
 def expand(command: Sequence[str], env: Environment) -> list[str]:

@@ -244,3 +244,11 @@ def test_pytest_past_its_timeout_fails_the_step(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "timed out after 4 s" in result.stdout
     assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+
+
+def test_a_uv_lock_without_uv_is_named_when_the_checks_fall_back(tmp_path: Path) -> None:
+    """Pattern from public Claude Code projects: `uv.lock` committed, uv not installed here."""
+    repo = project(tmp_path, {"tests/test_ok.py": "def test_ok():\n    pass\n", "uv.lock": ""})
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+    result = run_migrate(repo, "apply", "doc", "--yes", env=env)
+    assert "uv.lock found but uv is not installed" in result.stdout, result.stdout
