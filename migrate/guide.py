@@ -425,7 +425,15 @@ def _apply(out: Console, root: Path, chosen: Sequence[Recipe], ask: bool) -> Ses
     # keep_going: after a failure the listener asks (or, with --yes, goes on).
     options = workflow.ApplyOptions(keep_going=True)
     try:
-        workflow.apply(root, chosen, options, listener)
+        report = workflow.apply(root, chosen, options, listener)
+        again = [r for r in chosen if r.id in listener.bisect]
+        if again:
+            committed = any(s.commit for s in report.steps)
+            branch = report.run.branch if committed and not report.run.in_place else None
+            more = replace(options, bisect=True, branch=branch, in_place=report.run.in_place)
+            out.print(f"\nbisecting {', '.join(r.id for r in again)}…")
+            listener.reverted = None  # asked about already
+            workflow.apply(root, again, more, listener)
     except _Quit:
         quit_ = True
     finally:
@@ -446,6 +454,7 @@ class _GuideListener(workflow.Listener):
     reverted: Step | None = None
     live: Progress | None = None
     quit_after: bool = False
+    bisect: list[str] = field(default_factory=list)  # recipes to try again with --bisect
 
     def step_started(self, recipe: Recipe) -> None:
         if self.quit_after:
@@ -487,10 +496,19 @@ class _GuideListener(workflow.Listener):
         if step.status == "reverted":
             self.reverted = step
             self.out.print(
-                f"  reverted: the branch is back at {step.pre_commit[:10]} and the work tree is"
-                " clean.",
+                f"  reverted: nothing of it was kept; the run stays at {step.pre_commit[:10]}.",
                 style="red",
             )
+            if (
+                self.ask
+                and len(step.files) > 1
+                and _confirm(
+                    f"Find which of its {len(step.files)} files fail the checks (bisect), and"
+                    " apply the others after the other recipes?",
+                    default=False,
+                )
+            ):
+                self.bisect.append(recipe.id)
 
     def stop_live(self) -> None:
         if self.live is not None:

@@ -173,7 +173,7 @@ def test_failed_validation_is_reverted_then_the_next_recipe_applies(example_repo
     approve(child)
     child.expect("failed +.*echo broken doc")
     child.expect("broken doc")  # the output's tail
-    child.expect(r"reverted: the branch is back at")
+    child.expect(r"reverted: nothing of it was kept")
     child.expect(r"Go on with max-workers\?")
     keys(child, "y")
     approve(child)
@@ -495,3 +495,31 @@ def test_hunk_review_quit_keeps_what_was_accepted_and_stops(tmp_path: Path) -> N
     assert "Apply these changes" not in screen.split("applied")[-1]  # the doc not offered
     text = (repo / "scripts/run.py").read_text(encoding="utf-8")
     assert text.count("timeout=10") == 1
+
+
+def test_the_guide_offers_bisect_for_a_failed_step_over_several_files(example_repo: Path) -> None:
+    """One of the four pools the plan raises must keep 10 workers: the guide offers to find it
+    and applies the other three."""
+    keep = (
+        "def test_upkeep_keeps_ten():\n"
+        "    assert 'max_workers=10' in open('scripts/ops/upkeep.py').read()\n"
+    )
+    (example_repo / "tests/test_upkeep_pool.py").write_text(keep, encoding="utf-8")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "upkeep keeps ten workers")
+    child = spawn(example_repo)
+    pick(child, DOWN, SPACE)  # max-workers
+    approve(child)
+    child.expect(r"reverted: nothing of it was kept", timeout=300)
+    child.expect(r"\(bisect\)")
+    keys(child, "y")
+    child.expect(r"bisecting max-workers")
+    approve(child)  # the same changes, asked again
+    child.expect(r"left out scripts/ops/upkeep\.py", timeout=600)
+    child.expect("Final report", timeout=300)
+    code, screen = finish(child)
+    assert code == 1, screen  # the first attempt was reverted
+    assert "max_workers=10" in (example_repo / "scripts/ops/upkeep.py").read_text()
+    changed = git(example_repo, "diff", "--name-only", "main", "HEAD").splitlines()
+    assert "scripts/ops/upkeep.py" not in changed
+    assert ".claude/hooks/detect_batch.py" in changed
