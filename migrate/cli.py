@@ -30,6 +30,8 @@ from migrate.errors import (
 from migrate.model import UNSAFE, Finding, Recipe, TransformResult
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from migrate import workflow
 
 REPO_OPTION = click.option(
@@ -244,8 +246,23 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
     diffs = diffs or render.verbosity() > 0
 
     class Printer(workflow.Listener):
+        live: Progress | None = None
+
         def note(self, message: str) -> None:
             out.print(message, markup=False)
+
+        def check_started(self, recipe: Recipe, name: str) -> None:
+            self.stop_live()
+            if out.is_terminal and not silent:
+                self.live = render.spinner(out, f"    running  {name}")
+
+        def check_finished(self, recipe: Recipe, result: journal.CheckResult) -> None:
+            self.stop_live()
+
+        def stop_live(self) -> None:
+            if self.live is not None:
+                self.live.stop()
+                self.live = None
 
         def step_started(self, recipe: Recipe) -> None:
             if not silent:
@@ -259,6 +276,7 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
         def step_finished(
             self, recipe: Recipe, step: journal.Step, result: TransformResult | None
         ) -> None:
+            self.stop_live()
             if silent and step.status != "reverted":
                 return
             render.print_step(out, step)
