@@ -10,7 +10,6 @@ import errno
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from migrate.errors import (
     Interrupted,
     UserError,
 )
-from migrate.model import UNSAFE, Finding, Recipe, TransformResult
+from migrate.model import Recipe, TransformResult
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -128,9 +127,10 @@ def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
 
 
 @cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the recipes as JSON.")
 @REPO_OPTION
 @RECIPES_OPTION
-def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+def list_cmd(as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     """The recipes by phase, with their status in this repository.
 
     \b
@@ -139,17 +139,30 @@ def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     """
     from migrate import render
 
-    render.console().print(
-        render.recipes_table(_load(repo, recipe_dirs).values(), recipe_status(repo))
-    )
+    known, status = _load(repo, recipe_dirs).values(), recipe_status(repo)
+    if as_json:
+        from migrate import shapes
+        from migrate.model import PHASES
+
+        top = worktree.top(repo)
+        ordered = sorted(known, key=lambda r: (PHASES.index(r.phase), r.order, r.id))
+        rows = [shapes.recipe_summary(r, status.get(r.id, "pending"), top) for r in ordered]
+        _echo_json(shapes.envelope("recipe_list", top or repo.resolve(), {"recipes": rows}))
+        return EXIT_OK
+    render.console().print(render.recipes_table(known, status))
     return EXIT_OK
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
 
 
 @cli.command()
 @click.argument("recipe_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the recipe as JSON.")
 @REPO_OPTION
 @RECIPES_OPTION
-def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+def show(recipe_id: str, as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     """One recipe: what it does, its parameters and validation.
 
     \b
@@ -159,6 +172,14 @@ def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     from migrate import recipes, render
 
     recipe = recipes.select_recipes(_load(repo, recipe_dirs), [recipe_id])[0]
+    top = worktree.top(repo)
+    explained = _explain(recipe, top)
+    if as_json:
+        from migrate import shapes
+
+        body = {"recipe": shapes.recipe_detail(recipe, top), "in_this_repository": explained}
+        _echo_json(shapes.envelope("recipe", top or repo.resolve(), body))
+        return EXIT_OK
     out = render.console()
     out.print(f"[bold]{recipe.id}[/bold]: {recipe.title}")
     out.print(f"phase: {recipe.phase}, order {recipe.order}; transform: {recipe.transform}")
@@ -171,15 +192,21 @@ def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
         out.print(f"  params.{key} = {json.dumps(value)}", markup=False)
     for key, value in recipe.validate.items():
         out.print(f"  validate.{key} = {json.dumps(value)}", markup=False)
-    top = worktree.top(repo)
-    if recipe.transform == "parallel-hook-runner" and top is not None:
-        from migrate.files import Snapshot
-        from migrate.transforms import parallel_runner
-
+    if explained:
         out.print("\n[bold]in this repository[/bold]")
-        for line in parallel_runner.explain(Snapshot(top, ()), recipe.params):
+        for line in explained:
             out.print(f"  {line}", markup=False)
     return EXIT_OK
+
+
+def _explain(recipe: Recipe, top: Path | None) -> list[str]:
+    """What the recipe would find in this repository, for the recipes that can say."""
+    if recipe.transform != "parallel-hook-runner" or top is None:
+        return []
+    from migrate.files import Snapshot
+    from migrate.transforms import parallel_runner
+
+    return list(parallel_runner.explain(Snapshot(top, ()), recipe.params))
 
 
 @cli.command()
@@ -377,7 +404,7 @@ def apply(
         )
     report = workflow.apply(repo, chosen, options, listener)
     if as_json:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        _echo_json(_report_json(report, worktree.top(repo) or repo.resolve()))
     else:
         _print_report(report)
     return report.exit_code
@@ -396,21 +423,14 @@ def _dry_run(
     results = workflow.preview(repo, chosen, options)
     code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
     if as_json:
-        data = [
-            {
-                "recipe": r.id,
-                "files": [c.path for c in res.changes],
-                "counts": dict(res.counts),
-                "edits": [_finding_json(f) for f in res.findings if f.edited],
-                "unsafe": [_finding_json(f) for f in res.findings if f.kind == UNSAFE],
-                "findings": [
-                    _finding_json(f) for f in res.findings if not f.edited and f.kind != UNSAFE
-                ],
-                "diff": "".join(render.unified_diff(c) for c in res.changes),
-            }
+        from migrate import shapes
+
+        shown = [
+            shapes.preview(r, res, "".join(render.unified_diff(c) for c in res.changes))
             for r, res in results
         ]
-        click.echo(json.dumps(data, indent=2))
+        body = {"would_change": any(res.changes for _, res in results), "recipes": shown}
+        _echo_json(shapes.envelope("preview", worktree.top(repo) or repo.resolve(), body))
         return code
     out = render.console()
     with render.paged(out):
@@ -419,25 +439,18 @@ def _dry_run(
     return code
 
 
-def _finding_json(finding: Finding) -> dict[str, object]:
-    return {
-        "path": finding.path,
-        "line": finding.line,
-        "kind": finding.kind,
-        "message": finding.message,
-    }
+def _report_json(report: workflow.ApplyReport, root: Path) -> dict[str, object]:
+    from migrate import shapes
 
-
-def _report_json(report: workflow.ApplyReport) -> dict[str, object]:
-    from migrate import render
-
-    return {
-        "run": render.run_json(report.run),
-        "steps": [asdict(step) for step in report.steps],
+    body = {
+        "dry_run": report.dry,
+        "run": shapes.run(report.run, root),
+        "steps": [shapes.step(step, root) for step in report.steps],
         "where": report.where,
         "left_out": list(report.left_out),
         "exit_code": report.exit_code,
     }
+    return shapes.envelope("apply", root, body)
 
 
 def _print_report(report: workflow.ApplyReport) -> None:
@@ -481,6 +494,7 @@ def status(as_json: bool, repo: Path) -> int:
     from migrate.isolation import Lock
 
     with gitrepo.open_repo(repo) as r:
+        root = gitrepo.root(r)
         branch = gitrepo.current_branch(r)
         run = journal.open_run_for(r, branch, gitrepo.head_sha(r))
         holder = Lock(journal.folder(r)).read()
@@ -489,12 +503,14 @@ def status(as_json: bool, repo: Path) -> int:
     interrupted = holder is not None and not holder.alive()
     last = started_here[-1] if run is None and started_here else None
     if as_json:
+        from migrate import shapes
+
         shown = {
-            "run": render.run_json(run) if run else None,
-            "last_run": render.run_json(last) if last else None,
+            "run": shapes.run(run, root) if run else None,
+            "last_run": shapes.run(last, root) if last else None,
             "interrupted": interrupted,
         }
-        click.echo(json.dumps(shown, indent=2))
+        _echo_json(shapes.envelope("status", root, shown))
         return EXIT_OK
     out = render.console()
     if interrupted:
@@ -633,6 +649,13 @@ def hooks() -> None:
     """
 
 
+def _root(repo: Path) -> Path:
+    from migrate import gitrepo
+
+    with gitrepo.open_repo(repo) as r:
+        return gitrepo.root(r)
+
+
 def _default_before(repo: Path) -> str:
     """The open run's base, or HEAD~1 without a run."""
     from migrate import gitrepo, journal
@@ -734,9 +757,13 @@ def hooks_verify(
 
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
-    report = verify.verify(repo, before or _default_before(repo), after, chosen)
+    old = before or _default_before(repo)
+    report = verify.verify(repo, old, after, chosen)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+        from migrate import shapes
+
+        body = {"before": old, "after": after or "work tree", **report.as_dict()}
+        _echo_json(shapes.envelope("hooks_verify", _root(repo), body))
     else:
         out = render.console()
         for line in [*(n.describe() for n in report.nondeterministic), *report.failure_lines()]:
@@ -781,7 +808,10 @@ def hooks_bench(
         else bench.measure(repo, after, chosen, runs)
     )
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        from migrate import shapes
+
+        kind = "hooks_bench_comparison" if before else "hooks_bench"
+        _echo_json(shapes.envelope(kind, _root(repo), result.as_dict()))
     else:
         render.console().print(bench.table(result))
         for line in bench.problems(result):

@@ -244,12 +244,6 @@ def print_run(out: Console, run: Run, steps: Sequence[Step] | None = None) -> No
         print_step(out, step)
 
 
-def run_json(run: Run) -> dict[str, object]:
-    from dataclasses import asdict
-
-    return asdict(run)
-
-
 def spinner(out: Console, description: str) -> Progress:
     """A running spinner with the elapsed time, gone once stopped (callers show it only on a
     terminal: nothing changes in a pipe or a log)."""
