@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,6 +262,23 @@ def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             options=options,
         )
+
+
+@contextmanager
+def _counting(what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A live "what  done/total" line on stderr in a terminal (None elsewhere: no progress)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from migrate import render
+
+    err = render.console(stderr=True)
+    if not err.is_terminal or render.verbosity() < 0:
+        yield None
+        return
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
@@ -758,7 +776,8 @@ def hooks_verify(
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
     old = before or _default_before(repo)
-    report = verify.verify(repo, old, after, chosen)
+    with _counting("replaying payloads") as progress:
+        report = verify.verify(repo, old, after, chosen, progress=progress)
     if as_json:
         from migrate import shapes
 
@@ -802,11 +821,12 @@ def hooks_bench(
 
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
-    result = (
-        bench.compare(repo, before, after, runs, chosen)
-        if before
-        else bench.measure(repo, after, chosen, runs)
-    )
+    with _counting("running payloads") as progress:
+        result = (
+            bench.compare(repo, before, after, runs, chosen, progress=progress)
+            if before
+            else bench.measure(repo, after, chosen, runs, progress=progress)
+        )
     if as_json:
         from migrate import shapes
 
