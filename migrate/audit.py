@@ -1275,9 +1275,28 @@ ESTIMATE_NOTE = (
 )
 
 
+# The human labels of the metrics (tables keep them) and their snake_case keys in the JSON.
+METRIC_KEYS: Mapping[str, str] = {
+    "subprocess calls without timeout": "subprocess_calls_without_timeout",
+    "subprocess calls without timeout, by what the recipe does": (
+        "subprocess_calls_without_timeout_by_outcome"
+    ),
+    "max_workers values": "max_workers_values",
+    "hooks per event": "hooks_per_event",
+    "estimated hook latency ms": "estimated_hook_latency_ms",
+}
+WITHOUT_TIMEOUT_KEYS: Mapping[str, str] = {
+    "adds a timeout": "adds_timeout",
+    "left unsafe": "left_unsafe",
+    "outside its paths": "outside_paths",
+}
+
+
 def as_json(report: AuditReport) -> dict[str, Any]:
-    """Everything in the report, for `--json`."""
+    """Everything in the report, for `--json` (shape "audit", docs/json.md)."""
     return {
+        "schema": 1,
+        "kind": "audit",
         "root": str(report.root),
         "summary": {
             "header": report.header(),
@@ -1288,7 +1307,7 @@ def as_json(report: AuditReport) -> dict[str, Any]:
             "findings": report.findings_count,
             "subprocess_calls": report.subprocess_calls,
             "calls_with_timeout": report.calls_with_timeout,
-            "calls_without_timeout": dict(report.without_timeout),
+            "calls_without_timeout": _without_timeout_json(report.without_timeout),
             "suppressed": report.suppressed,
             "good_files": len(report.good_files),
             "seconds": round(report.seconds, 3),
@@ -1325,10 +1344,16 @@ def as_json(report: AuditReport) -> dict[str, Any]:
     }
 
 
+def _without_timeout_json(counts: Mapping[str, int]) -> dict[str, int]:
+    return {WITHOUT_TIMEOUT_KEYS[label]: n for label, n in counts.items()}
+
+
 def _json_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(metrics)
+    out = {METRIC_KEYS[label]: value for label, value in metrics.items()}
     values = sorted(metrics["max_workers values"].items())
-    out["max_workers values"] = {str(k): v for k, v in values}
+    out["max_workers_values"] = {str(k): v for k, v in values}
+    label = "subprocess calls without timeout, by what the recipe does"
+    out[METRIC_KEYS[label]] = _without_timeout_json(metrics[label])
     return out
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import errno
 import json
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +27,11 @@ from migrate.errors import (
     Interrupted,
     UserError,
 )
-from migrate.model import UNSAFE, Finding, Recipe, TransformResult
+from migrate.model import Recipe, TransformResult
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from migrate import workflow
 
 REPO_OPTION = click.option(
@@ -126,9 +128,10 @@ def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
 
 
 @cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the recipes as JSON.")
 @REPO_OPTION
 @RECIPES_OPTION
-def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+def list_cmd(as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     """The recipes by phase, with their status in this repository.
 
     \b
@@ -137,17 +140,30 @@ def list_cmd(repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     """
     from migrate import render
 
-    render.console().print(
-        render.recipes_table(_load(repo, recipe_dirs).values(), recipe_status(repo))
-    )
+    known, status = _load(repo, recipe_dirs).values(), recipe_status(repo)
+    if as_json:
+        from migrate import shapes
+        from migrate.model import PHASES
+
+        top = worktree.top(repo)
+        ordered = sorted(known, key=lambda r: (PHASES.index(r.phase), r.order, r.id))
+        rows = [shapes.recipe_summary(r, status.get(r.id, "pending"), top) for r in ordered]
+        _echo_json(shapes.envelope("recipe_list", top or repo.resolve(), {"recipes": rows}))
+        return EXIT_OK
+    render.console().print(render.recipes_table(known, status))
     return EXIT_OK
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
 
 
 @cli.command()
 @click.argument("recipe_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the recipe as JSON.")
 @REPO_OPTION
 @RECIPES_OPTION
-def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
+def show(recipe_id: str, as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     """One recipe: what it does, its parameters and validation.
 
     \b
@@ -157,6 +173,14 @@ def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     from migrate import recipes, render
 
     recipe = recipes.select_recipes(_load(repo, recipe_dirs), [recipe_id])[0]
+    top = worktree.top(repo)
+    explained = _explain(recipe, top)
+    if as_json:
+        from migrate import shapes
+
+        body = {"recipe": shapes.recipe_detail(recipe, top), "in_this_repository": explained}
+        _echo_json(shapes.envelope("recipe", top or repo.resolve(), body))
+        return EXIT_OK
     out = render.console()
     out.print(f"[bold]{recipe.id}[/bold]: {recipe.title}")
     out.print(f"phase: {recipe.phase}, order {recipe.order}; transform: {recipe.transform}")
@@ -169,15 +193,21 @@ def show(recipe_id: str, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
         out.print(f"  params.{key} = {json.dumps(value)}", markup=False)
     for key, value in recipe.validate.items():
         out.print(f"  validate.{key} = {json.dumps(value)}", markup=False)
-    top = worktree.top(repo)
-    if recipe.transform == "parallel-hook-runner" and top is not None:
-        from migrate.files import Snapshot
-        from migrate.transforms import parallel_runner
-
+    if explained:
         out.print("\n[bold]in this repository[/bold]")
-        for line in parallel_runner.explain(Snapshot(top, ()), recipe.params):
+        for line in explained:
             out.print(f"  {line}", markup=False)
     return EXIT_OK
+
+
+def _explain(recipe: Recipe, top: Path | None) -> list[str]:
+    """What the recipe would find in this repository, for the recipes that can say."""
+    if recipe.transform != "parallel-hook-runner" or top is None:
+        return []
+    from migrate.files import Snapshot
+    from migrate.transforms import parallel_runner
+
+    return list(parallel_runner.explain(Snapshot(top, ()), recipe.params))
 
 
 @cli.command()
@@ -234,6 +264,23 @@ def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
         )
 
 
+@contextmanager
+def _counting(what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A live "what  done/total" line on stderr in a terminal (None elsewhere: no progress)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from migrate import render
+
+    err = render.console(stderr=True)
+    if not err.is_terminal or render.verbosity() < 0:
+        yield None
+        return
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
     """Prints each step as it starts and ends (on stderr with --json), and with `diffs` what
     each step changes."""
@@ -244,8 +291,23 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
     diffs = diffs or render.verbosity() > 0
 
     class Printer(workflow.Listener):
+        live: Progress | None = None
+
         def note(self, message: str) -> None:
             out.print(message, markup=False)
+
+        def check_started(self, recipe: Recipe, name: str) -> None:
+            self.stop_live()
+            if out.is_terminal and not silent:
+                self.live = render.spinner(out, f"    running  {name}")
+
+        def check_finished(self, recipe: Recipe, result: journal.CheckResult) -> None:
+            self.stop_live()
+
+        def stop_live(self) -> None:
+            if self.live is not None:
+                self.live.stop()
+                self.live = None
 
         def step_started(self, recipe: Recipe) -> None:
             if not silent:
@@ -259,6 +321,7 @@ def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
         def step_finished(
             self, recipe: Recipe, step: journal.Step, result: TransformResult | None
         ) -> None:
+            self.stop_live()
             if silent and step.status != "reverted":
                 return
             render.print_step(out, step)
@@ -359,7 +422,7 @@ def apply(
         )
     report = workflow.apply(repo, chosen, options, listener)
     if as_json:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        _echo_json(_report_json(report, worktree.top(repo) or repo.resolve()))
     else:
         _print_report(report)
     return report.exit_code
@@ -378,21 +441,14 @@ def _dry_run(
     results = workflow.preview(repo, chosen, options)
     code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
     if as_json:
-        data = [
-            {
-                "recipe": r.id,
-                "files": [c.path for c in res.changes],
-                "counts": dict(res.counts),
-                "edits": [_finding_json(f) for f in res.findings if f.edited],
-                "unsafe": [_finding_json(f) for f in res.findings if f.kind == UNSAFE],
-                "findings": [
-                    _finding_json(f) for f in res.findings if not f.edited and f.kind != UNSAFE
-                ],
-                "diff": "".join(render.unified_diff(c) for c in res.changes),
-            }
+        from migrate import shapes
+
+        shown = [
+            shapes.preview(r, res, "".join(render.unified_diff(c) for c in res.changes))
             for r, res in results
         ]
-        click.echo(json.dumps(data, indent=2))
+        body = {"would_change": any(res.changes for _, res in results), "recipes": shown}
+        _echo_json(shapes.envelope("preview", worktree.top(repo) or repo.resolve(), body))
         return code
     out = render.console()
     with render.paged(out):
@@ -401,25 +457,18 @@ def _dry_run(
     return code
 
 
-def _finding_json(finding: Finding) -> dict[str, object]:
-    return {
-        "path": finding.path,
-        "line": finding.line,
-        "kind": finding.kind,
-        "message": finding.message,
-    }
+def _report_json(report: workflow.ApplyReport, root: Path) -> dict[str, object]:
+    from migrate import shapes
 
-
-def _report_json(report: workflow.ApplyReport) -> dict[str, object]:
-    from migrate import render
-
-    return {
-        "run": render.run_json(report.run),
-        "steps": [asdict(step) for step in report.steps],
+    body = {
+        "dry_run": report.dry,
+        "run": shapes.run(report.run, root),
+        "steps": [shapes.step(step, root) for step in report.steps],
         "where": report.where,
         "left_out": list(report.left_out),
         "exit_code": report.exit_code,
     }
+    return shapes.envelope("apply", root, body)
 
 
 def _print_report(report: workflow.ApplyReport) -> None:
@@ -463,6 +512,7 @@ def status(as_json: bool, repo: Path) -> int:
     from migrate.isolation import Lock
 
     with gitrepo.open_repo(repo) as r:
+        root = gitrepo.root(r)
         branch = gitrepo.current_branch(r)
         run = journal.open_run_for(r, branch, gitrepo.head_sha(r))
         holder = Lock(journal.folder(r)).read()
@@ -471,12 +521,14 @@ def status(as_json: bool, repo: Path) -> int:
     interrupted = holder is not None and not holder.alive()
     last = started_here[-1] if run is None and started_here else None
     if as_json:
+        from migrate import shapes
+
         shown = {
-            "run": render.run_json(run) if run else None,
-            "last_run": render.run_json(last) if last else None,
+            "run": shapes.run(run, root) if run else None,
+            "last_run": shapes.run(last, root) if last else None,
             "interrupted": interrupted,
         }
-        click.echo(json.dumps(shown, indent=2))
+        _echo_json(shapes.envelope("status", root, shown))
         return EXIT_OK
     out = render.console()
     if interrupted:
@@ -615,6 +667,13 @@ def hooks() -> None:
     """
 
 
+def _root(repo: Path) -> Path:
+    from migrate import gitrepo
+
+    with gitrepo.open_repo(repo) as r:
+        return gitrepo.root(r)
+
+
 def _default_before(repo: Path) -> str:
     """The open run's base, or HEAD~1 without a run."""
     from migrate import gitrepo, journal
@@ -716,9 +775,14 @@ def hooks_verify(
 
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
-    report = verify.verify(repo, before or _default_before(repo), after, chosen)
+    old = before or _default_before(repo)
+    with _counting("replaying payloads") as progress:
+        report = verify.verify(repo, old, after, chosen, progress=progress)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+        from migrate import shapes
+
+        body = {"before": old, "after": after or "work tree", **report.as_dict()}
+        _echo_json(shapes.envelope("hooks_verify", _root(repo), body))
     else:
         out = render.console()
         for line in [*(n.describe() for n in report.nondeterministic), *report.failure_lines()]:
@@ -757,13 +821,17 @@ def hooks_bench(
 
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
-    result = (
-        bench.compare(repo, before, after, runs, chosen)
-        if before
-        else bench.measure(repo, after, chosen, runs)
-    )
+    with _counting("running payloads") as progress:
+        result = (
+            bench.compare(repo, before, after, runs, chosen, progress=progress)
+            if before
+            else bench.measure(repo, after, chosen, runs, progress=progress)
+        )
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        from migrate import shapes
+
+        kind = "hooks_bench_comparison" if before else "hooks_bench"
+        _echo_json(shapes.envelope(kind, _root(repo), result.as_dict()))
     else:
         render.console().print(bench.table(result))
         for line in bench.problems(result):

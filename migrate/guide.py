@@ -18,14 +18,12 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
     TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 from rich.text import Text
 
-from migrate import gitrepo, hunks, journal, recipes, render, workflow
+from migrate import gitrepo, hunks, journal, labels, recipes, render, workflow
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.hooks.settings import SETTINGS_FILES
 from migrate.journal import CheckResult, Run, Step
@@ -339,7 +337,7 @@ def _entry(
     unsafe = tuple(f"{f.path}:{f.line}" for f in result.findings if f.kind == UNSAFE)
     if not result.changes:
         return Entry(recipe, "not applicable", _why_nothing(result), unsafe=unsafe)
-    return Entry(recipe, "pending", _summary(result), preselect=True, unsafe=unsafe)
+    return Entry(recipe, "pending", _summary(recipe, result), preselect=True, unsafe=unsafe)
 
 
 def _step_detail(step: Step) -> str:
@@ -349,8 +347,8 @@ def _step_detail(step: Step) -> str:
     return f"{(step.commit or '')[:10]} {step.summary}".strip()
 
 
-def _summary(result: TransformResult) -> str:
-    counts = [f"{key} {value}" for key, value in result.counts.items() if value]
+def _summary(recipe: Recipe, result: TransformResult) -> str:
+    counts = labels.describe(recipe.transform, result.counts)
     return f"{len(result.changes)} file(s)" + (f": {', '.join(counts)}" if counts else "")
 
 
@@ -468,7 +466,7 @@ class _GuideListener(workflow.Listener):
         self.out.rule(Text(f"{recipe.id}: {recipe.title}", style="bold"), align="left")
 
     def approve(self, recipe: Recipe, result: TransformResult) -> TransformResult | None:
-        _print_preview(self.out, result)
+        _print_preview(self.out, recipe, result)
         if not self.ask:
             return result
         decision = _decide(self.out, result)
@@ -478,8 +476,7 @@ class _GuideListener(workflow.Listener):
     def check_started(self, recipe: Recipe, name: str) -> None:
         self.stop_live()
         if self.out.is_terminal:
-            self.live = _spinner(self.out)
-            self.live.add_task(f"    running  {name}", total=None)
+            self.live = render.spinner(self.out, f"    running  {name}")
 
     def check_finished(self, recipe: Recipe, result: CheckResult) -> None:
         self.stop_live()
@@ -516,13 +513,6 @@ class _GuideListener(workflow.Listener):
             self.live = None
 
 
-def _spinner(out: Console) -> Progress:
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    progress = Progress(*columns, console=out, transient=True)
-    progress.start()
-    return progress
-
-
 def _print_check(out: Console, check: CheckResult) -> None:
     out.print(render.check_line(check))
     if check.outcome == "failed":
@@ -532,11 +522,11 @@ def _print_check(out: Console, check: CheckResult) -> None:
             out.print(f"    full output: {check.log}", markup=False)
 
 
-def _print_preview(out: Console, result: TransformResult) -> None:
+def _print_preview(out: Console, recipe: Recipe, result: TransformResult) -> None:
     """What the recipe will change: files, counts, notes, then the diff of each file (through
     the pager when it does not fit on the screen)."""
     with render.paged(out):
-        out.print(f"  to change: {_summary(result)}", markup=False)
+        out.print(f"  to change: {_summary(recipe, result)}", markup=False)
         for change in result.changes:
             added, removed = _line_counts(change)
             out.print(f"    {_verb(change):<8} {change.path}  +{added} −{removed}", markup=False)

@@ -20,6 +20,8 @@ from migrate import hunks, output
 from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from migrate.journal import CheckResult, Run, Step
 
 OUTCOME_STYLE = {
@@ -242,10 +244,16 @@ def print_run(out: Console, run: Run, steps: Sequence[Step] | None = None) -> No
         print_step(out, step)
 
 
-def run_json(run: Run) -> dict[str, object]:
-    from dataclasses import asdict
+def spinner(out: Console, description: str) -> Progress:
+    """A running spinner with the elapsed time, gone once stopped (callers show it only on a
+    terminal: nothing changes in a pipe or a log)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    return asdict(run)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    progress = Progress(*columns, console=out, transient=True)
+    progress.add_task(description, total=None)
+    progress.start()
+    return progress
 
 
 def is_interactive() -> bool:

@@ -22,7 +22,7 @@ from types import FrameType
 
 from git import Repo
 
-from migrate import files, gitrepo, journal, transforms, validate, writer
+from migrate import files, gitrepo, journal, labels, transforms, validate, writer
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, Interrupted, RepoStateError, UserError
 from migrate.files import Snapshot, select
 from migrate.isolation import Holder, Lock, kill_group, process_start
@@ -542,7 +542,7 @@ def _run_step(
     approved = s.listener.approve(recipe, result)
     if approved is None or not approved.changes:
         status: StepStatus = "skipped" if approved is None else "no-changes"
-        step = Step(recipe.id, status, pre, summary=summarise(approved) if approved else "")
+        step = Step(recipe.id, status, pre, summary=summarise(recipe, approved) if approved else "")
         s.listener.step_finished(recipe, step, approved)
         return step
     s.lock.update(recipe=recipe.id)
@@ -568,7 +568,7 @@ def _write_validate_commit(
     pre: str,
     declined: set[str] | None = None,
 ) -> Step:
-    summary = summarise(result)
+    summary = summarise(recipe, result)
     proposed = {c.path for c in result.changes}
     tree, checks = _write_and_check(s, run, recipe, result, pre, s.listener)
     left_out: tuple[CheckResult, ...] = ()
@@ -576,7 +576,7 @@ def _write_validate_commit(
         result, left_out = _bisect(s, run, recipe, result, pre, checks)
         if left_out:
             tree, checks = _write_and_check(s, run, recipe, result, pre, s.listener)
-            summary = summarise(result)
+            summary = summarise(recipe, result)
     files_ = tuple(c.path for c in result.changes)
     dropped = proposed - set(files_)  # left out by --bisect
     if tree is None:
@@ -724,10 +724,10 @@ def _at_base(
         return check(replace(ctx, root=gitrepo.root(base), prefix=ctx.prefix + "-base"))
 
 
-def summarise(result: TransformResult) -> str:
+def summarise(recipe: Recipe, result: TransformResult) -> str:
     """One line for the commit message and the report: files changed and the transform's counts."""
     parts = [f"{len(result.changes)} file(s) changed"]
-    parts += [f"{key}: {value}" for key, value in result.counts.items() if value]
+    parts += labels.describe(recipe.transform, result.counts)
     return ", ".join(parts)
 
 

@@ -621,6 +621,8 @@ def _double(chunk: Any) -> list[int]:
 def test_json_shape(tree: Path) -> None:
     data = json.loads(json.dumps(as_json(audit(tree))))
     assert set(data) == {
+        "schema",
+        "kind",
         "root",
         "summary",
         "by_kind",
@@ -641,7 +643,8 @@ def test_json_shape(tree: Path) -> None:
     }
     assert data["hooks"]["estimated_sequential_ms"] == 150
     assert "estimate" in data["hooks"]["note"]
-    assert data["metrics"]["max_workers values"] == {
+    assert (data["schema"], data["kind"]) == (1, "audit")
+    assert data["metrics"]["max_workers_values"] == {
         "2": 1,
         "4": 1,
         "8": 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import site
 import subprocess
@@ -33,6 +34,7 @@ def test_wheel_installs_and_lists_builtin_recipes(tmp_path: Path) -> None:
     wheel = next(dist.glob("migrate_plan-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "migrate/recipes/max-workers.toml" in names
+    assert "migrate/schemas/audit.json" in names and "migrate/schemas/defs.json" in names
     assert any(n.startswith("migrate/examples/claude-project/.claude/hooks/") for n in names)
     # Under a name free on the index (`migrate` there is someone else's), with its licence.
     info = next(n for n in names if n.endswith(".dist-info/METADATA"))
@@ -94,3 +96,32 @@ def test_wheel_installs_and_lists_builtin_recipes(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     for recipe in ("max-workers", "agent-parallelism-doc"):
         assert recipe in listed.stdout
+    _installed_runs_on_its_example(bindir, outside, env)
+
+
+def _installed_runs_on_its_example(bindir: Path, outside: Path, env: dict[str, str]) -> None:
+    """The installed tool builds its shipped example and audits and previews it, in the JSON
+    its shipped schemas describe (`migrate demo` takes minutes: the same parts, quicker)."""
+    import jsonschema
+
+    def run(*args: str, cwd: Path = outside) -> str:
+        done = subprocess.run(
+            args, cwd=cwd, capture_output=True, text=True, timeout=300, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    python = str(bindir / "python")
+    build = "import sys; from pathlib import Path; from migrate import example;"
+    build += " print(example.build(Path(sys.argv[1])))"
+    project = Path(run(python, "-c", build, str(outside / "example")).strip())
+    schemas = Path(run(python, "-c", "import migrate; print(migrate.__file__)").strip()).parent
+    schemas = schemas / "schemas"
+    audit = json.loads(run(str(bindir / "migrate"), "audit", "--json", cwd=project))
+    assert audit["summary"]["files_analyzed"] > 20
+    schema = json.loads((schemas / "audit.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(audit)
+    preview = json.loads(
+        run(str(bindir / "migrate"), "apply", "--all", "--dry-run", "--json", cwd=project)
+    )
+    assert preview["kind"] == "preview" and preview["would_change"]

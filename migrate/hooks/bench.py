@@ -336,7 +336,9 @@ class _Run:
     runs: tuple[tuple[replay.HandlerRun, ...], ...]
 
 
-def _run_once(event: _Event, model: str, runner: _Runner, tree: Path) -> _Run:
+def _run_once(
+    event: _Event, model: str, runner: _Runner, tree: Path, tally: verify.Tally | None = None
+) -> _Run:
     walls, cpus, processes, effects, all_runs = [], [], 0, [], []
     for payload in event.payloads:
         handlers = replay.matching(event.handlers[model], payload)
@@ -348,6 +350,8 @@ def _run_once(event: _Event, model: str, runner: _Runner, tree: Path) -> _Run:
         processes += len(handlers)
         effects.append(verify.effect_of(event.name, runs)[0])
         all_runs.append(tuple(runs))
+        if tally is not None:
+            tally.tick()
     ms = 1000 / len(event.payloads)
     return _Run(sum(walls) * ms, sum(cpus) * ms, processes, tuple(effects), tuple(all_runs))
 
@@ -368,14 +372,19 @@ def _side(run: _Run, files: Mapping[str, str]) -> verify.Side:
 
 
 def _measure_event(
-    event: _Event, runners: Mapping[str, _Runner], baseline: _Baseline, runs: int, warmup: int
+    event: _Event,
+    runners: Mapping[str, _Runner],
+    baseline: _Baseline,
+    runs: int,
+    warmup: int,
+    tally: verify.Tally,
 ) -> EventResult:
     results: dict[str, list[_Run]] = {model: [] for model in MODELS}
     files: dict[str, list[Mapping[str, str]]] = {model: [] for model in MODELS}
     for index in range(warmup + runs):
         for model in MODELS:  # interleaved, so drift in the machine's load hits every model
             baseline.restore()
-            run = _run_once(event, model, runners[model], baseline.tree)
+            run = _run_once(event, model, runners[model], baseline.tree, tally)
             if index >= warmup:
                 results[model].append(run)
                 files[model].append(verify.changed_files(*baseline.changed())[0])
@@ -383,10 +392,12 @@ def _measure_event(
     # runs to tell, run each model a few more times, for the effects only, not the figures.
     differ = any(results[m][-1].effects != results["parallel"][-1].effects for m in MODELS)
     extra: dict[str, list[_Run]] = {model: [] for model in MODELS}
-    for _ in range(verify.RUNS_ON_DIFFERENCE - runs if differ else 0):
+    again = verify.RUNS_ON_DIFFERENCE - runs if differ else 0
+    tally.grow(max(again, 0) * len(MODELS) * len(event.payloads))
+    for _ in range(again):
         for model in MODELS:
             baseline.restore()
-            extra[model].append(_run_once(event, model, runners[model], baseline.tree))
+            extra[model].append(_run_once(event, model, runners[model], baseline.tree, tally))
             files[model].append(verify.changed_files(*baseline.changed())[0])
     baseline.restore()
     return EventResult(
@@ -420,9 +431,11 @@ def measure(
     payloads: Sequence[Payload] | None = None,
     runs: int = 5,
     warmup: int = WARMUP,
+    progress: verify.Progress | None = None,
 ) -> Bench:
     """Latency of the hooks registered at `rev` (None: the work tree) for each event; `warmup`
-    runs first are discarded (they write bytecode caches and warm the disk cache)."""
+    runs first are discarded (they write bytecode caches and warm the disk cache). `progress`
+    hears how many payload runs are done, of how many."""
     if runs < 1:
         raise UserError(f"--runs must be 1 or more, got {runs}.")
     if warmup < 0:
@@ -430,13 +443,17 @@ def measure(
     chosen = tuple(dict(p) for p in (payloads or replay.SAMPLES))
     with _scratch(root, rev) as tree, tempfile.TemporaryDirectory(prefix="migrate-bench-") as tmp:
         events = _events(tree, chosen)
+        each = (warmup + runs) * len(MODELS)
+        tally = verify.Tally(progress, sum(each * len(e.payloads) for e in events))
         baseline = _Baseline(tree, Path(tmp) / "pristine")
         width = max((len(h) for e in events for h in e.handlers.values()), default=1)
         # The pool is left last: on an interrupt the hooks are ended first (see verify).
         with ThreadPoolExecutor(max_workers=max(width, 1)) as pool, replay.interruptible():
             parallel = _all_at_once(pool)
             runners = {"sequential": _one_after_another, "parallel": parallel, "unified": parallel}
-            results = tuple(_measure_event(e, runners, baseline, runs, warmup) for e in events)
+            results = tuple(
+                _measure_event(e, runners, baseline, runs, warmup, tally) for e in events
+            )
     return Bench(rev, runs, warmup, results)
 
 
@@ -446,11 +463,14 @@ def compare(
     after_rev: str | None,
     runs: int = 5,
     payloads: Sequence[Payload] | None = None,
+    progress: verify.Progress | None = None,
 ) -> Comparison:
     """The same payloads against the hooks at `before_rev` and at `after_rev` (None: work tree).
-    Measured one after the other, never at once, so neither slows the other."""
+    Measured one after the other, never at once, so neither slows the other (`progress` hears
+    each revision's count in turn)."""
     return Comparison(
-        measure(root, before_rev, payloads, runs), measure(root, after_rev, payloads, runs)
+        measure(root, before_rev, payloads, runs, progress=progress),
+        measure(root, after_rev, payloads, runs, progress=progress),
     )
 
 

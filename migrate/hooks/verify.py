@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,32 @@ from migrate.hooks import replay, runtime
 
 # Runs of each registration in all when a difference shows up: the first and the reruns.
 RUNS_ON_DIFFERENCE = 4
+# Called with (payloads done, payloads in all) as a replay goes on; never changes a result.
+Progress = Callable[[int, int], None]
+
+
+class Tally:
+    """Payloads replayed so far, reported to a `Progress` (from several threads at once)."""
+
+    def __init__(self, progress: Progress | None, total: int = 0) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self.done, self.total = 0, total
+
+    def grow(self, more: int) -> None:
+        """More payloads to replay than first counted (a difference to reproduce)."""
+        with self._lock:
+            self.total += more
+            self._report()
+
+    def tick(self) -> None:
+        with self._lock:
+            self.done += 1
+            self._report()
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.done, self.total)
 
 
 @dataclass(frozen=True)
@@ -137,7 +164,9 @@ class Report:
         }
 
 
-def replay_side(repo: Any, rev: str | None, payloads: Sequence[Mapping[str, Any]]) -> Side:
+def replay_side(
+    repo: Any, rev: str | None, payloads: Sequence[Mapping[str, Any]], tally: Tally | None = None
+) -> Side:
     """Every payload, in order, through the registrations at `rev`, in one scratch copy."""
     with replay.scratch_copy(repo, rev) as tree:
         regs = replay.registrations(tree)
@@ -153,6 +182,8 @@ def replay_side(repo: Any, rev: str | None, payloads: Sequence[Mapping[str, Any]
             effects.append(effect)
             runs.append(handler_runs)
             volatile += count
+            if tally is not None:
+                tally.tick()
         files, count = changed_files(start, replay.tree_state(tree))
         return Side(tuple(effects), files, tuple(runs), volatile + count, len(regs))
 
@@ -312,9 +343,12 @@ def verify(
     after: str | None,
     payloads: Sequence[Mapping[str, Any]] | None = None,
     runs_on_difference: int = RUNS_ON_DIFFERENCE,
+    progress: Progress | None = None,
 ) -> Report:
-    """Compare the registrations at `before` and `after` (None: the work tree)."""
+    """Compare the registrations at `before` and `after` (None: the work tree); `progress`
+    hears how many payload replays are done, of how many."""
     chosen = tuple(dict(p) for p in (payloads or replay.SAMPLES))
+    tally = Tally(progress, 2 * len(chosen))
     # The pool is left last: on an interrupt, `interruptible` first ends the hooks its
     # threads wait for, then the pool waits for the threads to remove their scratch copies.
     with (
@@ -324,8 +358,8 @@ def verify(
     ):
 
         def both() -> tuple[Side, Side]:
-            old = pool.submit(replay_side, repo, before, chosen)
-            new = pool.submit(replay_side, repo, after, chosen)
+            old = pool.submit(replay_side, repo, before, chosen, tally)
+            new = pool.submit(replay_side, repo, after, chosen, tally)
             return old.result(), new.result()
 
         old_side, new_side = both()
@@ -336,6 +370,7 @@ def verify(
         varying: list[Nondeterministic] = []
         if differences and not problems:
             befores, afters = [old_side], [new_side]
+            tally.grow(2 * len(chosen) * (runs_on_difference - 1))
             for _ in range(runs_on_difference - 1):
                 again = both()
                 befores.append(again[0])
