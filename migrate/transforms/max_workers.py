@@ -21,6 +21,7 @@ from migrate.model import FileChange, Finding, TransformResult
 from migrate.transforms import bool_param, int_param, register, str_list_param
 from migrate.transforms._source import Edit, Lines, apply_edits, parse
 from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.transforms.formatting import format_changes
 
 KEYWORD = "max_workers"
 PROCESS_POOL = "ProcessPoolExecutor"
@@ -94,9 +95,11 @@ def max_workers(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResul
     sites = [f for o in outcomes for f in o.process_pools]
     findings += _process_pool_warnings(sites, options.to, params["cpus"])
     ignored = sum(o.suppressed for o in outcomes)
+    changes, notes = format_changes(snapshot, [o.change for o in outcomes if o.change is not None])
     return TransformResult(
-        changes=tuple(o.change for o in outcomes if o.change is not None),
+        changes=changes,
         findings=tuple(findings),
+        notes=notes,
         counts={
             "code": sum(o.code for o in outcomes),
             "strings": sum(o.strings for o in outcomes),

@@ -38,6 +38,7 @@ from migrate.transforms._subprocess_sites import (
     read_facts,
 )
 from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.transforms.formatting import format_changes
 
 CATEGORIES: Mapping[str, str] = {
     "git-push": "git push",
@@ -662,4 +663,5 @@ def subprocess_timeouts(snapshot: Snapshot, params: Mapping[str, Any]) -> Transf
         if result.after != source.text:
             changes.append(FileChange(path, source.text, result.after, source.encoding, source.bom))
     counts["files"] = len(changes)
-    return TransformResult(tuple(changes), tuple(findings), (), MappingProxyType(dict(counts)))
+    formatted, notes = format_changes(snapshot, changes)
+    return TransformResult(formatted, tuple(findings), notes, MappingProxyType(dict(counts)))
