@@ -22,7 +22,7 @@ from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
 from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms._source import Edit, apply_edits
-from migrate.transforms._subprocess_sites import (
+from migrate.transforms._subprocess_model import (
     HOLE,
     NO_TIMEOUT,
     POPEN,
@@ -34,9 +34,8 @@ from migrate.transforms._subprocess_sites import (
     Site,
     Star,
     Unparsable,
-    expression_parses,
-    read_facts,
 )
+from migrate.transforms._subprocess_sites import expression_parses, read_facts
 from migrate.transforms._suppress import Suppressions, suppressed, suppressions
 from migrate.transforms.formatting import format_changes
 
