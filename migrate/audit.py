@@ -588,7 +588,7 @@ _SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on t
 # `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
 _CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
 # What a body must mention for the audit to look inside it (plus what `_skeleton_words` adds
-# for the file). A site is always a call through an import (`_subprocess_sites.qualname`): of a
+# for the file). A site is always a call through an import (`pysource.scopes.qualname`): of a
 # function of subprocess's (the body names the module, an alias of it, or what a from-import
 # binds), or os's and asyncio's (named by their own names). `.wait()` is one only on a Popen
 # made in the same scope, which names it too, or bound there by `global`/`nonlocal`. Then the

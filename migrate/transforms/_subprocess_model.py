@@ -12,8 +12,11 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal, Union
+
+from migrate.pysource import scopes
+from migrate.pysource.scopes import Imported
 
 Chain = tuple[str, ...]
 Pos = tuple[int, int]  # (line, column) in the front end's own units
@@ -117,7 +120,7 @@ class Binding:
     """One way a name gets bound: by an import (`imported`), an assignment of `value`, as a
     parameter, or to something derived from `derived` (a `for` target from its iterable)."""
 
-    imported: str | None = None
+    imported: Imported | None = None
     value: object = None  # the front end's node assigned by `=`, `:=` or `with ... as`
     parameter: bool = False
     derived: object = None
@@ -132,13 +135,8 @@ class Handler:
     kills: bool
 
 
-@dataclass(eq=False)
-class Scope:
-    parent: Scope | None
-    kind: Literal["module", "function", "class", "comprehension"]
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    globals: set[str] = field(default_factory=set)
-    nonlocals: set[str] = field(default_factory=set)
+# A module, function, class or comprehension's bindings (the model in `pysource.scopes`).
+Scope = scopes.Scope[Binding]
 
 
 @dataclass(frozen=True)
@@ -234,47 +232,13 @@ class Site:
 # -- scopes ------------------------------------------------------------------------------------
 
 
-def _owner(scope: Scope, name: str, module: Scope) -> Scope:
-    """The scope whose table holds `name` when `scope` binds it (`global`/`nonlocal` move it)."""
-    if name in scope.globals:
-        return module
-    if name in scope.nonlocals:
-        outer = scope.parent
-        while outer is not None and outer.kind == "class":
-            outer = outer.parent
-        return outer or module
-    return scope
-
-
-def _module_of(scope: Scope) -> Scope:
-    while scope.parent is not None:
-        scope = scope.parent
-    return scope
-
-
-def lookup(scope: Scope, name: str) -> tuple[Scope, list[Binding]] | None:
-    """Python's LEGB rule over the tables: enclosing class bodies are not visible."""
-    current: Scope | None = _owner(scope, name, _module_of(scope))
-    while current is not None:
-        found = current.bindings.get(name)
-        if found:
-            return current, found
-        current = current.parent
-        while current is not None and current.kind == "class":
-            current = current.parent
-    return None
+def _import_of(binding: Binding) -> Imported | None:
+    return binding.imported
 
 
 def qualname(chain: Chain, scope: Scope) -> str | None:
     """`subprocess.run` for `sp.run` after `import subprocess as sp`; None if not only imports."""
-    found = lookup(scope, chain[0])
-    if found is None:
-        return None
-    names = {b.imported for b in found[1]}
-    if len(names) != 1:
-        return None
-    (imported,) = names
-    return None if imported is None else ".".join((imported, *chain[1:]))
+    return scopes.qualname(chain, scope, _import_of)
 
 
 class Walker:
@@ -291,14 +255,13 @@ class Walker:
     def bind(
         self,
         name: str,
-        imported: str | None = None,
+        imported: Imported | None = None,
         value: object = None,
         *,
         parameter: bool = False,
         derived: object = None,
     ) -> None:
-        owner = _owner(self.scope, name, self.module)
-        owner.bindings.setdefault(name, []).append(Binding(imported, value, parameter, derived))
+        self.scope.bind(name, Binding(imported, value, parameter, derived))
         if imported is not None:
             self.imported.add(name)
 
@@ -310,20 +273,14 @@ class Walker:
         self.scope = saved
 
     def bind_import(self, dotted: str, asname: str | None) -> None:
-        if asname is not None:
-            self.bind(asname, dotted)
-        else:
-            head = dotted.split(".", 1)[0]
-            self.bind(head, head)
+        self.bind(*scopes.by_import(dotted, asname))
 
     def bind_from(self, module: str, level: int, name: str, asname: str | None) -> None:
-        if level:
-            self.bind(asname or name)  # relative imports never reach the stdlib
-        elif name == "*":
+        if name == "*" and not level:
             for star in STAR_EXPORTS.get(module, ()):
-                self.bind(star, f"{module}.{star}")
+                self.bind(star, Imported(module, star))
         else:
-            self.bind(asname or name, f"{module}.{name}")
+            self.bind(asname or name, scopes.by_from(module, level, name, asname))
 
     @contextmanager
     def enter(self, kind: Literal["function", "class", "comprehension"]) -> Iterator[None]:
@@ -411,9 +368,9 @@ class _Resolver:
 
     def popen_variable(self, name: str, scope: Scope) -> list[CallNode] | None:
         """The Popen calls bound to `name` in `scope` (also `None` first), else None."""
-        owner = _owner(scope, name, _module_of(scope))
+        owner = scope.owner(name)
         popens = []
-        for binding in owner.bindings.get(name, ()):
+        for binding in owner.bindings(name):
             if binding.imported is not None or binding.value is None:
                 return None
             value = self.value_of(binding.value, owner)
@@ -444,7 +401,7 @@ class _Resolver:
         """A name bound once, to a literal, stands for that literal (`cmd = [...]; run(cmd)`)."""
         if not isinstance(value, Ref) or len(value.chain) != 1 or depth > 3:
             return value
-        found = lookup(scope, value.chain[0])
+        found = scope.lookup(value.chain[0])
         if found is None or len(found[1]) != 1 or found[1][0].value is None:
             return value
         owner, (binding,) = found
@@ -538,7 +495,7 @@ class _Resolver:
         else:
             return None
         for name in sorted(names):
-            found_binding = lookup(scope, name)
+            found_binding = scope.lookup(name)
             if found_binding is None or (id(found_binding[0]), name) in seen:
                 continue
             owner, bindings = found_binding
@@ -573,7 +530,7 @@ class _Resolver:
         if not isinstance(value, Ref):
             return False
         name = qualname(value.chain, scope)
-        if name is None and lookup(scope, value.chain[0]) is None:
+        if name is None and scope.lookup(value.chain[0]) is None:
             name = ".".join(("builtins", *value.chain))  # not bound here: a builtin
         return name in _CATCH_TIMEOUT
 

@@ -67,7 +67,7 @@ LONG_COMMANDS = [
 ]
 
 # What `may_call` looks for. A call is only ever a site through an import (see
-# `_subprocess_sites.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
+# `pysource.scopes.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
 # No pattern starts with `\b`: one starting with a literal lets `re` skip ahead fast.
 _SITE_FUNCTIONS = sorted((*RUNNERS, POPEN, *NO_TIMEOUT))  # "subprocess.run", "os.system"...
 _CALLABLE = {
