@@ -43,21 +43,19 @@ class _CstReader(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            name = cst_dotted(alias.name)
-            if alias.asname is not None:
-                self.shape.imports[cst_dotted(cst.ensure_type(alias.asname.name, cst.Name))] = name
-            else:
-                self.shape.modules.add(name)
+            self.shape.add_import(cst_dotted(alias.name), _asname(alias))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
         module = cst_dotted(node.module)
         for alias in node.names:
-            name = cst_dotted(alias.name)
-            local = alias.asname.name if alias.asname else None
-            key = cst_dotted(cst.ensure_type(local, cst.Name)) if local else name
-            self.shape.imports[key] = f"{module}.{name}"
+            self.shape.add_from(module, 0, cst_dotted(alias.name), _asname(alias))
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    local = alias.asname.name if alias.asname else None
+    return cst_dotted(cst.ensure_type(local, cst.Name)) if local else None
 
 
 def _cst_workers(arg: cst.Arg | None) -> Workers:

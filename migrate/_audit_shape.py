@@ -10,6 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
+from migrate.pysource import scopes
 from migrate.transforms._pool_calls import POOLS
 
 Workers = Union[int, Literal["dynamic"], None]  # noqa: UP007 - a runtime alias
@@ -43,6 +44,19 @@ class Shape:
     calls: list[Call] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> what it imports
     modules: set[str] = field(default_factory=set)  # dotted names of plain `import a.b`
+
+    def add_import(self, dotted: str, asname: str | None) -> None:
+        """`import dotted [as asname]`: a plain import is kept whole (`imported` asks for it)."""
+        if asname is None:
+            self.modules.add(dotted)
+        else:
+            name, imported = scopes.by_import(dotted, asname)
+            self.imports[name] = imported.qualname
+
+    def add_from(self, module: str | None, level: int, name: str, asname: str | None) -> None:
+        imported = scopes.by_from(module, level, name, asname)
+        if imported is not None:
+            self.imports[asname or name] = imported.qualname
 
     def callee(self, call: Call) -> str:
         """The last name of the callee, seen through `from x import Y as Z` (as `max-workers`)."""

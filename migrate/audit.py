@@ -959,15 +959,11 @@ class _AstReader:
             self.call(node, self.names)
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self.shape.imports[alias.asname] = alias.name
-                else:
-                    self.shape.modules.add(alias.name)
-        elif not node.level:
-            for alias in node.names:
-                self.shape.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                self.shape.add_import(alias.name, alias.asname)
+            else:
+                self.shape.add_from(node.module, node.level, alias.name, alias.asname)
 
     def call(self, node: ast.Call, names: frozenset[str]) -> None:
         chain = ast_chain(node.func)
