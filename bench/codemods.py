@@ -166,7 +166,8 @@ def child(kind: str, root: Path, jobs: int) -> dict[str, Any]:
     start = time.perf_counter()
     out: dict[str, Any] = {}
     if kind == "transform":
-        result = workflow.compute(root, _recipe(), files, skip_unparsable=True)
+        options = workflow.ApplyOptions(skip_unparsable=True, skip_unreadable=True)
+        result = workflow.compute(root, _recipe(), files, options)
         out["sites"] = _edited_sites(result)
         out["changed_files"] = len(result.changes)
         out["unsafe"] = result.counts.get("unsafe_edited", 0)

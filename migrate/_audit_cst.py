@@ -10,12 +10,12 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from migrate.audit import Workers, _Call, _Shape
-from migrate.transforms._subprocess_sites_cst import _cst_chain, _cst_dotted
-from migrate.transforms.max_workers import KEYWORD
+from migrate._audit_shape import Call, Shape, Workers
+from migrate.transforms._pool_calls import KEYWORD
+from migrate.transforms._subprocess_sites_cst import cst_chain, cst_dotted
 
 
-def read_shape(tree: cst.Module, shape: _Shape) -> None:
+def read_shape(tree: cst.Module, shape: Shape) -> None:
     """Add the module's calls and imports to `shape` (without loops)."""
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     tree.visit(_CstReader(shape, wrapper.resolve(PositionProvider)))
@@ -24,13 +24,13 @@ def read_shape(tree: cst.Module, shape: _Shape) -> None:
 class _CstReader(cst.CSTVisitor):
     """The same calls and imports as `_AstReader`, for syntax only LibCST can parse here."""
 
-    def __init__(self, shape: _Shape, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+    def __init__(self, shape: Shape, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
         self.shape = shape
         self.positions = positions
 
     def visit_Call(self, node: cst.Call) -> None:
-        chain = _cst_chain(node.func)
+        chain = cst_chain(node.func)
         if chain is None:
             return
         keyword = next((a for a in node.args if a.keyword and a.keyword.value == KEYWORD), None)
@@ -38,26 +38,24 @@ class _CstReader(cst.CSTVisitor):
         stars = any(a.star == "**" for a in node.args)
         line = self.positions[node].start.line
         self.shape.calls.append(
-            _Call(line, chain, _cst_workers(keyword), _cst_workers(first), stars)
+            Call(line, chain, _cst_workers(keyword), _cst_workers(first), stars)
         )
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            name = _cst_dotted(alias.name)
-            if alias.asname is not None:
-                self.shape.imports[_cst_dotted(cst.ensure_type(alias.asname.name, cst.Name))] = name
-            else:
-                self.shape.modules.add(name)
+            self.shape.add_import(cst_dotted(alias.name), _asname(alias))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        module = _cst_dotted(node.module)
+        module = cst_dotted(node.module)
         for alias in node.names:
-            name = _cst_dotted(alias.name)
-            local = alias.asname.name if alias.asname else None
-            key = _cst_dotted(cst.ensure_type(local, cst.Name)) if local else name
-            self.shape.imports[key] = f"{module}.{name}"
+            self.shape.add_from(module, 0, cst_dotted(alias.name), _asname(alias))
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    local = alias.asname.name if alias.asname else None
+    return cst_dotted(cst.ensure_type(local, cst.Name)) if local else None
 
 
 def _cst_workers(arg: cst.Arg | None) -> Workers:

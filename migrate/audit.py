@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
 from migrate import PROJECT_URL, __version__, worktree
+from migrate._audit_shape import Call, PoolCall, Shape, Workers
 from migrate.compat import tomllib
 from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
@@ -58,17 +59,11 @@ from migrate.hooks import settings
 from migrate.model import UNSAFE, Finding
 from migrate.resources import REPO_RECIPES, shipped
 from migrate.skeleton import skeleton, word_positions
+from migrate.transforms._pool_calls import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
 from migrate.transforms._source import newer_syntax_possible
-from migrate.transforms._subprocess_sites import (
-    NO_TIMEOUT,
-    STAR_EXPORTS,
-    Facts,
-    Unparsable,
-    _ast_chain,
-    read_facts,
-)
+from migrate.transforms._subprocess_model import NO_TIMEOUT, STAR_EXPORTS, Facts, Unparsable
+from migrate.transforms._subprocess_sites import ast_chain, read_facts
 from migrate.transforms._suppress import suppressed, suppressions
-from migrate.transforms.max_workers import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
 from migrate.transforms.subprocess_timeouts import (
     FileScan,
     HookCap,
@@ -593,7 +588,7 @@ _SUBPROCESS_WORDS = (b"subprocess", b"system", b"popen")  # then `may_call` on t
 # `_good_reasons`: an import of concurrent.futures, or asyncio.gather (any alias of either).
 _CONCURRENT_FUTURES = re.compile(rb"concurrent[\s\\]*(?:\.[\s\\]*futures|import)")
 # What a body must mention for the audit to look inside it (plus what `_skeleton_words` adds
-# for the file). A site is always a call through an import (`_subprocess_sites.qualname`): of a
+# for the file). A site is always a call through an import (`pysource.scopes.qualname`): of a
 # function of subprocess's (the body names the module, an alias of it, or what a from-import
 # binds), or os's and asyncio's (named by their own names). `.wait()` is one only on a Popen
 # made in the same scope, which names it too, or bound there by `global`/`nonlocal`. Then the
@@ -731,7 +726,7 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
     findings += kept
     issues = any(is_issue(f) for f in findings)
     good = () if issues else _good_reasons(shape, sites, timed, options)
-    workers = tuple(p.workers for p in shape.pools(options) if isinstance(p.workers, int))
+    workers = tuple(p.workers for p in shape.pools(options.callees) if isinstance(p.workers, int))
     return FileAudit(
         source.path,
         tuple(findings),
@@ -822,69 +817,11 @@ def _cached_compile(source: _Source) -> bool:
 
 # -- the shape of a module: calls, imports, loops -------------------------------------------------
 
-Workers = Union[int, Literal["dynamic"], None]  # noqa: UP007 - a runtime alias
 LoopNode = Union[ast.For, ast.AsyncFor, ast.While]  # noqa: UP007 - a runtime alias
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LINE_END = re.compile(r"\r\n?|\n")  # where `ast` ends lines
-
-
-@dataclass(frozen=True)
-class _Call:
-    """A call spelled `chain` (`concurrent.futures.ThreadPoolExecutor`) and its max_workers."""
-
-    line: int
-    chain: tuple[str, ...]
-    keyword: Workers  # `max_workers=`; None: not passed
-    positional: Workers  # the first positional argument (the executors' max_workers)
-    double_star: bool
-
-
-@dataclass(frozen=True)
-class _PoolCall:
-    """A call of a pool or a listed callee, with the max_workers it passes."""
-
-    line: int
-    name: str
-    workers: Workers
-    double_star: bool
-
-
-@dataclass
-class _Shape:
-    """What the audit reads from a module besides its subprocess calls."""
-
-    calls: list[_Call] = field(default_factory=list)
-    imports: dict[str, str] = field(default_factory=dict)  # local name -> what it imports
-    modules: set[str] = field(default_factory=set)  # dotted names of plain `import a.b`
-
-    def callee(self, call: _Call) -> str:
-        """The last name of the callee, seen through `from x import Y as Z` (as `max-workers`)."""
-        if len(call.chain) == 1:
-            return self.imports.get(call.chain[0], call.chain[0]).rsplit(".", 1)[-1]
-        return call.chain[-1]
-
-    def pools(self, options: AuditOptions) -> list[_PoolCall]:
-        out = []
-        for call in self.calls:
-            name = self.callee(call)
-            if name in POOLS or name in options.callees:
-                executor = name in POOLS and call.keyword is None
-                workers = call.positional if executor else call.keyword
-                out.append(_PoolCall(call.line, name, workers, call.double_star))
-        return out
-
-    def qualified(self, chain: tuple[str, ...]) -> str:
-        return ".".join((self.imports.get(chain[0], chain[0]), *chain[1:]))
-
-    def imported(self, module: str) -> bool:
-        names = (*self.imports.values(), *self.modules)
-        return any(n == module or n.startswith(module + ".") for n in names)
-
-    def aliases(self, names: frozenset[str]) -> set[str]:
-        """Local names that imports bind to one of `names` (`from m import run as sh`: sh)."""
-        return {local for local, what in self.imports.items() if what.rsplit(".", 1)[-1] in names}
 
 
 class _NotWithoutLibCST(Exception):
@@ -954,7 +891,7 @@ def _skeleton_words(text: str, callees: Sequence[str]) -> list[str]:
     return sorted(words)
 
 
-def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:
+def _read_shape(parsed: _Parsed, words: frozenset[str]) -> Shape | Finding:
     """Imports, and the calls of the callees named `words` (or aliases of them) with their loops.
 
     In an `ast` tree only nodes spanning a line that mentions a wanted word are visited: every
@@ -964,7 +901,7 @@ def _read_shape(parsed: _Parsed, words: frozenset[str]) -> _Shape | Finding:
     tree, text = parsed.tree(), parsed.text
     if isinstance(tree, Finding):
         return tree
-    shape = _Shape()
+    shape = Shape()
     if isinstance(tree, ast.Module):
         _AstReader(shape, _lines_with(text, ["import"]), None).visit(tree)
         wanted = words | shape.aliases(words)
@@ -995,7 +932,7 @@ def _lines_with(text: str, words: Iterable[str]) -> list[int]:
 class _AstReader:
     """Visits the nodes spanning one of `lines`: imports, or (given `names`) calls of them."""
 
-    def __init__(self, shape: _Shape, lines: list[int], names: frozenset[str] | None) -> None:
+    def __init__(self, shape: Shape, lines: list[int], names: frozenset[str] | None) -> None:
         self.shape = shape
         self.lines = lines
         self.names = names
@@ -1022,24 +959,20 @@ class _AstReader:
             self.call(node, self.names)
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self.shape.imports[alias.asname] = alias.name
-                else:
-                    self.shape.modules.add(alias.name)
-        elif not node.level:
-            for alias in node.names:
-                self.shape.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                self.shape.add_import(alias.name, alias.asname)
+            else:
+                self.shape.add_from(node.module, node.level, alias.name, alias.asname)
 
     def call(self, node: ast.Call, names: frozenset[str]) -> None:
-        chain = _ast_chain(node.func)
+        chain = ast_chain(node.func)
         if chain is None or chain[-1] not in names:
             return
         keyword = next((k.value for k in node.keywords if k.arg == KEYWORD), None)
         first = node.args[0] if node.args else None
         stars = any(k.arg is None for k in node.keywords)
-        call = _Call(node.lineno, chain, _ast_workers(keyword), _ast_workers(first), stars)
+        call = Call(node.lineno, chain, _ast_workers(keyword), _ast_workers(first), stars)
         self.shape.calls.append(call)
 
 
@@ -1054,11 +987,11 @@ def _ast_workers(value: ast.expr | None) -> Workers:
 # -- pools, fan-out, loops -----------------------------------------------------------------------
 
 
-def _pool_findings(path: str, shape: _Shape, options: AuditOptions) -> list[Finding]:
+def _pool_findings(path: str, shape: Shape, options: AuditOptions) -> list[Finding]:
     """An issue where the max-workers recipe changes the value (its `from`); a note where a
     thread pool or callee passes another value, or none."""
     findings = []
-    for call in shape.pools(options):
+    for call in shape.pools(options.callees):
         if call.name == PROCESS_POOL:
             continue
         found = _pool_finding(call, options.workers_threshold)
@@ -1067,7 +1000,7 @@ def _pool_findings(path: str, shape: _Shape, options: AuditOptions) -> list[Find
     return findings
 
 
-def _pool_finding(call: _PoolCall, changed: int) -> tuple[str, str] | None:
+def _pool_finding(call: PoolCall, changed: int) -> tuple[str, str] | None:
     name = call.name
     if call.workers == changed:
         return "pool-workers", f"{name}(max_workers={changed}): the max-workers recipe raises it"
@@ -1081,13 +1014,13 @@ def _pool_finding(call: _PoolCall, changed: int) -> tuple[str, str] | None:
     return None
 
 
-def _good_reasons(shape: _Shape, sites: int, timed: int, options: AuditOptions) -> tuple[str, ...]:
+def _good_reasons(shape: Shape, sites: int, timed: int, options: AuditOptions) -> tuple[str, ...]:
     """Why a file without findings is a model: timeouts everywhere, sized pools, fan-out."""
     reasons = []
     if sites and timed == sites:
         calls = f"all {sites} subprocess calls have" if sites > 1 else "its subprocess call has"
         reasons.append(f"{calls} a timeout")
-    pools = shape.pools(options)
+    pools = shape.pools(options.callees)
     if pools and all(c.workers is not None for c in pools):
         reasons.append("pools set max_workers explicitly")
     if shape.imported("concurrent.futures"):

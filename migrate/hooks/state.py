@@ -12,10 +12,13 @@ import ast
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import cast
 
 from migrate.files import Snapshot
+from migrate.pysource import scopes
+from migrate.pysource.scopes import Imported
 from migrate.transforms._source import parse
 
 PROJECT_ENV = "CLAUDE_PROJECT_DIR"
@@ -126,19 +129,11 @@ class _Def:
 
 
 @dataclass(frozen=True)
-class _Import:
-    """`import module` (attr None) or `from module import attr`."""
-
-    module: str
-    attr: str | None
-
-
-@dataclass(frozen=True)
 class _Opaque:
     """A name bound in a way the evaluator does not follow (loop target, class, except ...)."""
 
 
-_Binding = _Expr | _Unpacked | _Bound | _Def | _Import | _Opaque
+_Binding = _Expr | _Unpacked | _Bound | _Def | Imported | _Opaque
 _OPAQUE = _Opaque()
 
 
@@ -150,34 +145,23 @@ class _Module:
         self.name = PurePosixPath(path).name
         self.text = text
         self.tree = tree
-        self.scope = _Scope(self, _bindings(tree.body), None)
+        self.scope = _Scope(None, "module", _bindings(tree.body), file=self)
 
 
-@dataclass(frozen=True, eq=False)
-class _Scope:
-    """The names bound in one module, function call, lambda or comprehension."""
+@dataclass(eq=False)
+class _Scope(scopes.Scope[_Binding]):
+    """The names bound in one module, function call, lambda or comprehension (the model in
+    `pysource.scopes`), and the file they are in."""
 
-    module: _Module
-    bindings: Mapping[str, Sequence[tuple[_Pos, _Binding]]]
-    parent: _Scope | None
-    inline: bool = False  # a lambda or comprehension: its parent's bindings are looked up in order
+    file: _Module = field(kw_only=True)
 
-    def lookup(self, name: str, pos: _Pos | None) -> tuple[_Binding, _Scope] | None:
+    def resolve(self, name: str, pos: _Pos | None) -> tuple[_Binding, _Scope] | None:
         """The binding `name` has at `pos` (None: its last one, as a function body sees globals)."""
-        scope: _Scope | None = self
-        while scope is not None:
-            entries = scope.bindings.get(name)
-            if entries:
-                return _pick(entries, pos), scope
-            pos = pos if scope.inline else None
-            scope = scope.parent
-        return None
-
-
-def _pick(entries: Sequence[tuple[_Pos, _Binding]], pos: _Pos | None) -> _Binding:
-    """The last binding made before `pos`; in a loop a later one may apply, so take the last."""
-    before = [b for p, b in entries if pos is not None and p < pos]
-    return before[-1] if before else entries[-1][1]
+        found = self.binding_at(name, pos)
+        if found is None:
+            return None
+        # Every scope of the analysis is a `_Scope`, its parents too.
+        return found[0], cast(_Scope, found[1])
 
 
 @dataclass(frozen=True)
@@ -264,12 +248,10 @@ def _target_bindings(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, _
 def _import_bindings(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, _Binding]]:
     for alias in node.names:
         if isinstance(node, ast.Import):
-            module = alias.name if alias.asname else alias.name.split(".")[0]
-            yield alias.asname or module, _Import(module, None)
+            yield scopes.by_import(alias.name, alias.asname)
         elif alias.name != "*":
-            relative = node.level > 0 or node.module is None
-            binding: _Binding = _OPAQUE if relative else _Import(node.module or "", alias.name)
-            yield alias.asname or alias.name, binding
+            imported = scopes.by_from(node.module, node.level, alias.name, alias.asname)
+            yield alias.asname or alias.name, imported or _OPAQUE
 
 
 def _node_bindings(node: ast.AST) -> Iterator[tuple[_Pos, str, _Binding]]:
@@ -418,7 +400,7 @@ class _Analysis:
             self.modules[path] = _load(self.snapshot, path)
         return self.modules[path]
 
-    def imported(self, binding: _Import) -> _Ref:
+    def imported(self, binding: Imported) -> _Ref:
         module = None if "." in binding.module else self.sibling(binding.module)
         if module is None:
             attr = f".{binding.attr}" if binding.attr else ""
@@ -429,7 +411,7 @@ class _Analysis:
 
     def member(self, module: _Module, name: str) -> _Ref:
         key = (module.path, name)
-        found = module.scope.lookup(name, None)
+        found = module.scope.resolve(name, None)
         if found is None or key in self.importing:
             return _Lazy(_Bound(None), module.scope)
         self.importing.add(key)
@@ -440,19 +422,19 @@ class _Analysis:
 
     def ref_of(self, binding: _Binding, scope: _Scope) -> _Ref:
         if isinstance(binding, _Def):
-            return _Func(binding.node, scope.module)
-        if isinstance(binding, _Import):
+            return _Func(binding.node, scope.file)
+        if isinstance(binding, Imported):
             return self.imported(binding)
         return _Lazy(binding if not isinstance(binding, _Opaque) else _Bound(None), scope)
 
     def ref(self, node: ast.expr, scope: _Scope) -> _Ref | None:
         """What a name or dotted name stands for; None for an attribute of a value."""
         if isinstance(node, ast.Name):
-            found = scope.lookup(node.id, (node.lineno, node.col_offset))
+            found = scope.resolve(node.id, (node.lineno, node.col_offset))
             if found is not None:
                 return self.ref_of(*found)
             if node.id == "__file__":
-                return _Lazy(_Bound(scope.module.path), scope)
+                return _Lazy(_Bound(scope.file.path), scope)
             return _Ext(f"builtins.{node.id}")
         if isinstance(node, ast.Attribute):
             base = self.ref(node.value, scope)
@@ -616,7 +598,7 @@ class _Analysis:
         for name, value in bound:
             merged[name] = [((0, 0), _Bound(value)), *merged.get(name, [])]
         # Closures are not followed: a nested function sees the module's names.
-        return _Scope(func.module, merged, func.module.scope)
+        return _Scope(func.module.scope, "function", merged, file=func.module)
 
     def returned_by(self, func: _Func, bound: _Args) -> _Value:
         key = ("value", id(func.node), bound)
@@ -652,9 +634,9 @@ class _Analysis:
         callee = self.callee(call, scope)
         if not isinstance(callee, _Func):
             return []
-        here = (scope.module, call) if scope.module is self.script else None
+        here = (scope.file, call) if scope.file is self.script else None
         if len(self.active) >= MAX_DEPTH:
-            site = here or (scope.module, call)
+            site = here or (scope.file, call)
             return [_Write(None, site, here, "calls too deeply nested to follow")]
         found = self.function_writes(callee, self.bind(callee, call, scope))
         return [w if w.site is not None else replace(w, site=here) for w in found]
@@ -674,8 +656,8 @@ class _Analysis:
         return self.written[key]
 
     def sink_writes(self, call: ast.Call, scope: _Scope) -> list[_Write]:
-        here = (scope.module, call)
-        site = here if scope.module is self.script else None
+        here = (scope.file, call)
+        site = here if scope.file is self.script else None
         writes = []
         for target in self.sink_targets(call, scope):
             if target is not TEMP:
@@ -758,7 +740,7 @@ class _Analysis:
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 for _, binding in _import_bindings(node):
-                    if isinstance(binding, _Import) and "." not in binding.module:
+                    if isinstance(binding, Imported) and "." not in binding.module:
                         self.sibling(binding.module)
 
     def pending_functions(self) -> list[_Func]:
@@ -796,7 +778,8 @@ def _walk(body: Iterable[ast.AST], scope: _Scope) -> Iterator[tuple[ast.AST, _Sc
 
 
 def _hiding(scope: _Scope, names: Sequence[str]) -> _Scope:
-    return _Scope(scope.module, {n: [((0, 0), _OPAQUE)] for n in names}, scope, inline=True)
+    table: dict[str, list[tuple[_Pos, _Binding]]] = {n: [((0, 0), _OPAQUE)] for n in names}
+    return _Scope(scope, "comprehension", table, file=scope.file)
 
 
 # ---------------------------------------------------------------- reporting

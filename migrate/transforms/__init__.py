@@ -14,10 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate.errors import UserError
-from migrate.files import Snapshot
-from migrate.model import TransformResult
-
-TransformFn = Callable[[Snapshot, Mapping[str, Any]], TransformResult]
+from migrate.transforms._signature import TransformFn
 
 BUILTIN_MODULES = (
     "subprocess_timeouts",

@@ -10,16 +10,16 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from migrate.transforms._pool_calls import KEYWORD, Candidate, Found
 from migrate.transforms._source import Lines
-from migrate.transforms.max_workers import KEYWORD, _Candidate, _Found
 
 
-def cst_find(text: str, lines: Lines, number: int) -> _Found:
+def cst_find(text: str, lines: Lines, number: int) -> Found:
     """The sites of `max-workers` in `text`, read by LibCST."""
     wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
     finder = _CstFinder(lines, number)
     wrapper.visit(finder)
-    return _Found(finder.candidates, finder.aliases, finder.strings)
+    return Found(finder.candidates, finder.aliases, finder.strings)
 
 
 class _CstFinder(cst.CSTVisitor):
@@ -31,7 +31,7 @@ class _CstFinder(cst.CSTVisitor):
         super().__init__()
         self.lines = lines
         self.number = number
-        self.candidates: list[_Candidate] = []
+        self.candidates: list[Candidate] = []
         self.aliases: dict[str, str] = {}
         self.strings: list[tuple[int, int]] = []
 
@@ -49,7 +49,7 @@ class _CstFinder(cst.CSTVisitor):
         else:
             return
         for arg in _keyword_numbers(node.args, self.number):
-            self.candidates.append(_Candidate(name, bare, *self._span(arg.value)))
+            self.candidates.append(Candidate(name, bare, *self._span(arg.value)))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):

@@ -12,8 +12,8 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from migrate.transforms._source import Lines
-from migrate.transforms._subprocess_sites import (
-    _CALLED_ATTRS,
+from migrate.transforms._subprocess_model import (
+    CALLED_ATTRS,
     HOLE,
     OTHER,
     POPEN_METHODS,
@@ -36,7 +36,7 @@ from migrate.transforms._subprocess_sites import (
     Text,
     Unparsable,
     Value,
-    _Walker,
+    Walker,
 )
 
 
@@ -57,7 +57,7 @@ def read_with_libcst(text: str, line: int, reason: str) -> Facts | Unparsable:
 # -- the front end ---------------------------------------------------------------------------
 
 
-def _cst_chain(node: cst.BaseExpression) -> Chain | None:
+def cst_chain(node: cst.BaseExpression) -> Chain | None:
     parts = []
     while isinstance(node, cst.Attribute):
         parts.append(node.attr.value)
@@ -68,16 +68,16 @@ def _cst_chain(node: cst.BaseExpression) -> Chain | None:
     return tuple(reversed(parts))
 
 
-def _cst_dotted(node: cst.BaseExpression) -> str:
-    return ".".join(_cst_chain(node) or ())
+def cst_dotted(node: cst.BaseExpression) -> str:
+    return ".".join(cst_chain(node) or ())
 
 
 def _cst_func(node: cst.BaseExpression) -> Ref | Method | None:
     if isinstance(node, cst.Name):
         return Ref((node.value,))
-    if not isinstance(node, cst.Attribute) or node.attr.value not in _CALLED_ATTRS:
+    if not isinstance(node, cst.Attribute) or node.attr.value not in CALLED_ATTRS:
         return None
-    chain = _cst_chain(node)
+    chain = cst_chain(node)
     if chain is not None:
         return Ref(chain)
     if isinstance(node.value, cst.Call) and node.attr.value in POPEN_METHODS:
@@ -143,7 +143,7 @@ def _cst_kills(body: cst.BaseSuite) -> bool:
     return False
 
 
-class _CstFront(_Walker, cst.CSTVisitor):
+class _CstFront(Walker, cst.CSTVisitor):
     def __init__(self, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
         self.positions = positions
@@ -195,7 +195,7 @@ class _CstFront(_Walker, cst.CSTVisitor):
                 return Const({"True": True, "False": False, "None": None}[node.value])
             return Ref((node.value,))
         if isinstance(node, cst.Attribute):
-            chain = _cst_chain(node)
+            chain = cst_chain(node)
             return Ref(chain) if chain else OTHER
         if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             text = _cst_text(node)
@@ -211,7 +211,7 @@ class _CstFront(_Walker, cst.CSTVisitor):
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             return Concat(self.value(node.left, scope), self.value(node.right, scope))
         if isinstance(node, cst.Call):
-            chain = _cst_chain(node.func)
+            chain = cst_chain(node.func)
             func = Ref(chain) if chain else _cst_func(node.func)
             return self.call_node(node, scope, func or OTHER)
         return Opaque(_cst_names(node)) if isinstance(node, cst.CSTNode) else OTHER
@@ -359,11 +359,11 @@ class _CstFront(_Walker, cst.CSTVisitor):
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
             asname = alias.asname.name if alias.asname else None
-            self.bind_import(_cst_dotted(alias.name), _cst_dotted(asname) if asname else None)
+            self.bind_import(cst_dotted(alias.name), cst_dotted(asname) if asname else None)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        module = _cst_dotted(node.module) if node.module else ""
+        module = cst_dotted(node.module) if node.module else ""
         if isinstance(node.names, cst.ImportStar):
             self.bind_from(module, len(node.relative), "*", None)
             return False
@@ -372,8 +372,8 @@ class _CstFront(_Walker, cst.CSTVisitor):
             self.bind_from(
                 module,
                 len(node.relative),
-                _cst_dotted(alias.name),
-                _cst_dotted(asname) if asname else None,
+                cst_dotted(alias.name),
+                cst_dotted(asname) if asname else None,
             )
         return False
 

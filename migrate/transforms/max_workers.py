@@ -19,13 +19,18 @@ from migrate.errors import UserError
 from migrate.files import Snapshot, SourceFile
 from migrate.model import FileChange, Finding, TransformResult
 from migrate.transforms import bool_param, int_param, register, str_list_param
+from migrate.transforms._pool_calls import (
+    KEYWORD,
+    POOLS,
+    PROCESS_POOL,
+    PYTHON_SUFFIXES,
+    Candidate,
+    Found,
+)
 from migrate.transforms._source import Edit, Lines, apply_edits, parse
 from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.transforms.formatting import format_changes
 
-KEYWORD = "max_workers"
-PROCESS_POOL = "ProcessPoolExecutor"
-POOLS = ("ThreadPoolExecutor", PROCESS_POOL)
-PYTHON_SUFFIXES = (".py", ".pyi")
 # Beyond this many workers ProcessPoolExecutor raises ValueError on Windows.
 WINDOWS_PROCESS_LIMIT = 61
 
@@ -47,21 +52,6 @@ class _Options(NamedTuple):
     callees: frozenset[str]
     include_strings: bool
     text_pattern: re.Pattern[str]
-
-
-class _Candidate(NamedTuple):
-    """A `max_workers=<from>` literal in a call, before the callee is checked against the list."""
-
-    name: str  # last dotted component of the callee
-    bare: bool  # the callee is a plain name, which an `import ... as` may have renamed
-    start: int
-    end: int
-
-
-class _Found(NamedTuple):
-    candidates: list[_Candidate]
-    aliases: dict[str, str]  # local name -> imported name, from `from m import x as y`
-    strings: list[tuple[int, int]]  # spans of text string literals
 
 
 class _Outcome(NamedTuple):
@@ -94,9 +84,11 @@ def max_workers(snapshot: Snapshot, params: Mapping[str, Any]) -> TransformResul
     sites = [f for o in outcomes for f in o.process_pools]
     findings += _process_pool_warnings(sites, options.to, params["cpus"])
     ignored = sum(o.suppressed for o in outcomes)
+    changes, notes = format_changes(snapshot, [o.change for o in outcomes if o.change is not None])
     return TransformResult(
-        changes=tuple(o.change for o in outcomes if o.change is not None),
+        changes=changes,
         findings=tuple(findings),
+        notes=notes,
         counts={
             "code": sum(o.code for o in outcomes),
             "strings": sum(o.strings for o in outcomes),
@@ -136,14 +128,14 @@ def _rewrite_path(snapshot: Snapshot, path: str, options: _Options) -> _Outcome:
     return _apply(source, found, options)
 
 
-def _find(path: str, text: str, number: int, with_strings: bool) -> _Found | Finding:
+def _find(path: str, text: str, number: int, with_strings: bool) -> Found | Finding:
     """The sites in `text`, by `ast` first and LibCST for syntax this interpreter does not know."""
     lines = Lines(text)
     tree = parse(text)
     if tree is not None:
         strings = _token_strings(text, lines) if with_strings else []
         if strings is not None:
-            return _Found(_ast_candidates(tree, lines, number), _ast_aliases(tree), strings)
+            return Found(_ast_candidates(tree, lines, number), _ast_aliases(tree), strings)
     import libcst as cst  # a third of a second to import: only for syntax `ast` cannot parse
 
     from migrate.transforms._max_workers_cst import cst_find
@@ -156,7 +148,7 @@ def _find(path: str, text: str, number: int, with_strings: bool) -> _Found | Fin
         return Finding(path, 1, "parse-error", "the file is too deeply nested to parse.")
 
 
-def _apply(source: SourceFile, found: _Found, options: _Options) -> _Outcome:
+def _apply(source: SourceFile, found: Found, options: _Options) -> _Outcome:
     text = source.text
     ignored = suppressions(text)
     every = _resolve(found, options.callees)
@@ -189,7 +181,7 @@ def _suppressed(ignored: Suppressions, text: str, index: int) -> bool:
 
 
 def _string_matches(
-    text: str, spans: list[tuple[int, int]], pattern: re.Pattern[str], in_code: list[_Candidate]
+    text: str, spans: list[tuple[int, int]], pattern: re.Pattern[str], in_code: list[Candidate]
 ) -> dict[int, int]:
     """Start -> end of each number to edit inside strings, each once and none already code.
 
@@ -204,7 +196,7 @@ def _string_matches(
     return matches
 
 
-def _resolve(found: _Found, callees: frozenset[str]) -> list[_Candidate]:
+def _resolve(found: Found, callees: frozenset[str]) -> list[Candidate]:
     """The candidates whose callee (seen through import aliases) is a pool or a listed callee."""
     sites = []
     for c in found.candidates:
@@ -245,7 +237,7 @@ def _is_number(node: ast.expr, number: int) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int and node.value == number
 
 
-def _ast_candidates(tree: ast.Module, lines: Lines, number: int) -> list[_Candidate]:
+def _ast_candidates(tree: ast.Module, lines: Lines, number: int) -> list[Candidate]:
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -258,7 +250,7 @@ def _ast_candidates(tree: ast.Module, lines: Lines, number: int) -> list[_Candid
             continue
         for kw in node.keywords:
             if kw.arg == KEYWORD and _is_number(kw.value, number):
-                found.append(_Candidate(name, bare, *lines.span(kw.value)))
+                found.append(Candidate(name, bare, *lines.span(kw.value)))
     return found
 
 

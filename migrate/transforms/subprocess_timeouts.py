@@ -22,7 +22,7 @@ from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
 from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms._source import Edit, apply_edits
-from migrate.transforms._subprocess_sites import (
+from migrate.transforms._subprocess_model import (
     HOLE,
     NO_TIMEOUT,
     POPEN,
@@ -34,10 +34,10 @@ from migrate.transforms._subprocess_sites import (
     Site,
     Star,
     Unparsable,
-    expression_parses,
-    read_facts,
 )
+from migrate.transforms._subprocess_sites import expression_parses, read_facts
 from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.transforms.formatting import format_changes
 
 CATEGORIES: Mapping[str, str] = {
     "git-push": "git push",
@@ -67,7 +67,7 @@ LONG_COMMANDS = [
 ]
 
 # What `may_call` looks for. A call is only ever a site through an import (see
-# `_subprocess_sites.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
+# `pysource.scopes.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
 # No pattern starts with `\b`: one starting with a literal lets `re` skip ahead fast.
 _SITE_FUNCTIONS = sorted((*RUNNERS, POPEN, *NO_TIMEOUT))  # "subprocess.run", "os.system"...
 _CALLABLE = {
@@ -662,4 +662,5 @@ def subprocess_timeouts(snapshot: Snapshot, params: Mapping[str, Any]) -> Transf
         if result.after != source.text:
             changes.append(FileChange(path, source.text, result.after, source.encoding, source.bom))
     counts["files"] = len(changes)
-    return TransformResult(tuple(changes), tuple(findings), (), MappingProxyType(dict(counts)))
+    formatted, notes = format_changes(snapshot, changes)
+    return TransformResult(formatted, tuple(findings), notes, MappingProxyType(dict(counts)))

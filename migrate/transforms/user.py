@@ -20,7 +20,7 @@ from libcst.codemod import Codemod, CodemodContext, SkipFile
 from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.model import FileChange, Finding, TransformResult
-from migrate.transforms import TransformFn
+from migrate.transforms._signature import TransformFn
 
 
 def _import(path: Path) -> ModuleType:
