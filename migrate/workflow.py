@@ -508,6 +508,7 @@ def _run_step(
         step = _write_validate_commit(
             wt, repo, run, recipe, approved, pre, listener, settings, lock, options.config_note
         )
+        step = replace(step, counts=tuple((k, v) for k, v in approved.counts.items() if v))
     except BaseException:
         with _signals_held():
             gitrepo.clean_to(wt, pre, settings.share)
