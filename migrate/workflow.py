@@ -550,7 +550,7 @@ def _write_validate_commit(
     sha = gitrepo.commit_tree(wt, tree, pre, message)
     # Whatever the checks wrote, edited or deleted is not part of the step.
     gitrepo.clean_to(wt, sha, settings.share)
-    again = _not_idempotent(wt, recipe)
+    again = _not_idempotent(wt, recipe, files_)
     if again:
         gitrepo.clean_to(wt, pre, settings.share)
         failed = CheckResult("idempotence", "failed", again)
@@ -558,13 +558,15 @@ def _write_validate_commit(
     return Step(recipe.id, "applied", pre, sha, summary, checks, files_)
 
 
-def _not_idempotent(wt: Repo, recipe: Recipe) -> str:
-    """Why the recipe is a bug if, computed again on its own result, it still changes files."""
+def _not_idempotent(wt: Repo, recipe: Recipe, written: Sequence[str]) -> str:
+    """Why the recipe is a bug if, computed again on its own result, it still changes a file it
+    wrote (a file rejected in review is still to change: that is no bug)."""
     options = ApplyOptions(skip_unparsable=True, skip_unreadable=True)
     again = compute(gitrepo.root(wt), recipe, gitrepo.tracked_paths(wt), options)
-    if not again.changes:
+    changed = [c.path for c in again.changes if c.path in written]
+    if not changed:
         return ""
-    paths = ", ".join(c.path for c in again.changes[:5])
+    paths = ", ".join(changed[:5])
     return (
         f"recipe {recipe.id!r} is not idempotent: run again on its own result it changes"
         f" {paths}; this is a bug in the recipe, so the step was dropped"
