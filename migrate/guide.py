@@ -587,5 +587,3 @@ def _final_report(
     if report_to is not None:
         report_to.write_text(report.as_markdown(built), encoding="utf-8")
         out.print(f"\nthe report as Markdown (for a pull request): {report_to}", markup=False)
-
-

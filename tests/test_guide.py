@@ -165,7 +165,7 @@ def test_failed_validation_is_reverted_then_the_next_recipe_applies(example_repo
     child = spawn(example_repo)
     pick(child, SPACE, DOWN, DOWN, SPACE)  # doc-fails, max-workers
     approve(child)
-    child.expect("failed +echo broken doc")
+    child.expect("failed +if grep -q Performance CLAUDE.md; then echo broken doc")
     child.expect("broken doc")  # the output's tail
     child.expect(r"reverted: the branch is back at")
     child.expect(r"Go on with max-workers\?")
@@ -211,7 +211,7 @@ def test_ctrl_c_during_validation_restores_the_pre_step_commit(
     child = spawn(example_repo)
     pick(child, SPACE)  # slow-doc only
     approve(child)
-    child.expect("running  touch")
+    child.expect("running  if grep -q Performance CLAUDE.md; then touch")
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
