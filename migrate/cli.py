@@ -636,24 +636,73 @@ def recover(yes: bool, repo: Path) -> int:
 
 
 @cli.command()
-@click.option("--keep", type=click.Path(path_type=Path), help="Build the example here and keep it.")
-def demo(keep: Path | None) -> int:
+@click.option("--run", "run_id", help="The run to report (default: the open run HEAD is on).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "json"]),
+    default="table",
+    show_default=True,
+    help="markdown: for `gh pr create --body-file`; json: see docs/report.md.",
+)
+@REPO_OPTION
+def report(run_id: str | None, fmt: str, repo: Path) -> int:
+    """What a run did: the plan's success metrics before and after, per recipe, commits."""
+    from migrate import render
+    from migrate import report as reporting
+
+    out = render.console(stderr=fmt != "table")
+    built = reporting.build(repo, run_id, status=lambda what: out.status(what))
+    if fmt == "json":
+        click.echo(json.dumps(reporting.as_json(built), indent=2))
+    elif fmt == "markdown":
+        click.echo(reporting.as_markdown(built), nl=False)
+    else:
+        reporting.print_table(out, built)
+    return EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "--keep",
+    type=click.Path(path_type=Path),
+    help="Build the example in this folder and keep it (default: a temporary one, removed).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Also show each recipe's diff and checks.")
+def demo(keep: Path | None, verbose: bool) -> int:
     """Build the bundled example project and walk the whole plan on it, without prompts.
+
+    It prints the plan, one line per step and the final report, and writes the report as
+    Markdown next to the example (migrate-report.md).
 
     \b
     Example:
       migrate demo --keep /tmp/example
     """
+    import shutil
     import tempfile
 
     from migrate import example, render
     from migrate import guide as guided
 
-    folder = keep or Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
+    out = render.console()
+    folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
     project = example.build(folder)
-    render.console().print(f"[bold]example project:[/bold] {project}")
-    code: int = guided.run(project, yes=True, recipe_dirs=())
-    render.console().print(f"inspect it: cd {project} && git log --stat main..", markup=False)
+    where = "kept" if keep else "temporary, removed at the end: pass --keep DIR to keep it"
+    out.print(f"[bold]example project:[/bold] {project} ({where})", markup=True)
+    out.print(f"The commands below (merge, roll back) are for this example, in {project}.")
+    markdown = project.parent / "migrate-report.md"
+    try:
+        code: int = guided.run(
+            project, yes=True, recipe_dirs=(), brief=not verbose, report_to=markdown
+        )
+    finally:
+        if not keep:
+            shutil.rmtree(project, ignore_errors=True)
+    if keep:
+        out.print(f"inspect it: cd {project} && git log --stat main..", markup=False)
+    else:
+        out.print(f"the example project {project} was removed (--keep DIR keeps it).", markup=False)
     return code
 
 

@@ -6,7 +6,7 @@ report. A thin interface: changes and commits come from `workflow`, measurements
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from migrate.audit import AuditReport
 
 NOT_A_TERMINAL = "not a terminal: pass --yes to apply, or use migrate apply."
-LATENCY_MODELS = ("sequential", "parallel", "unified")
 PAYLOADS_COMMAND = "migrate hooks payloads"
 
 
@@ -44,8 +43,16 @@ class _Quit(Exception):
 # ------------------------------------------------------------------------------------ the flow
 
 
-def run(repo: Path, yes: bool, recipe_dirs: Sequence[Path]) -> int:
-    """The guided migration; it asks only in a terminal, never with `yes`. Returns the exit code."""
+def run(
+    repo: Path,
+    yes: bool,
+    recipe_dirs: Sequence[Path],
+    *,
+    brief: bool = False,
+    report_to: Path | None = None,
+) -> int:
+    """The guided migration; it asks only in a terminal, never with `yes`. Returns the exit code.
+    `brief` (the demo): one line per step, no diffs; `report_to`: where to write the Markdown."""
     out = render.console()
     ask = not yes and render.is_interactive()
     project = _detect(repo)
@@ -64,8 +71,8 @@ def run(repo: Path, yes: bool, recipe_dirs: Sequence[Path]) -> int:
         out.print(NOT_A_TERMINAL)
         return EXIT_OK
     chosen = [e.recipe for e in plan if e.preselect] if yes else _pick(plan)
-    session = _apply(out, project.root, chosen, ask) if chosen else Session()
-    _final_report(out, project, before, session, recorded)
+    session = _apply(out, project.root, chosen, ask, brief) if chosen else Session()
+    _final_report(out, project, before, session, recorded, report_to)
     return EXIT_STEP_FAILED if session.failed else EXIT_OK
 
 
@@ -417,8 +424,10 @@ def _unsafe_too(chosen: Sequence[Recipe], plan: Sequence[Entry]) -> list[Recipe]
 # ------------------------------------------------------------------------------------ applying
 
 
-def _apply(out: Console, root: Path, chosen: Sequence[Recipe], ask: bool) -> Session:
-    listener = _GuideListener(out, ask)
+def _apply(
+    out: Console, root: Path, chosen: Sequence[Recipe], ask: bool, brief: bool = False
+) -> Session:
+    listener = _GuideListener(out, ask, brief)
     quit_ = False
     # keep_going: after a failure the listener asks (or, with --yes, goes on).
     options = workflow.ApplyOptions(keep_going=True)
@@ -447,6 +456,7 @@ class _GuideListener(workflow.Listener):
 
     out: Console
     ask: bool
+    brief: bool = False  # one line per step: no header, no diff, no passing check
     steps: list[Step] = field(default_factory=list)
     shown: list[CheckResult] = field(default_factory=list)
     reverted: Step | None = None
@@ -462,11 +472,14 @@ class _GuideListener(workflow.Listener):
             if not _confirm(question):
                 raise _Quit
         self.reverted = None
+        if self.brief:
+            return
         self.out.print()
         self.out.rule(Text(f"{recipe.id}: {recipe.title}", style="bold"), align="left")
 
     def approve(self, recipe: Recipe, result: TransformResult) -> TransformResult | None:
-        _print_preview(self.out, recipe, result)
+        if not self.brief:
+            _print_preview(self.out, recipe, result)
         if not self.ask:
             return result
         decision = _decide(self.out, result)
@@ -480,6 +493,8 @@ class _GuideListener(workflow.Listener):
 
     def check_finished(self, recipe: Recipe, result: CheckResult) -> None:
         self.stop_live()
+        if self.brief and result.outcome != "failed":
+            return
         self.shown.append(result)
         _print_check(self.out, result)
 
@@ -487,7 +502,7 @@ class _GuideListener(workflow.Listener):
         self.stop_live()
         self.steps.append(step)
         for check in step.checks:
-            if check not in self.shown:
+            if check not in self.shown and not (self.brief and check.outcome != "failed"):
                 _print_check(self.out, check)
         render.print_step(self.out, replace(step, checks=()))
         if step.status == "reverted":
@@ -736,11 +751,18 @@ def _keeping(result: TransformResult, kept: Sequence[FileChange]) -> TransformRe
 
 
 def _final_report(
-    out: Console, project: Project, before: AuditReport, session: Session, recorded: Path | None
+    out: Console,
+    project: Project,
+    before: AuditReport,
+    session: Session,
+    recorded: Path | None,
+    report_to: Path | None = None,
 ) -> None:
+    """The run's report (`migrate report`, as a table), and its Markdown in `report_to`."""
+    from migrate import report
+
     with gitrepo.open_repo(project.root) as r:
         run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
-        commits = r.git.log("--oneline", "--no-decorate", f"{run.base_commit}..HEAD") if run else ""
     if run is None:
         out.print("\nnothing applied; the repository is unchanged.")
         return
@@ -753,123 +775,16 @@ def _final_report(
         return
     out.print()
     out.rule(Text("Final report", style="bold"), align="left")
-    base_audit = before if run.base_commit == project.head else _audit_at(out, project, run)
-    after = _audit(out, project.root, "auditing again")
-    latency, why_not = _latency(out, project.root, run.base_commit, recorded)
-    out.print(_metrics_table(base_audit, after, latency))
-    if latency is None:
-        out.print(f"  hook latency not measured: {why_not}.", style="dim", markup=False)
-    _print_branch(out, run, commits, session)
-
-
-def _audit_at(out: Console, project: Project, run: Run) -> AuditReport:
-    """The audit of the run's base (this session continued a run started earlier)."""
-    from migrate.hooks import replay
-
-    with gitrepo.open_repo(project.root) as r, replay.scratch_copy(r, run.base_commit) as tree:
-        return _audit(out, tree, "auditing the run's base")
-
-
-Latency = tuple[Mapping[str, Mapping[str, float]], Mapping[str, Mapping[str, float]]]
-
-
-def _latency(
-    out: Console, root: Path, base: str, recorded: Path | None
-) -> tuple[Latency | None, str]:
-    """Hook latency per event and model at the run's base and in the work tree, or why not:
-    measuring takes a while, and only a change of registration changes it."""
-    with gitrepo.open_repo(root) as r:
-        if not r.git.diff("--name-only", base, "--", *SETTINGS_FILES):
-            return None, "the run changed no hook registration (measure: `migrate hooks bench`)"
-    from migrate.hooks import bench, replay
-
-    try:
-        chosen = replay.load_payloads(recorded) if recorded else None
-        with out.status("measuring hook latency at the run's base…"):
-            before = bench.latency_by_event(root, base, runs=1, payloads=chosen)
-        with out.status("measuring hook latency in the work tree…"):
-            after = bench.latency_by_event(root, None, runs=1, payloads=chosen)
-    except UserError as e:  # the report goes on without it
-        return None, e.message.rstrip(".")
-    return (before, after), ""
-
-
-def _metrics_table(before: AuditReport, after: AuditReport, latency: Latency | None) -> Table:
-    """The plan's "Success Metrics" table, measured before the run and now."""
-    table = Table(title="Success metrics (the plan's table, measured)", title_justify="left")
-    for column in ("metric", "before", "after", "target"):
-        table.add_column(column)
-    old, new = before.metrics(), after.metrics()
-    for key, label, show, target in AUDIT_ROWS:
-        table.add_row(label, _shown(old, key, show), _shown(new, key, show), target)
-    for label, was, now in _latency_rows(latency):
-        table.add_row(label, was, now, "")
-    return table
-
-
-def _shown(metrics: Mapping[str, Any], key: str, show: Callable[[Any], str]) -> str:
-    return show(metrics[key]) if key in metrics else "not measured"
-
-
-def _without_timeout(counts: Mapping[str, int]) -> str:
-    total = sum(counts.values())
-    return f"{total}\n" + "\n".join(f"{n} {what}" for what, n in counts.items())
-
-
-def _per_event(counts: Mapping[str, int]) -> str:
-    return "\n".join(f"{event}: {n}" for event, n in counts.items()) or "none"
-
-
-# The audit's metrics as rows of the plan's table: (metric, label, how to show it, target).
-AUDIT_ROWS: tuple[tuple[str, str, Callable[[Any], str], str], ...] = (
-    (
-        "subprocess calls without timeout, by what the recipe does",
-        "Subprocess hangs\n(calls without timeout)",
-        _without_timeout,
-        "0 (the safe ones fixed)",
-    ),
-    ("max_workers values", "Batch performance\n(max_workers values)", _workers, "50"),
-    ("hooks per event", "Hooks per event", _per_event, ""),
-    (
-        "estimated hook latency ms",
-        "Hook latency, estimated\n(50 ms per Python hook)",
-        lambda ms: f"{ms} ms",
-        "400 ms (consolidation), 100 ms (parallel)",
-    ),
-)
-
-
-def _latency_rows(latency: Latency | None) -> Iterator[tuple[str, str, str]]:
-    if latency is None:
-        return
-    before, after = latency
-    yield (
-        "Hook latency, measured\n(ms per payload)",
-        " / ".join(LATENCY_MODELS),
-        " / ".join(LATENCY_MODELS),
+    built = report.build(
+        project.root,
+        run.id,
+        base_audit=before if run.base_commit == project.head else None,
+        payloads=recorded,
+        status=lambda what: out.status(what),
     )
-    for event in dict.fromkeys([*before, *after]):
-        yield f"  {event}", _ms(before.get(event)), _ms(after.get(event))
-
-
-def _ms(models: Mapping[str, float] | None) -> str:
-    if not models:
-        return "no hooks"
-    return " / ".join(f"{models[m]:.0f}" if m in models else "-" for m in LATENCY_MODELS)
-
-
-def _print_branch(out: Console, run: Run, commits: str, session: Session) -> None:
-    where = "in place on" if run.in_place else "on branch"
-    out.print(Text(f"\nrun {run.id} {where} {run.branch} (base {run.base_commit[:10]})"))
-    for line in commits.splitlines():
-        out.print(f"  {line}", markup=False)
+    report.print_table(out, built)
     if session.quit:
         out.print("\nto continue: run `migrate` again on this branch.")
-    if not run.in_place and run.base_branch:
-        out.print(
-            f"\nto merge:     git checkout {run.base_branch} && git merge --ff-only {run.branch}",
-            markup=False,
-        )
-    out.print("to undo all:  migrate rollback --all", markup=False)
-    example = next(iter(run.applied()))
-    out.print(f"to undo one:  migrate rollback <recipe>   (e.g. migrate rollback {example})")
+    if report_to is not None:
+        report_to.write_text(report.as_markdown(built), encoding="utf-8")
+        out.print(f"\nthe report as Markdown (for a pull request): {report_to}", markup=False)

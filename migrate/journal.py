@@ -44,6 +44,7 @@ class Step:
     summary: str = ""
     checks: tuple[CheckResult, ...] = ()
     files: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()  # the transform's counts, for `migrate report`
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,10 @@ def _write_json(path: Path, data: Any) -> None:
 
 def _step_from(data: dict[str, Any]) -> Step:
     checks = tuple(CheckResult(**c) for c in data.pop("checks", ()))
-    return Step(**{**data, "checks": checks, "files": tuple(data.get("files", ()))})
+    counts = tuple((str(k), int(v)) for k, v in data.pop("counts", ()))
+    return Step(
+        **{**data, "checks": checks, "files": tuple(data.get("files", ())), "counts": counts}
+    )
 
 
 def _run_from(data: dict[str, Any]) -> Run:

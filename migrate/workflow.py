@@ -550,6 +550,7 @@ def _run_step(
         # What the user declined in review is still to do: not a sign of a non-idempotent recipe.
         declined = {c.path for c in result.changes if c not in approved.changes}
         step = _write_validate_commit(s, run, recipe, approved, pre, declined)
+        step = replace(step, counts=tuple((k, v) for k, v in approved.counts.items() if v))
     except BaseException:
         with _signals_held():
             gitrepo.clean_to(s.wt, pre, s.settings.share)

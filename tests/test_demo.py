@@ -33,3 +33,28 @@ def test_demo_applies_every_recipe_without_git_identity(tmp_path: Path) -> None:
     assert "no-changes   remove-old-hooks" in result.stdout
     assert git(target, "status", "--porcelain") == ""
     assert "Success metrics" in result.stdout and "git merge --ff-only" in result.stdout
+    # Shows, not floods: the plan, one line per step, the report; diffs only with --verbose.
+    assert "The plan" in result.stdout and "@@ " not in result.stdout
+    assert len(result.stdout.splitlines()) < 250
+    assert f"are for this example, in {target}" in result.stdout
+    markdown = (tmp_path / "migrate-report.md").read_text(encoding="utf-8")
+    assert "| Subprocess hangs | 32 risks → 0 risks |" in markdown
+    assert str(tmp_path / "migrate-report.md") in result.stdout
+
+
+def test_demo_removes_its_temporary_project_and_keeps_the_report(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (made,) = tmp_path.glob("migrate-demo-*")
+    assert not (made / "project").exists()
+    assert f"the example project {made / 'project'} was removed" in result.stdout
+    assert "(temporary, removed at the end: pass --keep DIR to keep it)" in result.stdout
+    assert "### Success metrics" in (made / "migrate-report.md").read_text(encoding="utf-8")

@@ -145,7 +145,7 @@ def test_walk_through_review_reject_a_file_apply_and_report(example_repo: Path) 
     assert code == 0, screen
     assert "running  pytest" in screen  # the live view of a check
     assert "Subprocess hangs" in screen and "Batch performance" in screen
-    assert "Hooks per event" in screen
+    assert "Hooks registered" in screen and "plan: 32 subprocess calls missing timeouts" in screen
     assert "migrate rollback --all" in screen
     # The repository: three commits with trailers on the run's branch, the rejected file as it was.
     assert git(example_repo, "branch", "--show-current") == branch
@@ -324,8 +324,11 @@ def test_yes_without_a_terminal_applies_every_pending_recipe(tmp_path: Path) -> 
     assert not any(text in out for text in PROMPT_TEXTS)
     assert "not applicable" in out  # subprocess-timeouts: no subprocess call here
     assert "Final report" in out
-    assert "Hook latency, measured" in out  # the registration changed: measured
-    assert re.search(r"UserPromptSubmit +│ +[\d.]+ / [\d.]+ / [\d.]+ +│ +[\d.]+ / ", out)
+    assert "Hook latency (measured)" in out  # the registration changed: measured
+    assert re.search(
+        r"│ UserPromptSubmit: [\d.]+ / [\d.]+ / [\d.]+ +│ UserPromptSubmit: [\d.]+ / ", out
+    )
+    assert "built-in sample payloads" in out  # no recorded payloads: the row says so
     assert "git checkout main && git merge --ff-only migrate/" in out
     steps = run_status(repo)["run"]["steps"]
     assert [(s["recipe"], s["status"]) for s in steps] == [
