@@ -95,7 +95,10 @@ def parse(text: str, i: int = 0) -> Node:
 
 
 def parse_document(text: str) -> Node:
-    root = parse(text)
+    try:
+        root = parse(text)
+    except RecursionError:
+        raise JSONShapeError("nested too deeply to read", 0) from None
     if _skip(text, root.end) != len(text):
         raise JSONShapeError("extra data after the JSON value", _skip(text, root.end))
     return root

@@ -325,6 +325,18 @@ def test_a_stale_lock_of_a_dead_process_is_cleared_with_a_message(tmp_path: Path
             "ValueError: no way",
             id="user-transform-raises",
         ),
+        pytest.param(
+            ["apply", "create-unified-hooks"],
+            {".claude/settings.json": b'{"hooks": {"Stop": "caf\xe9"}}\n'},
+            "not UTF-8",
+            id="settings-not-utf8",
+        ),
+        pytest.param(
+            ["apply", "create-unified-hooks"],
+            {".claude/settings.json": '{"hooks": ' + "[" * 5000 + "]" * 5000 + "}\n"},
+            "nested too deeply",
+            id="settings-nested-too-deep",
+        ),
     ],
 )
 def test_user_errors_are_one_sentence_and_change_nothing(

@@ -370,4 +370,7 @@ def load(snapshot: Snapshot, files: Sequence[str] = SETTINGS_FILES) -> list[Hook
         source = snapshot.read(file)
         if source is not None:
             found.extend(parse(source.text, file, snapshot))
+        elif snapshot.exists(file) and not (snapshot.root / file).is_dir():
+            # A settings file that is there but not text would read as "no hooks".
+            raise UserError(f"{file}: the file is not UTF-8 text; Claude Code could not read it.")
     return found
