@@ -647,7 +647,12 @@ def recover(yes: bool, repo: Path) -> int:
 )
 @REPO_OPTION
 def report(run_id: str | None, fmt: str, repo: Path) -> int:
-    """What a run did: the plan's success metrics before and after, per recipe, commits."""
+    """What a run did: the plan's success metrics before and after, per recipe, commits.
+
+    \b
+    Example:
+      migrate report --format markdown > pr.md && gh pr create --body-file pr.md
+    """
     from migrate import render
     from migrate import report as reporting
 
