@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,3 +78,25 @@ def example_repo(tmp_path: Path) -> Iterator[Path]:
     from migrate.example import build
 
     yield build(tmp_path / "project")
+
+
+NOTES_HOOK = """\
+import json, sys
+prompt = json.load(sys.stdin)["prompt"]
+print("notes: %d words" % len(prompt.split()))
+"""
+
+
+def one_hook_project(tmp_path: Path) -> Path:
+    """A project with one Python hook on UserPromptSubmit (it counts the prompt's words), in
+    two commits."""
+    command = "python3 $CLAUDE_PROJECT_DIR/.claude/hooks/notes.py"
+    hooks = {"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": command}]}]}}
+    repo = make_repo(
+        tmp_path / "project",
+        {".claude/hooks/notes.py": NOTES_HOOK, ".claude/settings.json": json.dumps(hooks)},
+    )
+    (repo / "README.md").write_text("hooks\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "readme")
+    return repo

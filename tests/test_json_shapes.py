@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from tests.conftest import git, make_repo, run_migrate
+from tests.conftest import one_hook_project, run_migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "migrate" / "schemas"
@@ -113,25 +113,10 @@ def test_apply_and_status_match_their_schemas_with_relative_logs(example_repo: P
     assert status["run"]["steps"][0]["recipe"] == "max-workers"
 
 
-NOTES = """\
-import json, sys
-prompt = json.load(sys.stdin)["prompt"]
-print("notes: %d words" % len(prompt.split()))
-"""
-
-
 @pytest.fixture
 def hooked(tmp_path: Path) -> tuple[Path, Path]:
     """A project with one Python hook on UserPromptSubmit, two commits, and one payload."""
-    command = "python3 $CLAUDE_PROJECT_DIR/.claude/hooks/notes.py"
-    hooks = {"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": command}]}]}}
-    repo = make_repo(
-        tmp_path / "project",
-        {".claude/hooks/notes.py": NOTES, ".claude/settings.json": json.dumps(hooks)},
-    )
-    (repo / "README.md").write_text("hooks\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "readme")
+    repo = one_hook_project(tmp_path)
     payloads = tmp_path / "payloads.jsonl"
     payloads.write_text(json.dumps({"hook_event_name": "UserPromptSubmit", "prompt": "a b"}) + "\n")
     return repo, payloads

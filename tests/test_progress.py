@@ -11,27 +11,13 @@ from pathlib import Path
 import pexpect
 
 from migrate.hooks import bench, verify
-from tests.conftest import git, make_repo, run_migrate
+from tests.conftest import git, one_hook_project, run_migrate
 
-NOTES = """\
-import json, sys
-prompt = json.load(sys.stdin)["prompt"]
-print("notes: %d words" % len(prompt.split()))
-"""
 PAYLOADS = [{"hook_event_name": "UserPromptSubmit", "prompt": f"p {i}"} for i in range(3)]
 
 
 def hooked(tmp_path: Path) -> Path:
-    command = "python3 $CLAUDE_PROJECT_DIR/.claude/hooks/notes.py"
-    hooks = {"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": command}]}]}}
-    repo = make_repo(
-        tmp_path / "project",
-        {".claude/hooks/notes.py": NOTES, ".claude/settings.json": json.dumps(hooks)},
-    )
-    (repo / "README.md").write_text("hooks\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "readme")
-    return repo
+    return one_hook_project(tmp_path)
 
 
 def test_verify_reports_every_payload_replayed_and_the_same_result(tmp_path: Path) -> None:

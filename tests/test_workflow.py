@@ -351,12 +351,7 @@ def test_refusals_change_nothing(tmp_path: Path, setup: str, message: str) -> No
         elif setup in _CONFLICTS:
             _CONFLICTS[setup](repo)
         else:
-            git(repo, "checkout", "-q", "-b", "other")
-            (repo / "CLAUDE.md").write_text("other\n")
-            git(repo, "commit", "-qam", "other")
-            git(repo, "checkout", "-q", "main")
-            (repo / "CLAUDE.md").write_text("main\n")
-            git(repo, "commit", "-qam", "main")
+            _diverged(repo)
             subprocess.run(["git", "merge", "other"], cwd=repo, capture_output=True, timeout=60)
     snapshot = sorted(str(p) for p in repo.rglob("*"))
     result = run_migrate(repo, "apply", "max-workers", "--yes")
