@@ -429,3 +429,21 @@ def test_the_journal_is_rebuilt_from_the_newest_run_of_two_in_history(tmp_path: 
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert (repo / "CLAUDE.md").read_text() == CLAUDE
     assert "max_workers=50" in (repo / "scripts/pool.py").read_text()
+
+
+def test_an_intent_to_add_file_and_a_staged_change_stay_the_users(tmp_path: Path) -> None:
+    """`git add -N` and a staged edit in the user's index: the run neither refuses nor
+    touches them (it starts from HEAD in its own worktree)."""
+    repo = repo_with(tmp_path)
+    (repo / "planned.py").write_text("x = 1\n")
+    git(repo, "add", "-N", "planned.py")
+    (repo / "README.md").write_text("# readme\nstaged\n")
+    git(repo, "add", "README.md")
+    index_before = git(repo, "diff", "--cached", "--name-status")
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not included" in result.stdout and "planned.py" in result.stdout
+    assert git(repo, "diff", "--cached", "--name-status") == index_before
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"  # not switched: not clean
+    branch = git(repo, "branch", "--list", "migrate/*", "--format=%(refname:short)")
+    assert "max_workers=50" in git(repo, "show", f"{branch}:scripts/pool.py")
