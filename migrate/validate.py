@@ -264,7 +264,10 @@ def _last_line(output: str) -> str:
 
 def _output_lines(text: str) -> list[str]:
     """The check's own output, without the command and exit-code lines the log adds."""
-    return [ln for ln in text.rstrip().splitlines() if not ln.startswith(("# ", "$ "))]
+    lines = [ln for ln in text.rstrip().splitlines() if not ln.startswith(("# ", "$ "))]
+    while lines and not lines[-1].strip():  # the blank line before the exit-code line
+        lines.pop()
+    return lines
 
 
 def summary(result: CheckResult) -> str:

@@ -47,7 +47,7 @@ def test_checks_run_with_the_projects_venv(tmp_path: Path) -> None:
     make_venv(repo, with_pytest=True)
     result = run_migrate(repo, "apply", "doc", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "(.venv/bin/python)" in result.stdout
+    assert "(.venv/bin/python) 1 passed" in result.stdout
     log = next((repo / ".git/migrate/logs").rglob("doc-pytest.log")).read_text()
     assert log.startswith("$ " + str(repo / ".venv/bin/python")) and "# exit code 0" in log
 
