@@ -209,9 +209,13 @@ def add_worktree(repo: Repo, path: Path, sha: str) -> None:
 
 
 def remove_worktree(repo: Repo, path: Path) -> None:
-    """Remove a worktree of ours; whatever git cannot remove is deleted and pruned."""
+    """Remove a worktree of ours; whatever git cannot remove is deleted and pruned. A path
+    outside `.git/migrate/worktrees/` (a damaged lock record) is never touched."""
     from migrate.isolation import remove_tree
 
+    ours = (git_dir(repo) / "migrate" / "worktrees").resolve()
+    if ours not in path.resolve().parents:
+        return
     try:
         repo.git.worktree("remove", "--force", "--force", str(path))
     except GitCommandError:

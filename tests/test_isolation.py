@@ -447,3 +447,18 @@ def test_an_intent_to_add_file_and_a_staged_change_stay_the_users(tmp_path: Path
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"  # not switched: not clean
     branch = git(repo, "branch", "--list", "migrate/*", "--format=%(refname:short)")
     assert "max_workers=50" in git(repo, "show", f"{branch}:scripts/pool.py")
+
+
+def test_a_lock_record_naming_a_folder_outside_migrates_own_is_never_removed(
+    tmp_path: Path,
+) -> None:
+    """A damaged or forged record of a dead run must not make cleanup delete the user's files."""
+    repo = repo_with(tmp_path)
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    record = {"pid": 1, "start": "forged", "command": "apply", "worktree": str(repo)}
+    lock.write_text(json.dumps(record))
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (repo / "README.md").read_text() == "# readme\n"
+    assert (repo / "CLAUDE.md").read_text() == CLAUDE
