@@ -239,8 +239,13 @@ def against_base(step: CheckResult, base: CheckResult) -> CheckResult:
             return step
         detail = f"pytest fails at the base too ({count} failure(s), none new)"
         return replace(step, outcome="fails at base", detail=detail)
-    if _exit_code(step) is not None and _exit_code(step) == _exit_code(base):
-        detail = f"fails at the base too ({_exit_code(step)}, the same exit code)"
+    code = _exit_code(step)
+    # A command that could not start (126, 127) or ran out of time proves nothing, at the base
+    # or after the step: it stays a failure, never "the same as before".
+    if code in (None, "timed out", "exit code 126", "exit code 127"):
+        return step
+    if code == _exit_code(base):
+        detail = f"fails at the base too ({code}, the same exit code)"
         return replace(step, outcome="fails at base", detail=detail)
     return step
 

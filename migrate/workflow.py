@@ -94,7 +94,7 @@ def compute(
     run = transforms.for_recipe(recipe.transform, recipe.source)
     chosen = select(tuple(paths), recipe.paths)
     linked = [Finding(p, 0, "symlink", why) for p in chosen if (why := files.link_problem(root, p))]
-    chosen = tuple(p for p in chosen if not files.link_problem(root, p))
+    chosen = tuple(p for p in chosen if p not in {f.path for f in linked})
     unreadable = [
         Finding(p, 0, "unreadable", why) for p in chosen if (why := files.unreadable(root, p))
     ]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from migrate.errors import UserError
-from migrate.files import encode
+from migrate.files import encode, link_problem
 from migrate.model import FileChange
 from migrate.transforms._source import parse
 
@@ -46,6 +46,11 @@ def write(root: Path, changes: Iterable[FileChange]) -> list[str]:
     """Write every change (checked first); returns the paths written or deleted."""
     changes = list(changes)
     check(changes)
+    for change in changes:
+        # Checked here, where the write happens, whatever the caller filtered before.
+        why = link_problem(root, change.path)
+        if why:
+            raise UserError(f"{change.path} {why}; nothing was written through it.")
     for change in changes:
         target = root / change.path
         if change.after is None:

@@ -252,3 +252,15 @@ def test_a_uv_lock_without_uv_is_named_when_the_checks_fall_back(tmp_path: Path)
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
     result = run_migrate(repo, "apply", "doc", "--yes", env=env)
     assert "uv.lock found but uv is not installed" in result.stdout, result.stdout
+
+
+def test_a_command_that_cannot_start_before_or_after_the_step_is_never_the_same_failure(
+    tmp_path: Path,
+) -> None:
+    """exit 127 at the base too is no excuse: a check that cannot run fails the step."""
+    config = '[validate]\npytest = false\ncommands = ["no-such-checker-command"]\n'
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fails at the base" not in result.stdout
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""

@@ -62,3 +62,23 @@ def test_parses_accepts_python_and_refuses_a_keyword_as_a_value() -> None:
 def test_syntax_newer_than_the_interpreter_parses_through_libcst() -> None:
     """PEP 695 (3.12): `ast` of an older interpreter refuses it, LibCST reads it."""
     assert writer.parses("a.py", "type Pair[T] = tuple[T, T]\n")
+
+
+@pytest.mark.parametrize("where", ["linked-folder", "linked-file"])
+def test_the_writer_itself_refuses_to_write_through_a_symlink(tmp_path: Path, where: str) -> None:
+    """Checked where the write happens: a caller that forgot to filter writes nothing."""
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "a.txt").write_text("theirs\n")
+    if where == "linked-folder":
+        (root / "sub").symlink_to(outside)
+        path = "sub/a.txt"
+    else:
+        (root / "a.txt").symlink_to(outside / "a.txt")
+        path = "a.txt"
+    fine = FileChange("ok.txt", None, "mine\n")
+    with pytest.raises(writer.UserError, match="symlink"):
+        writer.write(root, [fine, FileChange(path, "theirs\n", "changed\n")])
+    assert (outside / "a.txt").read_text() == "theirs\n"
+    assert not (root / "ok.txt").exists()  # nothing at all was written
