@@ -214,7 +214,7 @@ def _explain(recipe: Recipe, top: Path | None) -> list[str]:
 @click.argument("paths", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--sarif", is_flag=True, help="Print SARIF 2.1.0 (GitHub code scanning).")
-@click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there are findings.")
+@click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there are issues (informational findings never fail).")
 @REPO_OPTION
 def audit(
     paths: tuple[str, ...], as_json: bool, sarif: bool, fail_on_findings: bool, repo: Path
@@ -846,7 +846,13 @@ def hooks_verify(
 
 
 @hooks.command("bench")
-@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Measured runs of each model per event (after a warm-up); the median is shown.",
+)
 @click.option(
     "--payloads",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
