@@ -143,3 +143,18 @@ def test_every_relative_link_of_the_documents_resolves() -> None:
             if re.match(r"[a-z]+:", target):
                 continue
             assert (document.parent / target).exists(), (document.name, target)
+
+
+def test_the_validate_block_names_every_key_and_the_tool_accepts_it(tmp_path: Path) -> None:
+    import dataclasses
+
+    from migrate.model import Validation
+    from tests.conftest import make_repo
+
+    block = README.split("```toml\n[validate]\n", 1)[1].split("```", 1)[0]
+    keys = re.findall(r"^(\w+) = ", block, re.MULTILINE)
+    assert sorted(keys) == sorted(f.name for f in dataclasses.fields(Validation))
+    config = "[validate]\n" + block.replace("scripts/ops/upkeep.py", "check.py")
+    repo = make_repo(tmp_path / "r", {".migrate/config.toml": config, "check.py": ""})
+    result = run_migrate(repo, "apply", "max-workers", "--dry-run")
+    assert result.returncode == 0, result.stderr
