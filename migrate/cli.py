@@ -214,7 +214,11 @@ def _explain(recipe: Recipe, top: Path | None) -> list[str]:
 @click.argument("paths", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--sarif", is_flag=True, help="Print SARIF 2.1.0 (GitHub code scanning).")
-@click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there are issues (informational findings never fail).")
+@click.option(
+    "--fail-on-findings",
+    is_flag=True,
+    help="Exit 1 when there are issues (informational findings never fail).",
+)
 @REPO_OPTION
 def audit(
     paths: tuple[str, ...], as_json: bool, sarif: bool, fail_on_findings: bool, repo: Path
@@ -636,7 +640,11 @@ def recover(yes: bool, repo: Path) -> int:
 
 
 @cli.command()
-@click.option("--run", "run_id", help="The run to report (default: the open run HEAD is on).")
+@click.option(
+    "--run",
+    "run_id",
+    help="The run to report (default: the open run HEAD is on, else the last one started here).",
+)
 @click.option(
     "--format",
     "fmt",
