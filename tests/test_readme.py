@@ -56,6 +56,10 @@ def test_the_examples_counts_are_what_its_audit_and_its_tests_say(example_repo: 
     assert suite.returncode == 0, suite.stdout + suite.stderr
     assert re.search(rf"\b{tests} passed\b", suite.stdout), suite.stdout
 
+    # "Six of the seven recipes apply" (test_demo checks which one does not).
+    assert "Six of the seven recipes apply; `remove-old-hooks` ends" in _words(README)
+    assert len(list((ROOT / "recipes").glob("*.toml"))) == 7
+
     # docs/json.md's audit example is the example's audit too.
     json_doc = (ROOT / "docs" / "json.md").read_text(encoding="utf-8")
     block = json_doc.split("## `audit`", 1)[1].split("```json", 1)[1].split("```", 1)[0]
