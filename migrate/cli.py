@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from migrate import __version__, worktree
+from migrate import __version__
+from migrate.engine import git
 from migrate.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -32,7 +33,7 @@ from migrate.model import Recipe, TransformResult
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from migrate import workflow
+    from migrate.engine import apply as applying
 
 REPO_OPTION = click.option(
     "-C",
@@ -54,21 +55,21 @@ RECIPES_OPTION = click.option(
 def _load(repo: Path, extra: Sequence[Path]) -> dict[str, Recipe]:
     from migrate import recipes
 
-    top = worktree.top(repo)
+    top = git.top(repo)
     return recipes.load_all(recipes.recipe_dirs(top, extra))
 
 
 def recipe_status(repo: Path) -> dict[str, str]:
     """Each recipe's state in the run HEAD is on (applied, reverted, ...)."""
-    from migrate import gitrepo, journal
+    from migrate.engine import git, journal
 
-    top = worktree.top(repo)
+    top = git.top(repo)
     if top is None:
         return {}
-    with gitrepo.open_repo(top) as r:
-        if gitrepo.head_sha(r) is None:
+    with git.open_repo(top) as r:
+        if git.head_sha(r) is None:
             return {}
-        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+        run = journal.current_run(r)
         return dict(run.last_status()) if run else {}
 
 
@@ -97,7 +98,7 @@ def cli(
     """
     import os
 
-    from migrate import output
+    from migrate.ui import output
 
     if quiet and verbose:
         raise UserError("choose one of --quiet and --verbose.")
@@ -121,7 +122,7 @@ def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     Example:
       migrate guide
     """
-    from migrate import guide as guided
+    from migrate.ui import guide as guided
 
     code: int = guided.run(repo, yes=yes, recipe_dirs=recipe_dirs)
     return code
@@ -138,14 +139,14 @@ def list_cmd(as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     Example:
       migrate list --json
     """
-    from migrate import render
+    from migrate.ui import render
 
     known, status = _load(repo, recipe_dirs).values(), recipe_status(repo)
     if as_json:
-        from migrate import shapes
         from migrate.model import PHASES
+        from migrate.ui import shapes
 
-        top = worktree.top(repo)
+        top = git.top(repo)
         ordered = sorted(known, key=lambda r: (PHASES.index(r.phase), r.order, r.id))
         rows = [shapes.recipe_summary(r, status.get(r.id, "pending"), top) for r in ordered]
         _echo_json(shapes.envelope("recipe_list", top or repo.resolve(), {"recipes": rows}))
@@ -170,13 +171,14 @@ def show(recipe_id: str, as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...
     Example:
       migrate show subprocess-timeouts
     """
-    from migrate import recipes, render
+    from migrate import recipes
+    from migrate.ui import render
 
     recipe = recipes.select_recipes(_load(repo, recipe_dirs), [recipe_id])[0]
-    top = worktree.top(repo)
+    top = git.top(repo)
     explained = _explain(recipe, top)
     if as_json:
-        from migrate import shapes
+        from migrate.ui import shapes
 
         body = {"recipe": shapes.recipe_detail(recipe, top), "in_this_repository": explained}
         _echo_json(shapes.envelope("recipe", top or repo.resolve(), body))
@@ -229,7 +231,7 @@ def audit(
 
     if as_json and sarif:
         raise UserError("choose one of --json and --sarif.")
-    root = worktree.top(repo) or repo
+    root = git.top(repo) or repo
     chosen = [str(Path(p).resolve()) for p in paths]
     options = auditing.recipe_options(root)
     if as_json or sarif:
@@ -237,7 +239,7 @@ def audit(
         shown = auditing.as_json(report) if as_json else auditing.as_sarif(report)
         click.echo(json.dumps(shown, indent=2))
     else:
-        from migrate import audit_view, render
+        from migrate.ui import audit_view, render
 
         report = _audit_with_progress(root, chosen, options)
         audit_view.render(report, render.console())
@@ -249,7 +251,7 @@ def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
     from rich.progress import Progress
 
     from migrate import audit as auditing
-    from migrate import render
+    from migrate.ui import render
 
     err = render.console(stderr=True)
     if not err.is_terminal or render.verbosity() < 0:
@@ -269,7 +271,7 @@ def _counting(what: str) -> Iterator[Callable[[int, int], None] | None]:
     """A live "what  done/total" line on stderr in a terminal (None elsewhere: no progress)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from migrate import render
+    from migrate.ui import render
 
     err = render.console(stderr=True)
     if not err.is_terminal or render.verbosity() < 0:
@@ -281,16 +283,18 @@ def _counting(what: str) -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
+def _listener(quiet: bool, diffs: bool = False) -> applying.Listener:
     """Prints each step as it starts and ends (on stderr with --json), and with `diffs` what
     each step changes."""
-    from migrate import journal, render, workflow
+    from migrate.engine import apply as applying
+    from migrate.engine import journal
+    from migrate.ui import render
 
     out = render.console(stderr=quiet)
     silent = render.verbosity() < 0  # --quiet: only the failures and the result
     diffs = diffs or render.verbosity() > 0
 
-    class Printer(workflow.Listener):
+    class Printer(applying.Listener):
         live: Progress | None = None
 
         def note(self, message: str) -> None:
@@ -391,7 +395,8 @@ def apply(
     Example:
       migrate apply subprocess-timeouts --dry-run
     """
-    from migrate import recipes, workflow
+    from migrate import recipes
+    from migrate.engine import apply as applying
 
     known = _load(repo, recipe_dirs)
     if not recipe_ids and not all_recipes:
@@ -399,7 +404,7 @@ def apply(
     chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
     if unsafe:
         chosen = [recipes.with_unsafe(r) for r in chosen]
-    options = workflow.ApplyOptions(
+    options = applying.ApplyOptions(
         branch,
         in_place,
         keep_going,
@@ -420,9 +425,9 @@ def apply(
             "--stash is no longer needed: a run works in its own worktree and never touches"
             " your uncommitted changes."
         )
-    report = workflow.apply(repo, chosen, options, listener)
+    report = applying.apply(repo, chosen, options, listener)
     if as_json:
-        _echo_json(_report_json(report, worktree.top(repo) or repo.resolve()))
+        _echo_json(_report_json(report, git.top(repo) or repo.resolve()))
     else:
         _print_report(report)
     return report.exit_code
@@ -432,23 +437,24 @@ def _dry_run(
     repo: Path,
     chosen: Sequence[Recipe],
     as_json: bool,
-    options: workflow.ApplyOptions,
+    options: applying.ApplyOptions,
     check: bool = False,
 ) -> int:
     """What would change; with `check` the exit code says whether anything would (CI gate)."""
-    from migrate import render, workflow
+    from migrate.engine import apply as applying
+    from migrate.ui import render
 
-    results = workflow.preview(repo, chosen, options)
+    results = applying.preview(repo, chosen, options)
     code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
     if as_json:
-        from migrate import shapes
+        from migrate.ui import shapes
 
         shown = [
             shapes.preview(r, res, "".join(render.unified_diff(c) for c in res.changes))
             for r, res in results
         ]
         body = {"would_change": any(res.changes for _, res in results), "recipes": shown}
-        _echo_json(shapes.envelope("preview", worktree.top(repo) or repo.resolve(), body))
+        _echo_json(shapes.envelope("preview", git.top(repo) or repo.resolve(), body))
         return code
     out = render.console()
     with render.paged(out):
@@ -457,8 +463,8 @@ def _dry_run(
     return code
 
 
-def _report_json(report: workflow.ApplyReport, root: Path) -> dict[str, object]:
-    from migrate import shapes
+def _report_json(report: applying.ApplyReport, root: Path) -> dict[str, object]:
+    from migrate.ui import shapes
 
     body = {
         "dry_run": report.dry,
@@ -471,8 +477,8 @@ def _report_json(report: workflow.ApplyReport, root: Path) -> dict[str, object]:
     return shapes.envelope("apply", root, body)
 
 
-def _print_report(report: workflow.ApplyReport) -> None:
-    from migrate import render
+def _print_report(report: applying.ApplyReport) -> None:
+    from migrate.ui import render
 
     out = render.console()
     run = report.run
@@ -508,20 +514,21 @@ def status(as_json: bool, repo: Path) -> int:
     Example:
       migrate status --json
     """
-    from migrate import gitrepo, journal, render
-    from migrate.isolation import Lock
+    from migrate.engine import git, journal
+    from migrate.engine.safety import Lock
+    from migrate.ui import render
 
-    with gitrepo.open_repo(repo) as r:
-        root = gitrepo.root(r)
-        branch = gitrepo.current_branch(r)
-        run = journal.open_run_for(r, branch, gitrepo.head_sha(r))
+    with git.open_repo(repo) as r:
+        root = git.root(r)
+        branch = git.current_branch(r)
+        run = journal.current_run(r)
         holder = Lock(journal.folder(r)).read()
         elsewhere = journal.open_run_based_on(r, branch) if run is None else None
         started_here = [x for x in journal.load_runs(r) if x.base_branch == branch]
     interrupted = holder is not None and not holder.alive()
     last = started_here[-1] if run is None and started_here else None
     if as_json:
-        from migrate import shapes
+        from migrate.ui import shapes
 
         shown = {
             "run": shapes.run(run, root) if run else None,
@@ -575,7 +582,8 @@ def rollback_cmd(
     Example:
       migrate rollback max-workers
     """
-    from migrate import render, rollback
+    from migrate.engine import rollback
+    from migrate.ui import render
 
     chosen = [x for x in (recipe_id, file_path, hook) if x] + (["--all"] if everything else [])
     if len(chosen) != 1:
@@ -596,14 +604,14 @@ def rollback_cmd(
 
 
 def _printer() -> Callable[[str], None]:
-    from migrate import render
+    from migrate.ui import render
 
     out = render.console()
     return lambda message: out.print(message, markup=False)
 
 
 def _disable_hook(repo: Path, name: str, note: Callable[[str], None]) -> str:
-    from migrate import rollback
+    from migrate.engine import rollback
     from migrate.hooks import settings_edit
 
     path = ".claude/settings.json"
@@ -628,9 +636,10 @@ def recover(yes: bool, repo: Path) -> int:
     Example:
       migrate recover
     """
-    from migrate import render, workflow
+    from migrate.engine import apply as applying
+    from migrate.ui import render
 
-    message = workflow.recover(repo)
+    message = applying.recover(repo)
     render.console().print(message or "nothing to recover.", markup=False)
     return EXIT_OK
 
@@ -653,8 +662,8 @@ def report(run_id: str | None, fmt: str, repo: Path) -> int:
     Example:
       migrate report --format markdown > pr.md && gh pr create --body-file pr.md
     """
-    from migrate import render
-    from migrate import report as reporting
+    from migrate.ui import render
+    from migrate.ui import reports as reporting
 
     out = render.console(stderr=fmt != "table")
     built = reporting.build(repo, run_id, status=lambda what: out.status(what))
@@ -687,8 +696,9 @@ def demo(keep: Path | None, verbose: bool) -> int:
     import shutil
     import tempfile
 
-    from migrate import example, render
-    from migrate import guide as guided
+    from migrate import example
+    from migrate.ui import guide as guided
+    from migrate.ui import render
 
     out = render.console()
     folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
@@ -722,34 +732,34 @@ def hooks() -> None:
 
 
 def _root(repo: Path) -> Path:
-    from migrate import gitrepo
+    from migrate.engine import git
 
-    with gitrepo.open_repo(repo) as r:
-        return gitrepo.root(r)
+    with git.open_repo(repo) as r:
+        return git.root(r)
 
 
 def _default_before(repo: Path) -> str:
     """The open run's base, or HEAD~1 without a run."""
-    from migrate import gitrepo, journal
+    from migrate.engine import git, journal
 
-    with gitrepo.open_repo(repo) as r:
-        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+    with git.open_repo(repo) as r:
+        run = journal.current_run(r)
         if run is not None:
             return run.base_commit
-        if gitrepo.head_sha(r) is None:
+        if git.head_sha(r) is None:
             raise UserError("the repository has no commits yet; nothing to compare with.")
-        if gitrepo.ref_sha(r, "HEAD~1") is None:
+        if git.ref_sha(r, "HEAD~1") is None:
             raise UserError("HEAD has no parent to compare with; pass --before REV.")
         return "HEAD~1"
 
 
 def _check_revisions(repo: Path, *revisions: str | None) -> None:
-    from migrate import gitrepo
+    from migrate.engine import git
 
-    with gitrepo.open_repo(repo) as r:
+    with git.open_repo(repo) as r:
         for option, rev in zip(("--before", "--after"), revisions, strict=True):
-            if rev is not None and gitrepo.ref_sha(r, rev) is None:
-                raise UserError(f"{option} {rev}: no such revision in {gitrepo.root(r)}.")
+            if rev is not None and git.ref_sha(r, rev) is None:
+                raise UserError(f"{option} {rev}: no such revision in {git.root(r)}.")
 
 
 @hooks.command("payloads")
@@ -774,8 +784,8 @@ def hooks_payloads(most: int, output: Path | None, repo: Path) -> int:
     Example:
       migrate hooks payloads --max 50
     """
-    from migrate import render
     from migrate.hooks import payloads
+    from migrate.ui import render
 
     out = render.console()
     root, target = _payloads_target(repo, output)
@@ -798,11 +808,11 @@ def hooks_payloads(most: int, output: Path | None, repo: Path) -> int:
 
 def _payloads_target(repo: Path, output: Path | None) -> tuple[Path, Path]:
     """The project's root, and the payload file (inside .git unless given)."""
-    from migrate import gitrepo
+    from migrate.engine import git
 
-    with gitrepo.open_repo(repo) as r:
-        root = gitrepo.root(r)
-        return root, output or gitrepo.git_dir(r) / "migrate" / "payloads.jsonl"
+    with git.open_repo(repo) as r:
+        root = git.root(r)
+        return root, output or git.git_dir(r) / "migrate" / "payloads.jsonl"
 
 
 @hooks.command("verify")
@@ -824,8 +834,8 @@ def hooks_verify(
     Example:
       migrate hooks verify --before main --payloads .git/migrate/payloads.jsonl
     """
-    from migrate import render
     from migrate.hooks import replay, verify
+    from migrate.ui import render
 
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
@@ -833,7 +843,7 @@ def hooks_verify(
     with _counting("replaying payloads") as progress:
         report = verify.verify(repo, old, after, chosen, progress=progress)
     if as_json:
-        from migrate import shapes
+        from migrate.ui import shapes
 
         body = {"before": old, "after": after or "work tree", **report.as_dict()}
         _echo_json(shapes.envelope("hooks_verify", _root(repo), body))
@@ -870,8 +880,8 @@ def hooks_bench(
     Example:
       migrate hooks bench --before main --runs 3
     """
-    from migrate import render
     from migrate.hooks import bench, replay
+    from migrate.ui import render
 
     chosen = replay.load_payloads(payloads) if payloads else None
     _check_revisions(repo, before, after)
@@ -882,7 +892,7 @@ def hooks_bench(
             else bench.measure(repo, after, chosen, runs, progress=progress)
         )
     if as_json:
-        from migrate import shapes
+        from migrate.ui import shapes
 
         kind = "hooks_bench_comparison" if before else "hooks_bench"
         _echo_json(shapes.envelope(kind, _root(repo), result.as_dict()))
@@ -975,7 +985,7 @@ def _crash_log(text: str) -> Path | None:
     import secrets
     import tempfile
 
-    common = worktree.common_dir(Path.cwd())
+    common = git.common_dir(Path.cwd())
     name = f"crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.log"
     try:
         if common is not None:

@@ -20,8 +20,8 @@ from rich.console import Console
 
 from migrate import audit as module
 from migrate.audit import AuditOptions, AuditReport, as_json, as_sarif, audit, python_files
-from migrate.audit_view import render
 from migrate.errors import UserError
+from migrate.ui.audit_view import render
 from tests.conftest import make_repo
 
 DEPLOY = """\

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from migrate import report
 from migrate.hooks import transcripts
+from migrate.ui import reports as report
 from tests.conftest import git, make_repo, run_migrate
 
 DOCS = Path(__file__).parent.parent / "docs" / "report.md"

@@ -19,15 +19,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from git import Repo
-
-from migrate import files, gitrepo, journal, labels, transforms, validate, writer
+from migrate import files, labels, transforms
+from migrate.engine import checks, git, journal, writer
+from migrate.engine.journal import CheckResult, Run, Step, StepStatus
+from migrate.engine.safety import Holder, Lock, kill_group, process_start
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, Interrupted, RepoStateError, UserError
 from migrate.files import Snapshot, select
-from migrate.isolation import Holder, Lock, kill_group, process_start
-from migrate.journal import CheckResult, Run, Step, StepStatus
 from migrate.model import FileChange, Finding, Recipe, TransformResult, Validation
+
+if TYPE_CHECKING:
+    from migrate.engine.git import Repo
 
 RUN_REF = "refs/migrate/runs/"
 
@@ -147,8 +150,8 @@ def preview(
     """What each recipe would change if applied now (the `--dry-run`). A run starts from
     HEAD, so with uncommitted changes the preview is computed in a throwaway worktree."""
     options = options or ApplyOptions()
-    with gitrepo.open_repo(root) as repo:
-        validate.project_validation(gitrepo.root(repo))  # a config typo is found here too
+    with git.open_repo(root) as repo:
+        checks.project_validation(git.root(repo))  # a config typo is found here too
     with at_head(root) as (tree, paths):
         return [(r, compute(tree, r, paths, options)) for r in recipes]
 
@@ -157,24 +160,24 @@ def preview(
 def at_head(root: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
     """HEAD's files, as a run would start from them, and their paths: the user's tree when it
     is clean, else a throwaway worktree (removed afterwards)."""
-    with gitrepo.open_repo(root) as repo:
-        if not gitrepo.dirty_paths(repo):
-            yield gitrepo.root(repo), gitrepo.tracked_paths(repo)
+    with git.open_repo(root) as repo:
+        if not git.dirty_paths(repo):
+            yield git.root(repo), git.tracked_paths(repo)
             return
         path = journal.folder(repo) / "worktrees" / f"preview-{secrets.token_hex(4)}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        gitrepo.add_worktree(repo, path, str(gitrepo.head_sha(repo)))
+        git.add_worktree(repo, path, str(git.head_sha(repo)))
         try:
-            with Repo(path) as wt:
-                yield path, gitrepo.tracked_paths(wt)
+            with git.open_repo(path) as wt:
+                yield path, git.tracked_paths(wt)
         finally:
-            gitrepo.remove_worktree(repo, path)
+            git.remove_worktree(repo, path)
 
 
 def switch_to(root: Path, branch: str) -> None:
     """Check out an open run's branch in the user's tree, as `git checkout` would."""
-    with gitrepo.open_repo(root) as repo:
-        if not gitrepo.checkout(repo, branch):
+    with git.open_repo(root) as repo:
+        if not git.checkout(repo, branch):
             raise RepoStateError(
                 f"git cannot check out {branch} here (local changes?); commit them first."
             )
@@ -244,7 +247,7 @@ def _clean_up_after(repo: Repo, dead: Holder) -> str:
     """Finish what a killed run could not: its processes, its worktree, its journal."""
     kill_group(dead.group, dead.group_start)
     if dead.worktree and Path(dead.worktree).exists():
-        gitrepo.remove_worktree(repo, Path(dead.worktree))
+        git.remove_worktree(repo, Path(dead.worktree))
     message = f"cleared the lock of a migrate run that died (pid {dead.pid})"
     run = next((r for r in journal.load_runs(repo) if r.id == dead.run), None)
     if run is None:
@@ -252,7 +255,7 @@ def _clean_up_after(repo: Repo, dead: Holder) -> str:
     if dead.recipe:
         journal.save_run(repo, run.with_step(Step(dead.recipe, "interrupted", "")))
         message += f"; recipe {dead.recipe!r} was not applied"
-    tip = gitrepo.ref_sha(repo, RUN_REF + run.id)
+    tip = git.ref_sha(repo, RUN_REF + run.id)
     if tip is not None and run.applied():
         message += "; " + _publish(repo, run, tip, switch=False).message
     return message + "."
@@ -261,7 +264,7 @@ def _clean_up_after(repo: Repo, dead: Holder) -> str:
 def recover(root: Path) -> str | None:
     """Clean up after a run that was killed; None when there was nothing to do."""
     notes: list[str] = []
-    with gitrepo.open_repo(root) as repo, locked(repo, "recover", notes.append):
+    with git.open_repo(root) as repo, locked(repo, "recover", notes.append):
         pass
     return " ".join(notes) or None
 
@@ -271,8 +274,8 @@ def recover(root: Path) -> str | None:
 
 def _start_run(repo: Repo, options: ApplyOptions) -> tuple[Run, bool]:
     """The open run HEAD is on, or a new one (its branch not yet created); True when new."""
-    branch = gitrepo.current_branch(repo)
-    head = str(gitrepo.head_sha(repo))
+    branch = git.current_branch(repo)
+    head = str(git.head_sha(repo))
     existing = journal.open_run_for(repo, branch, head)
     wanted = options.branch
     if existing and (wanted is None or wanted == existing.branch):
@@ -281,16 +284,16 @@ def _start_run(repo: Repo, options: ApplyOptions) -> tuple[Run, bool]:
         for run in journal.load_runs(repo):
             if run.state == "open" and run.branch == wanted:
                 return run, False
-        if not gitrepo.valid_branch_name(repo, wanted):
+        if not git.valid_branch_name(repo, wanted):
             raise UserError(f"--branch {wanted!r} is not a valid branch name.")
-        if gitrepo.branch_exists(repo, wanted):
+        if git.branch_exists(repo, wanted):
             raise RepoStateError(
                 f"branch {wanted!r} already exists and is not a migrate run's; migrate never"
                 " writes to your branches: choose a new name."
             )
     run_id = options.run_name or new_run_id()
     target = branch if options.in_place else (wanted or f"migrate/{run_id}")
-    if not options.in_place and target and gitrepo.branch_exists(repo, target):
+    if not options.in_place and target and git.branch_exists(repo, target):
         raise RepoStateError(f"branch {target!r} already exists; pass --branch with a new name.")
     created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return Run(run_id, target, branch, head, options.in_place, created, created_branch=True), True
@@ -299,8 +302,8 @@ def _start_run(repo: Repo, options: ApplyOptions) -> tuple[Run, bool]:
 def _tip(repo: Repo, run: Run, is_new: bool) -> str:
     """Where the run's next step starts: its branch's tip (the user may have added commits)."""
     if is_new or run.branch is None:
-        return str(gitrepo.head_sha(repo))
-    return gitrepo.ref_sha(repo, f"refs/heads/{run.branch}") or str(gitrepo.head_sha(repo))
+        return str(git.head_sha(repo))
+    return git.ref_sha(repo, f"refs/heads/{run.branch}") or str(git.head_sha(repo))
 
 
 @dataclass(frozen=True)
@@ -316,26 +319,26 @@ def _publish(
     """Put the run's validated commits on its branch, touching the user's checkout only through
     git's own safe moves: a fast-forward of a clean, unmoved branch, or a checkout."""
     ref = f"refs/heads/{run.branch}" if run.branch else None
-    holder = gitrepo.checked_out(repo).get(ref or "")
-    here = gitrepo.root(repo)
-    old = gitrepo.ref_sha(repo, ref) if ref else gitrepo.head_sha(repo)
+    holder = git.checked_out(repo).get(ref or "")
+    here = git.root(repo)
+    old = git.ref_sha(repo, ref) if ref else git.head_sha(repo)
     if old == tip:
         return Published(run, f"the steps are on {run.branch or 'HEAD'}")
     if holder is not None or run.branch is None:  # the user has the branch (or HEAD) checked out
         if (
             holder in (None, here)
             and (start is None or old == start)
-            and not gitrepo.uncommitted(repo)
-            and gitrepo.fast_forward(repo, tip)
+            and not git.uncommitted(repo)
+            and git.fast_forward(repo, tip)
         ):
             return Published(run, f"{run.branch or 'HEAD'} moved forward to {tip[:10]}")
         return _publish_aside(repo, run, tip)
-    if not gitrepo.set_ref(repo, ref or "", tip, old):
+    if not git.set_ref(repo, ref or "", tip, old):
         return _publish_aside(repo, run, tip)
     message = f"the steps are on branch {run.branch}"
-    on_base = gitrepo.current_branch(repo) == run.base_branch and gitrepo.head_sha(repo) == start
+    on_base = git.current_branch(repo) == run.base_branch and git.head_sha(repo) == start
     assert run.branch is not None
-    if switch and on_base and not gitrepo.uncommitted(repo) and gitrepo.checkout(repo, run.branch):
+    if switch and on_base and not git.uncommitted(repo) and git.checkout(repo, run.branch):
         return Published(run, f"switched to branch {run.branch}", switched=True)
     return Published(run, message + f" (you stay where you are: git checkout {run.branch})")
 
@@ -344,9 +347,9 @@ def _publish_aside(repo: Repo, run: Run, tip: str) -> Published:
     """The branch moved or its checkout has local changes: the commits go on a branch of the
     run's own instead, and the user is told how to take them."""
     name = f"migrate/{run.id}"
-    if run.branch == name or not gitrepo.set_ref(repo, f"refs/heads/{name}", tip, None):
+    if run.branch == name or not git.set_ref(repo, f"refs/heads/{name}", tip, None):
         name = RUN_REF + run.id
-        gitrepo.update_ref(repo, name, tip)
+        git.update_ref(repo, name, tip)
         why = f"{run.branch} has local changes or moved"
         return Published(run, f"{why}; take the steps with: git merge --ff-only {name}")
     moved = replace(run, branch=name, in_place=False, created_branch=True)
@@ -367,14 +370,14 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
     ours it is kept for inspection, with its path printed."""
     path = journal.folder(repo) / "worktrees" / name
     if path.exists():
-        gitrepo.remove_worktree(repo, path)
+        git.remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    gitrepo.add_worktree(repo, path, start)
+    git.add_worktree(repo, path, start)
     outer = lock.holder.worktree if lock.holder else None
     lock.update(worktree=str(path))
     keep = False
     try:
-        with Repo(path) as wt:
+        with git.open_repo(path) as wt:
             yield wt
     except Exception as e:
         keep = not isinstance(e, UserError)
@@ -384,7 +387,7 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
     finally:
         with _signals_held():
             if not keep:
-                gitrepo.remove_worktree(repo, path)
+                git.remove_worktree(repo, path)
             lock.update(worktree=outer, group=None, group_start=None)
 
 
@@ -418,14 +421,14 @@ def apply(
     no branch, ref or journal entry is left.
     """
     listener = listener or Listener()
-    with gitrepo.open_repo(root) as repo:
-        gitrepo.check_state(repo, allow_detached=options.in_place or options.dry)
-        settings = validate.project_validation(gitrepo.root(repo))
+    with git.open_repo(root) as repo:
+        git.check_state(repo, allow_detached=options.in_place or options.dry)
+        settings = checks.project_validation(git.root(repo))
         with locked(repo, "apply", listener.note) as lock:
             run, is_new = _start_run(repo, options)
             history = _history(repo)
             _check_requires(recipes, None if is_new else run, history)
-            left_out = gitrepo.dirty_paths(repo)
+            left_out = git.dirty_paths(repo)
             if any(p.startswith(".migrate/") for p in left_out):
                 note = "Configuration: the uncommitted .migrate/ of the work tree was used.\n"
                 options = replace(options, config_note=note)
@@ -439,7 +442,7 @@ def apply(
             try:
                 lock.update(run=run.id)
                 with _sigterm_as_interrupt(), own_worktree(repo, lock, run.id, start) as wt:
-                    _share(gitrepo.root(repo), gitrepo.root(wt), settings.share)
+                    _share(git.root(repo), git.root(wt), settings.share)
                     session = _Session(wt, repo, listener, settings, lock, options, record)
                     earlier = set(run.applied()) | history
                     for recipe in recipes:
@@ -450,7 +453,7 @@ def apply(
                         if step.commit:
                             tip = step.commit
                             if not options.dry:
-                                gitrepo.update_ref(repo, RUN_REF + run.id, tip)
+                                git.update_ref(repo, RUN_REF + run.id, tip)
                         if step.status == "reverted" and not options.keep_going:
                             break
             except KeyboardInterrupt:
@@ -515,8 +518,7 @@ def _kept(published: Published) -> str:
 def _history(repo: Repo) -> set[str]:
     """Recipes applied in HEAD's history (a step that changed nothing makes no commit)."""
     return {
-        gitrepo.trailers(message).get("Migrate-Recipe", "")
-        for _, message in gitrepo.log_messages(repo)
+        git.trailers(message).get("Migrate-Recipe", "") for _, message in git.log_messages(repo)
     }
 
 
@@ -531,14 +533,14 @@ def _blocked_by(recipe: Recipe, done: Sequence[Step], earlier: set[str]) -> str 
 def _run_step(
     s: _Session, run: Run, recipe: Recipe, done: Sequence[Step], earlier: set[str]
 ) -> Step:
-    pre = str(gitrepo.head_sha(s.wt))
+    pre = str(git.head_sha(s.wt))
     blocked = _blocked_by(recipe, done, earlier)
     if blocked:
         step = Step(recipe.id, "skipped", pre, summary=blocked)
         s.listener.step_finished(recipe, step, None)
         return step
     s.listener.step_started(recipe)
-    result = compute(gitrepo.root(s.wt), recipe, gitrepo.tracked_paths(s.wt), s.options)
+    result = compute(git.root(s.wt), recipe, git.tracked_paths(s.wt), s.options)
     approved = s.listener.approve(recipe, result)
     if approved is None or not approved.changes:
         status: StepStatus = "skipped" if approved is None else "no-changes"
@@ -553,7 +555,7 @@ def _run_step(
         step = replace(step, counts=tuple((k, v) for k, v in approved.counts.items() if v))
     except BaseException:
         with _signals_held():
-            gitrepo.clean_to(s.wt, pre, s.settings.share)
+            git.clean_to(s.wt, pre, s.settings.share)
             s.record(run.with_step(Step(recipe.id, "interrupted", pre)))
         raise
     s.lock.update(recipe=None, group=None, group_start=None)
@@ -571,29 +573,29 @@ def _write_validate_commit(
 ) -> Step:
     summary = summarise(recipe, result)
     proposed = {c.path for c in result.changes}
-    tree, checks = _write_and_check(s, run, recipe, result, pre, s.listener)
+    tree, results = _write_and_check(s, run, recipe, result, pre, s.listener)
     left_out: tuple[CheckResult, ...] = ()
     if tree is None and s.options.bisect and len(result.changes) > 1:
-        result, left_out = _bisect(s, run, recipe, result, pre, checks)
+        result, left_out = _bisect(s, run, recipe, result, pre, results)
         if left_out:
-            tree, checks = _write_and_check(s, run, recipe, result, pre, s.listener)
+            tree, results = _write_and_check(s, run, recipe, result, pre, s.listener)
             summary = summarise(recipe, result)
     files_ = tuple(c.path for c in result.changes)
     dropped = proposed - set(files_)  # left out by --bisect
     if tree is None:
-        return Step(recipe.id, "reverted", pre, None, summary, (*checks, *left_out), files_)
-    off = validate.turned_off(validate.merged(s.settings, recipe.validate, recipe.source))
-    checks = (*checks, *left_out)
-    message = commit_message(recipe, run, summary, checks, off, s.options.config_note)
-    sha = gitrepo.commit_tree(s.wt, tree, pre, message)
+        return Step(recipe.id, "reverted", pre, None, summary, (*results, *left_out), files_)
+    off = checks.turned_off(checks.merged(s.settings, recipe.validate, recipe.source))
+    results = (*results, *left_out)
+    message = commit_message(recipe, run, summary, results, off, s.options.config_note)
+    sha = git.commit_tree(s.wt, tree, pre, message)
     # Whatever the checks wrote, edited or deleted is not part of the step.
-    gitrepo.clean_to(s.wt, sha, s.settings.share)
+    git.clean_to(s.wt, sha, s.settings.share)
     again = _not_idempotent(s.wt, recipe, set(dropped) | (declined or set()))
     if again:
-        gitrepo.clean_to(s.wt, pre, s.settings.share)
+        git.clean_to(s.wt, pre, s.settings.share)
         failed = CheckResult("idempotence", "failed", again)
-        return Step(recipe.id, "reverted", pre, None, summary, (*checks, failed), files_)
-    return Step(recipe.id, "applied", pre, sha, summary, checks, files_)
+        return Step(recipe.id, "reverted", pre, None, summary, (*results, failed), files_)
+    return Step(recipe.id, "applied", pre, sha, summary, results, files_)
 
 
 def _write_and_check(
@@ -606,18 +608,18 @@ def _write_and_check(
 ) -> tuple[str | None, tuple[CheckResult, ...]]:
     """Write the changes on `pre` and run the checks: the tree to commit, or None (the
     worktree back at `pre`) when a check failed."""
-    gitrepo.clean_to(s.wt, pre, s.settings.share)
+    git.clean_to(s.wt, pre, s.settings.share)
     try:
-        writer.write(gitrepo.root(s.wt), result.changes)
+        writer.write(git.root(s.wt), result.changes)
     except writer.UnparsableOutput as e:
-        gitrepo.clean_to(s.wt, pre, s.settings.share)
+        git.clean_to(s.wt, pre, s.settings.share)
         return None, (CheckResult("write", "failed", e.message),)
-    tree = gitrepo.stage_tree(s.wt, [c.path for c in result.changes])
-    checks = _validate(s, run, recipe, result, listener)
-    if any(c.outcome == "failed" for c in checks):
-        gitrepo.clean_to(s.wt, pre, s.settings.share)
-        return None, checks
-    return tree, checks
+    tree = git.stage_tree(s.wt, [c.path for c in result.changes])
+    results = _validate(s, run, recipe, result, listener)
+    if any(c.outcome == "failed" for c in results):
+        git.clean_to(s.wt, pre, s.settings.share)
+        return None, results
+    return tree, results
 
 
 def _bisect(
@@ -635,13 +637,13 @@ def _bisect(
 
     def fails(changes: Sequence[FileChange]) -> bool:
         s.listener.note(f"bisect: checking {len(changes)} of {len(result.changes)} file(s)")
-        tree, checks = _write_and_check(
+        tree, results = _write_and_check(
             s, run, recipe, replace(result, changes=tuple(changes)), pre, quiet
         )
         if tree is None:
-            why = next((c for c in checks if c.outcome == "failed"), None)
+            why = next((c for c in results if c.outcome == "failed"), None)
             for c in changes:
-                outputs[c.path] = validate.summary(why) if why else "the checks"
+                outputs[c.path] = checks.summary(why) if why else "the checks"
         return tree is None
 
     def culprits(changes: Sequence[FileChange]) -> list[FileChange]:
@@ -669,7 +671,7 @@ def _not_idempotent(wt: Repo, recipe: Recipe, left_out: set[str]) -> str:
     """Why the recipe is a bug if, computed again on its own result, it still changes files
     (other than those `--bisect` left out on purpose)."""
     options = ApplyOptions(skip_unparsable=True, skip_unreadable=True)
-    again = compute(gitrepo.root(wt), recipe, gitrepo.tracked_paths(wt), options)
+    again = compute(git.root(wt), recipe, git.tracked_paths(wt), options)
     changed = [c.path for c in again.changes if c.path not in left_out]
     if not changed:
         return ""
@@ -683,29 +685,29 @@ def _not_idempotent(wt: Repo, recipe: Recipe, left_out: set[str]) -> str:
 def _validate(
     s: _Session, run: Run, recipe: Recipe, result: TransformResult, listener: Listener
 ) -> tuple[CheckResult, ...]:
-    root, repo, settings, lock = gitrepo.root(s.wt), s.repo, s.settings, s.lock
-    chosen = validate.merged(settings, recipe.validate, recipe.source)
+    root, repo, settings, lock = git.root(s.wt), s.repo, s.settings, s.lock
+    chosen = checks.merged(settings, recipe.validate, recipe.source)
     before: Mapping[str, str | None] = {c.path: c.before for c in result.changes}
 
     def started(group: int) -> None:  # recorded so that a later command can kill it
         lock.update(group=group, group_start=process_start(group))
 
-    ctx = validate.Context(
+    ctx = checks.Context(
         root,
         tuple(before),
         before,
         run.base_commit,
         journal.logs_folder(repo, run.id),
         recipe.id,
-        validate.environment(gitrepo.root(repo), chosen),
+        checks.environment(git.root(repo), chosen),
         started,
     )
     results: list[CheckResult] = []
-    for name, check in validate.checks(ctx, chosen):
+    for name, check in checks.checks(ctx, chosen):
         listener.check_started(recipe, name)
         outcome = check(ctx)
         if outcome.outcome == "failed" and name not in ("py_compile", "hooks verify"):
-            outcome = validate.against_base(outcome, _at_base(repo, lock, ctx, check, chosen))
+            outcome = checks.against_base(outcome, _at_base(repo, lock, ctx, check, chosen))
         listener.check_finished(recipe, outcome)
         results.append(outcome)
         if outcome.outcome == "failed":
@@ -714,15 +716,15 @@ def _validate(
 
 
 def _at_base(
-    repo: Repo, lock: Lock, ctx: validate.Context, check: validate.Check, v: Validation
+    repo: Repo, lock: Lock, ctx: checks.Context, check: checks.Check, v: Validation
 ) -> CheckResult:
     """The same check on the commit before the step, in a worktree of its own: computed only
     when the check failed, so a green suite costs nothing."""
-    with Repo(ctx.root) as wt:
-        pre = str(gitrepo.head_sha(wt))
+    with git.open_repo(ctx.root) as wt:
+        pre = str(git.head_sha(wt))
     with own_worktree(repo, lock, f"base-{pre[:12]}", pre) as base:
-        _share(gitrepo.root(repo), gitrepo.root(base), v.share)
-        return check(replace(ctx, root=gitrepo.root(base), prefix=ctx.prefix + "-base"))
+        _share(git.root(repo), git.root(base), v.share)
+        return check(replace(ctx, root=git.root(base), prefix=ctx.prefix + "-base"))
 
 
 def summarise(recipe: Recipe, result: TransformResult) -> str:
@@ -736,12 +738,14 @@ def commit_message(
     recipe: Recipe,
     run: Run,
     summary: str,
-    checks: Sequence[CheckResult],
+    results: Sequence[CheckResult],
     off: Sequence[str] = (),
     note: str = "",
 ) -> str:
     passed = (
-        "; ".join(f"{c.name}: {c.outcome}" + (f" ({c.detail})" if c.detail else "") for c in checks)
+        "; ".join(
+            f"{c.name}: {c.outcome}" + (f" ({c.detail})" if c.detail else "") for c in results
+        )
         or "none configured"
     )
     switched_off = f"Checks turned off by configuration: {', '.join(off)}.\n" if off else ""

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import questionary
-from git import Repo
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -23,14 +22,17 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from migrate import gitrepo, hunks, journal, labels, recipes, render, workflow
+from migrate import labels, recipes
+from migrate.engine import apply, git, journal
+from migrate.engine.journal import CheckResult, Run, Step
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.hooks.settings import SETTINGS_FILES
-from migrate.journal import CheckResult, Run, Step
 from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
+from migrate.ui import hunks, render
 
 if TYPE_CHECKING:
     from migrate.audit import AuditReport
+    from migrate.engine.git import Repo
 
 NOT_A_TERMINAL = "not a terminal: pass --yes to apply, or use migrate apply."
 PAYLOADS_COMMAND = "migrate hooks payloads"
@@ -157,10 +159,10 @@ def _checkbox_plain(message: str, choices: Sequence[questionary.Choice]) -> list
 
 def _detect(repo: Path) -> Project:
     """The repository's state; refuses what `apply` would refuse, before the user chooses."""
-    with gitrepo.open_repo(repo) as r:
-        root = gitrepo.root(r)
-        dirty = gitrepo.check_state(r, allow_detached=True)
-        branch, head = gitrepo.current_branch(r), str(gitrepo.head_sha(r))
+    with git.open_repo(repo) as r:
+        root = git.root(r)
+        dirty = git.check_state(r, allow_detached=True)
+        branch, head = git.current_branch(r), str(git.head_sha(r))
     if branch is None:
         raise RepoStateError(
             f"{root}: HEAD is detached; check out a branch first"
@@ -184,7 +186,7 @@ def _print_project(out: Console, project: Project) -> None:
 
 def _resume(out: Console, project: Project, yes: bool, ask: bool) -> Run | None:
     """The open run to continue: the one HEAD is on, or one started here (switching to it)."""
-    with gitrepo.open_repo(project.root) as r:
+    with git.open_repo(project.root) as r:
         current = journal.open_run_for(r, project.branch, project.head)
         other = None if current else _run_started_here(r, project.branch)
     if current is not None:
@@ -199,14 +201,14 @@ def _resume(out: Console, project: Project, yes: bool, ask: bool) -> Run | None:
     out.print(f"  {what} started from {project.branch} is open.", markup=False)
     if ask and not _confirm("Switch to its branch and continue it?"):
         return None
-    workflow.switch_to(project.root, other.branch)
+    apply.switch_to(project.root, other.branch)
     out.print(f"  switched to {other.branch}; continuing run {other.id}", markup=False)
     return other
 
 
 def _run_started_here(repo: Repo, branch: str) -> Run | None:
     run = journal.open_run_based_on(repo, branch)
-    if run is None or run.branch is None or not gitrepo.branch_exists(repo, run.branch):
+    if run is None or run.branch is None or not git.branch_exists(repo, run.branch):
         return None
     return run
 
@@ -264,8 +266,8 @@ def _offer_payloads(out: Console, root: Path, yes: bool, ask: bool) -> Path | No
         )
         return None
     found, _ = payloads.collect(root, payloads.DEFAULT_MAX)
-    with gitrepo.open_repo(root) as r:
-        target = gitrepo.git_dir(r) / "migrate" / "payloads.jsonl"
+    with git.open_repo(root) as r:
+        target = git.git_dir(r) / "migrate" / "payloads.jsonl"
     payloads.write(target, found)
     out.print(f"  {len(found)} real payloads in {target}, used for the hook latency report.")
     return target if found else None
@@ -304,7 +306,7 @@ def _plan(out: Console, root: Path, known: Iterable[Recipe], run: Run | None) ->
     unsafe: list[Entry] = []  # shown apart, after the plan, never pre-selected
     with (
         out.status("computing what each recipe would change…"),
-        workflow.at_head(root) as (tree, files),
+        apply.at_head(root) as (tree, files),
     ):
         for recipe in known:
             step = steps.get(recipe.id) if last.get(recipe.id) in ("applied", "reverted") else None
@@ -338,7 +340,7 @@ def _entry(
         preselect = all(r in planned and planned[r].preselect for r in first)
         return Entry(recipe, "pending", f"after {', '.join(first)}", preselect)
     try:
-        result = workflow.compute(root, recipe, files, workflow.ApplyOptions())
+        result = apply.compute(root, recipe, files, apply.ApplyOptions())
     except UserError as e:
         return Entry(recipe, "not applicable", e.message)
     unsafe = tuple(f"{f.path}:{f.line}" for f in result.findings if f.kind == UNSAFE)
@@ -430,9 +432,9 @@ def _apply(
     listener = _GuideListener(out, ask, brief)
     quit_ = False
     # keep_going: after a failure the listener asks (or, with --yes, goes on).
-    options = workflow.ApplyOptions(keep_going=True)
+    options = apply.ApplyOptions(keep_going=True)
     try:
-        report = workflow.apply(root, chosen, options, listener)
+        report = apply.apply(root, chosen, options, listener)
         again = [r for r in chosen if r.id in listener.bisect]
         if again:
             committed = any(s.commit for s in report.steps)
@@ -440,7 +442,7 @@ def _apply(
             more = replace(options, bisect=True, branch=branch, in_place=report.run.in_place)
             out.print(f"\nbisecting {', '.join(r.id for r in again)}…")
             listener.reverted = None  # asked about already
-            workflow.apply(root, again, more, listener)
+            apply.apply(root, again, more, listener)
     except _Quit:
         quit_ = True
     finally:
@@ -451,7 +453,7 @@ def _apply(
 
 
 @dataclass
-class _GuideListener(workflow.Listener):
+class _GuideListener(apply.Listener):
     """Shows each step as the engine runs it, and asks what to do where the user decides."""
 
     out: Console
@@ -759,10 +761,10 @@ def _final_report(
     report_to: Path | None = None,
 ) -> None:
     """The run's report (`migrate report`, as a table), and its Markdown in `report_to`."""
-    from migrate import report
+    from migrate.ui import reports as report
 
-    with gitrepo.open_repo(project.root) as r:
-        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
+    with git.open_repo(project.root) as r:
+        run = journal.current_run(r)
     if run is None:
         out.print("\nnothing applied; the repository is unchanged.")
         return

@@ -15,7 +15,7 @@ from migrate.model import UNSAFE, Finding, Recipe, TransformResult
 from migrate.resources import shipped
 
 if TYPE_CHECKING:
-    from migrate.journal import Run, Step
+    from migrate.engine.journal import Run, Step
 
 SCHEMA = 1
 

@@ -18,20 +18,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from git import Repo
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migrate import gitrepo, journal, recipes, render
+from migrate import recipes
+from migrate.engine import git, journal
+from migrate.engine.journal import CheckResult, Run, Step
 from migrate.errors import UserError
 from migrate.hooks import transcripts
 from migrate.hooks.settings import SETTINGS_FILES
-from migrate.journal import CheckResult, Run, Step
 from migrate.model import UNSAFE
+from migrate.ui import render
 
 if TYPE_CHECKING:
     from migrate.audit import AuditReport
+    from migrate.engine.git import Repo
 
 SCHEMA = 1
 FORMATS = ("table", "markdown", "json")
@@ -119,12 +121,12 @@ def find_run(repo: Repo, run_id: str | None) -> Run:
         if run is None:
             raise UserError(f"--run {run_id}: no such run in {journal.folder(repo) / 'runs'}.")
         return run
-    branch = gitrepo.current_branch(repo)
-    run = journal.open_run_for(repo, branch, gitrepo.head_sha(repo))
+    branch = git.current_branch(repo)
+    run = journal.current_run(repo)
     started = [r for r in journal.load_runs(repo) if r.base_branch == branch]
     if run is None and not started:
         raise UserError(
-            f"{gitrepo.root(repo)}: no migrate run on this branch or started from it"
+            f"{git.root(repo)}: no migrate run on this branch or started from it"
             " (pass --run ID; ids are in .git/migrate/runs)."
         )
     return run or started[-1]
@@ -133,7 +135,7 @@ def find_run(repo: Repo, run_id: str | None) -> Run:
 def run_tip(repo: Repo, run: Run) -> str:
     """The run's last commit: its branch, its own ref, else its last step's commit."""
     for ref in (f"refs/heads/{run.branch}" if run.branch else "", f"refs/migrate/runs/{run.id}"):
-        sha = gitrepo.ref_sha(repo, ref) if ref else None
+        sha = git.ref_sha(repo, ref) if ref else None
         if sha is not None and not run.in_place:
             return sha
     commits = [s.commit for s in run.steps if s.commit]
@@ -153,16 +155,14 @@ def build(
     from migrate import audit
 
     busy = status or (lambda _: nullcontext())
-    with gitrepo.open_repo(root) as repo:
-        root = gitrepo.root(repo)
+    with git.open_repo(root) as repo:
+        root = git.root(repo)
         run = find_run(repo, run_id)
         tip = run_tip(repo, run)
-        recorded = payloads or gitrepo.git_dir(repo) / "migrate" / PAYLOADS
+        recorded = payloads or git.git_dir(repo) / "migrate" / PAYLOADS
         commits = _commits(repo, run.base_commit, tip)
         first = _commit_time(repo, commits[0][0]) if commits else _parse_time(run.created)
-        hooks_changed = bool(
-            repo.git.diff("--name-only", run.base_commit, tip, "--", *SETTINGS_FILES)
-        )
+        hooks_changed = bool(git.changed_between(repo, run.base_commit, tip, SETTINGS_FILES))
         options = audit.recipe_options(root)
         with busy("auditing the run's base…"):
             before = base_audit or _audit_at(repo, run.base_commit, options)
@@ -193,14 +193,11 @@ def _audit_at(repo: Repo, rev: str, options: Any) -> AuditReport:
 
 
 def _commits(repo: Repo, base: str, tip: str) -> tuple[tuple[str, str], ...]:
-    out = repo.git.log("--reverse", "--format=%H%x09%s", f"{base}..{tip}")
-    return tuple(
-        (sha, subject) for sha, _, subject in (x.partition("\t") for x in out.splitlines())
-    )
+    return tuple(git.subjects_between(repo, base, tip))
 
 
 def _commit_time(repo: Repo, sha: str) -> dt.datetime | None:
-    return _parse_time(repo.git.show("-s", "--format=%cI", sha))
+    return _parse_time(git.commit_time(repo, sha))
 
 
 def _parse_time(text: str) -> dt.datetime | None:
@@ -221,14 +218,14 @@ def _titles(root: Path) -> dict[str, str]:
 def _left_at(repo: Repo, root: Path, run: Run) -> dict[str, Left]:
     """Each applied recipe computed again on its own commit: the safe edits it would still make
     (0 after a clean step) and the unsafe edits it leaves for `--unsafe`."""
-    from migrate import workflow
+    from migrate.engine import apply
     from migrate.hooks import replay
 
     try:
         known = recipes.load_all(recipes.recipe_dirs(root, ()))
     except UserError as e:
         return {s.recipe: Left(0, (), e.message) for s in run.steps}
-    options = workflow.ApplyOptions(skip_unparsable=True, skip_unreadable=True)
+    options = apply.ApplyOptions(skip_unparsable=True, skip_unreadable=True)
     found: dict[str, Left] = {}
     for step in run.applied().values():
         recipe = known.get(step.recipe)
@@ -239,7 +236,7 @@ def _left_at(repo: Repo, root: Path, run: Run) -> dict[str, Left]:
                 sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
             )
             try:
-                result = workflow.compute(tree, recipe, paths, options)
+                result = apply.compute(tree, recipe, paths, options)
             except UserError as e:
                 found[recipe.id] = Left(0, (), e.message)
                 continue
