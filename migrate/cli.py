@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from migrate.engine import apply as applying
+    from migrate.engine.compute import ApplyOptions
+    from migrate.engine.step import Listener
 
 REPO_OPTION = click.option(
     "-C",
@@ -283,18 +285,18 @@ def _counting(what: str) -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _listener(quiet: bool, diffs: bool = False) -> applying.Listener:
+def _listener(quiet: bool, diffs: bool = False) -> Listener:
     """Prints each step as it starts and ends (on stderr with --json), and with `diffs` what
     each step changes."""
-    from migrate.engine import apply as applying
     from migrate.engine import journal
+    from migrate.engine.step import Listener
     from migrate.ui import render
 
     out = render.console(stderr=quiet)
     silent = render.verbosity() < 0  # --quiet: only the failures and the result
     diffs = diffs or render.verbosity() > 0
 
-    class Printer(applying.Listener):
+    class Printer(Listener):
         live: Progress | None = None
 
         def note(self, message: str) -> None:
@@ -397,6 +399,7 @@ def apply(
     """
     from migrate import recipes
     from migrate.engine import apply as applying
+    from migrate.engine.compute import ApplyOptions
 
     known = _load(repo, recipe_dirs)
     if not recipe_ids and not all_recipes:
@@ -404,7 +407,7 @@ def apply(
     chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
     if unsafe:
         chosen = [recipes.with_unsafe(r) for r in chosen]
-    options = applying.ApplyOptions(
+    options = ApplyOptions(
         branch,
         in_place,
         keep_going,
@@ -437,14 +440,14 @@ def _dry_run(
     repo: Path,
     chosen: Sequence[Recipe],
     as_json: bool,
-    options: applying.ApplyOptions,
+    options: ApplyOptions,
     check: bool = False,
 ) -> int:
     """What would change; with `check` the exit code says whether anything would (CI gate)."""
-    from migrate.engine import apply as applying
+    from migrate.engine.compute import preview
     from migrate.ui import render
 
-    results = applying.preview(repo, chosen, options)
+    results = preview(repo, chosen, options)
     code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
     if as_json:
         from migrate.ui import shapes
@@ -636,10 +639,10 @@ def recover(yes: bool, repo: Path) -> int:
     Example:
       migrate recover
     """
-    from migrate.engine import apply as applying
+    from migrate.engine.recover import recover
     from migrate.ui import render
 
-    message = applying.recover(repo)
+    message = recover(repo)
     render.console().print(message or "nothing to recover.", markup=False)
     return EXIT_OK
 

@@ -263,15 +263,16 @@ def add_worktree(repo: Repo, path: Path, sha: str) -> None:
 def remove_worktree(repo: Repo, path: Path) -> None:
     """Remove a worktree of ours; whatever git cannot remove is deleted and pruned. A path
     outside `.git/migrate/worktrees/` (a damaged lock record) is never touched."""
-    from migrate.engine.safety import remove_tree
-
     ours = (git_dir(repo) / "migrate" / "worktrees").resolve()
     if ours not in path.resolve().parents:
         return
     try:
         _run(repo, "worktree", "remove", "--force", "--force", str(path))
     except GitError:
-        remove_tree(path)
+        if path.is_symlink():  # never followed: the folder is ours, a link in it is not
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path, ignore_errors=True)
     _run(repo, "worktree", "prune")
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrate.engine import git, journal
-from migrate.engine.apply import locked, own_worktree
 from migrate.engine.journal import Run, Step
-from migrate.engine.safety import Lock
+from migrate.engine.recover import locked
+from migrate.engine.safety import Lock, own_worktree
 from migrate.errors import RepoStateError, UserError
 
 if TYPE_CHECKING:

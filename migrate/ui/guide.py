@@ -24,7 +24,10 @@ from rich.text import Text
 
 from migrate import labels, recipes
 from migrate.engine import apply, git, journal
+from migrate.engine.compute import ApplyOptions, at_head, compute
 from migrate.engine.journal import CheckResult, Run, Step
+from migrate.engine.publish import resume
+from migrate.engine.step import Listener
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED, RepoStateError, UserError
 from migrate.hooks.settings import SETTINGS_FILES
 from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
@@ -201,7 +204,7 @@ def _resume(out: Console, project: Project, yes: bool, ask: bool) -> Run | None:
     out.print(f"  {what} started from {project.branch} is open.", markup=False)
     if ask and not _confirm("Switch to its branch and continue it?"):
         return None
-    apply.switch_to(project.root, other.branch)
+    resume(project.root, other)
     out.print(f"  switched to {other.branch}; continuing run {other.id}", markup=False)
     return other
 
@@ -306,7 +309,7 @@ def _plan(out: Console, root: Path, known: Iterable[Recipe], run: Run | None) ->
     unsafe: list[Entry] = []  # shown apart, after the plan, never pre-selected
     with (
         out.status("computing what each recipe would change…"),
-        apply.at_head(root) as (tree, files),
+        at_head(root) as (tree, files),
     ):
         for recipe in known:
             step = steps.get(recipe.id) if last.get(recipe.id) in ("applied", "reverted") else None
@@ -340,7 +343,7 @@ def _entry(
         preselect = all(r in planned and planned[r].preselect for r in first)
         return Entry(recipe, "pending", f"after {', '.join(first)}", preselect)
     try:
-        result = apply.compute(root, recipe, files, apply.ApplyOptions())
+        result = compute(root, recipe, files, ApplyOptions())
     except UserError as e:
         return Entry(recipe, "not applicable", e.message)
     unsafe = tuple(f"{f.path}:{f.line}" for f in result.findings if f.kind == UNSAFE)
@@ -432,7 +435,7 @@ def _apply(
     listener = _GuideListener(out, ask, brief)
     quit_ = False
     # keep_going: after a failure the listener asks (or, with --yes, goes on).
-    options = apply.ApplyOptions(keep_going=True)
+    options = ApplyOptions(keep_going=True)
     try:
         report = apply.apply(root, chosen, options, listener)
         again = [r for r in chosen if r.id in listener.bisect]
@@ -453,7 +456,7 @@ def _apply(
 
 
 @dataclass
-class _GuideListener(apply.Listener):
+class _GuideListener(Listener):
     """Shows each step as the engine runs it, and asks what to do where the user decides."""
 
     out: Console

@@ -218,14 +218,14 @@ def _titles(root: Path) -> dict[str, str]:
 def _left_at(repo: Repo, root: Path, run: Run) -> dict[str, Left]:
     """Each applied recipe computed again on its own commit: the safe edits it would still make
     (0 after a clean step) and the unsafe edits it leaves for `--unsafe`."""
-    from migrate.engine import apply
+    from migrate.engine.compute import ApplyOptions, compute
     from migrate.hooks import replay
 
     try:
         known = recipes.load_all(recipes.recipe_dirs(root, ()))
     except UserError as e:
         return {s.recipe: Left(0, (), e.message) for s in run.steps}
-    options = apply.ApplyOptions(skip_unparsable=True, skip_unreadable=True)
+    options = ApplyOptions(skip_unparsable=True, skip_unreadable=True)
     found: dict[str, Left] = {}
     for step in run.applied().values():
         recipe = known.get(step.recipe)
@@ -236,7 +236,7 @@ def _left_at(repo: Repo, root: Path, run: Run) -> dict[str, Left]:
                 sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
             )
             try:
-                result = apply.compute(tree, recipe, paths, options)
+                result = compute(tree, recipe, paths, options)
             except UserError as e:
                 found[recipe.id] = Left(0, (), e.message)
                 continue
