@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from migrate.errors import RepoStateError
+from migrate.errors import RepoStateError, UserError
 
 if TYPE_CHECKING:
     from git import Repo as Repo
@@ -102,6 +102,20 @@ def _command(
     if done.returncode:
         return os.fsdecode(done.stderr).strip() or f"git {args[0]} exited {done.returncode}"
     return done
+
+
+def root_of(path: Path) -> Path:
+    """The top of the work tree containing `path` (refused outside one, like `open_repo`)."""
+    with open_repo(path) as repo:
+        return root(repo)
+
+
+def check_revisions(path: Path, revisions: Mapping[str, str | None]) -> None:
+    """Each named revision (option -> revision, None: not given) exists in the repository."""
+    with open_repo(path) as repo:
+        for option, rev in revisions.items():
+            if rev is not None and ref_sha(repo, rev) is None:
+                raise UserError(f"{option} {rev}: no such revision in {root(repo)}.")
 
 
 def root(repo: Repo) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from migrate.engine import git
+from migrate.errors import UserError
 
 if TYPE_CHECKING:
     from migrate.engine.git import Repo
@@ -185,3 +186,29 @@ def from_git(repo: Repo) -> Run | None:
     steps.reverse()
     branch = git.current_branch(repo)
     return Run(run_id, branch, None, steps[0].pre_commit, False, "", "open", tuple(steps))
+
+
+def recipe_status(path: Path) -> dict[str, str]:
+    """Each recipe's state in the run HEAD is on (applied, reverted, ...); empty outside a
+    repository or without a run."""
+    top = git.top(path)
+    if top is None:
+        return {}
+    with git.open_repo(top) as repo:
+        if git.head_sha(repo) is None:
+            return {}
+        run = current_run(repo)
+        return dict(run.last_status()) if run else {}
+
+
+def default_base(path: Path) -> str:
+    """What a change is compared with by default: the open run's base, else HEAD~1."""
+    with git.open_repo(path) as repo:
+        run = current_run(repo)
+        if run is not None:
+            return run.base_commit
+        if git.head_sha(repo) is None:
+            raise UserError("the repository has no commits yet; nothing to compare with.")
+        if git.ref_sha(repo, "HEAD~1") is None:
+            raise UserError("HEAD has no parent to compare with; pass --before REV.")
+        return "HEAD~1"

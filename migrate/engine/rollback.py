@@ -293,3 +293,19 @@ def _already_rolled_back(repo: Repo, run: Run | None) -> str:
     if run is None:
         raise UserError("no open migration run here; nothing to roll back (`migrate status`).")
     return f"run {run.id} is already rolled back; nothing to do."
+
+
+def disable_hook(root: Path, name: str, note: Notes = lambda _: None) -> str:
+    """Remove hook `name`'s registrations from `.claude/settings.json`, as one commit."""
+    from migrate.hooks import settings_edit
+
+    path = ".claude/settings.json"
+    sha = edit_and_commit(
+        root,
+        path,
+        lambda text: settings_edit.disable(text, path, name),
+        f"disable hook {name}",
+        f"Migrate-Disable-Hook: {name}",
+        note,
+    )
+    return f"disabled hook {name} with commit {sha[:10]}." if sha else "nothing to change."

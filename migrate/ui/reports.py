@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -736,3 +738,16 @@ def _print_recipe(out: Console, r: RecipeReport) -> None:
         out.print(f"      edits left: {text}", markup=False)
     for check in r.step.checks:
         out.print(render.check_line(check))
+
+
+def show(repo: Path, run_id: str | None, fmt: str) -> None:
+    """`migrate report`: a table in the terminal, or Markdown or JSON on stdout (the progress
+    of a long report then goes to stderr)."""
+    out = render.console(stderr=fmt != "table")
+    built = build(repo, run_id, status=lambda what: out.status(what))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(as_json(built), indent=2) + "\n")
+    elif fmt == "markdown":
+        sys.stdout.write(as_markdown(built))
+    else:
+        print_table(out, built)
