@@ -340,9 +340,9 @@ def report(run_id: str | None, fmt: str, repo: Path) -> int:
     Example:
       migrate report --format markdown > pr.md && gh pr create --body-file pr.md
     """
-    from migrate.ui import reports
+    from migrate.ui import report_formats
 
-    reports.show(repo, run_id, fmt)
+    report_formats.show(repo, run_id, fmt)
     return EXIT_OK
 
 

@@ -358,7 +358,8 @@ def _final_report(
     report_to: Path | None = None,
 ) -> None:
     """The run's report (`migrate report`, as a table), and its Markdown in `report_to`."""
-    from migrate.ui import reports as report
+    from migrate.ui.report_build import build
+    from migrate.ui.report_formats import as_markdown, print_table
 
     with git.open_repo(project.root) as r:
         run = journal.current_run(r)
@@ -374,16 +375,16 @@ def _final_report(
         return
     out.print()
     out.rule(Text("Final report", style="bold"), align="left")
-    built = report.build(
+    built = build(
         project.root,
         run.id,
         base_audit=before if run.base_commit == project.head else None,
         payloads=recorded,
         status=lambda what: out.status(what),
     )
-    report.print_table(out, built)
+    print_table(out, built)
     if session.quit:
         out.print("\nto continue: run `migrate` again on this branch.")
     if report_to is not None:
-        report_to.write_text(report.as_markdown(built), encoding="utf-8")
+        report_to.write_text(as_markdown(built), encoding="utf-8")
         out.print(f"\nthe report as Markdown (for a pull request): {report_to}", markup=False)
