@@ -22,7 +22,7 @@ from migrate import audit as module
 from migrate.audit import AuditOptions, AuditReport, as_json, as_sarif, audit, python_files
 from migrate.errors import UserError
 from migrate.ui.audit_view import render
-from tests.conftest import make_repo
+from tests.helpers import make_repo
 
 DEPLOY = """\
 import os

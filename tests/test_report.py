@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from migrate.hooks import transcripts
 from migrate.ui.agent_use import agent_metric, agent_use
 from migrate.ui.report_model import parse_time
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 DOCS = Path(__file__).parent.parent / "docs" / "report.md"
 
