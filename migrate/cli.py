@@ -166,9 +166,9 @@ def audit(
         shown = auditing.as_json(report) if as_json else auditing.as_sarif(report)
         click.echo(json.dumps(shown, indent=2))
     else:
-        from migrate.ui import audit_view, live, render
+        from migrate.ui import audit_view, progress, render
 
-        report = live.audit(root, chosen, options)
+        report = progress.audit(root, chosen, options)
         audit_view.render(report, render.console())
     # Informational findings (e.g. **kwargs calls left alone) never fail a CI job.
     return EXIT_STEP_FAILED if fail_on_findings and report.issues_count else EXIT_OK

@@ -7,7 +7,8 @@ from pathlib import Path
 from migrate.engine import git, journal
 from migrate.errors import EXIT_OK, EXIT_STEP_FAILED
 from migrate.hooks import bench, payloads, replay, verify
-from migrate.ui import live, render, shapes
+from migrate.ui import render, shapes
+from migrate.ui.progress import counting
 
 
 def write_payloads(repo: Path, most: int, output: Path | None) -> None:
@@ -39,7 +40,7 @@ def run_verify(
     chosen = replay.load_payloads(recorded) if recorded else None
     git.check_revisions(repo, {"--before": before, "--after": after})
     old = before or journal.default_base(repo)
-    with live.counting("replaying payloads") as progress:
+    with counting("replaying payloads") as progress:
         report = verify.verify(repo, old, after, chosen, progress=progress)
     if as_json:
         body = {"before": old, "after": after or "work tree", **report.as_dict()}
@@ -62,7 +63,7 @@ def run_bench(
 ) -> int:
     chosen = replay.load_payloads(recorded) if recorded else None
     git.check_revisions(repo, {"--before": before, "--after": after})
-    with live.counting("running payloads") as progress:
+    with counting("running payloads") as progress:
         result = (
             bench.compare(repo, before, after, runs, chosen, progress=progress)
             if before
