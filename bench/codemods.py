@@ -8,7 +8,7 @@ with their bytecode cache, as installed), it measures, each in a fresh child pro
 time, CPU time and peak RSS; --repeat keeps the best of N runs, as the machine may be shared):
 
 (a) the `subprocess-timeouts` transform over every .py file, as `migrate apply
-    subprocess-timeouts --dry-run` computes it (`workflow.compute`, one process), and fanned
+    subprocess-timeouts --dry-run` computes it (`engine.compute.compute`, one process), and fanned
     out over --jobs processes with `migrate.audit.parallel_map`; `--cli` also times the real
     command line (on a git copy of the corpus, with a recipe selecting every file);
 (b) `python -m libcst.tool codemod -x ... --jobs JOBS --no-format --include-generated` with
@@ -47,8 +47,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from migrate import recipes, workflow
+from migrate import recipes
 from migrate.audit import audit, parallel_map, python_files
+from migrate.engine.compute import ApplyOptions, compute
 from migrate.files import Snapshot
 from migrate.model import FileChange, TransformResult
 from migrate.transforms.subprocess_timeouts import subprocess_timeouts
@@ -166,8 +167,8 @@ def child(kind: str, root: Path, jobs: int) -> dict[str, Any]:
     start = time.perf_counter()
     out: dict[str, Any] = {}
     if kind == "transform":
-        options = workflow.ApplyOptions(skip_unparsable=True, skip_unreadable=True)
-        result = workflow.compute(root, _recipe(), files, options)
+        options = ApplyOptions(skip_unparsable=True, skip_unreadable=True)
+        result = compute(root, _recipe(), files, options)
         out["sites"] = _edited_sites(result)
         out["changed_files"] = len(result.changes)
         out["unsafe"] = result.counts.get("unsafe_edited", 0)

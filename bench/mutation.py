@@ -41,7 +41,7 @@ BIN = Path(sys.executable).parent
 # module; -x stops at the first failure, so a killed mutant costs one failing test)
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "writer": (
-        "migrate/writer.py",
+        "migrate/engine/writer.py",
         (
             "tests/test_writer.py",
             "tests/test_workflow.py",
@@ -50,7 +50,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "journal": (
-        "migrate/journal.py",
+        "migrate/engine/journal.py",
         (
             "tests/test_isolation.py",
             "tests/test_workflow.py",
@@ -58,14 +58,23 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "journal or two_recipes or keep_going or stale or second_apply or kill_9",
         ),
     ),
-    "validate": ("migrate/validate.py", ("tests/test_validation.py", "tests/test_workflow.py")),
-    "isolation": ("migrate/isolation.py", ("tests/test_isolation.py", "tests/test_workflow.py")),
-    "rollback": ("migrate/rollback.py", ("tests/test_rollback.py", "tests/test_isolation.py")),
+    "validate": (
+        "migrate/engine/checks.py",
+        ("tests/test_validation.py", "tests/test_workflow.py"),
+    ),
+    "isolation": (
+        "migrate/engine/safety.py",
+        ("tests/test_isolation.py", "tests/test_workflow.py"),
+    ),
+    "rollback": (
+        "migrate/engine/rollback.py",
+        ("tests/test_rollback.py", "tests/test_isolation.py"),
+    ),
     "workflow": (
-        "migrate/workflow.py",
+        "migrate/engine/apply.py",
         ("tests/test_workflow.py", "tests/test_validation.py", "tests/test_isolation.py"),
     ),
-    "gitrepo": ("migrate/gitrepo.py", ("tests/test_workflow.py", "tests/test_isolation.py")),
+    "gitrepo": ("migrate/engine/git.py", ("tests/test_workflow.py", "tests/test_isolation.py")),
     "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/test_hooks_runtime.py",)),
     "hooks-verify": ("migrate/hooks/verify.py", ("tests/test_hooks_verify.py",)),
 }

@@ -50,9 +50,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
-from migrate import PROJECT_URL, __version__, worktree
+from migrate import PROJECT_URL, __version__
 from migrate._audit_shape import Call, PoolCall, Shape, Workers
 from migrate.compat import tomllib
+from migrate.engine import git
 from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
@@ -425,7 +426,7 @@ def python_files(root: Path, paths: Sequence[str] = ()) -> list[str]:
 def _listing(root: Path, paths: Sequence[str]) -> dict[str, int]:
     """The Python files to audit, with their sizes."""
     selectors = [_selector(root, p) for p in paths]
-    listed = worktree.listed(root)
+    listed = git.listed(root)
     if listed is None:
         listed = list(_walk(root, [_literal_prefix(s) for s in selectors] or [""]))
     chosen = {p for p in listed if p.endswith(PYTHON_SUFFIXES) and _selected(p, selectors)}

@@ -1,7 +1,8 @@
-"""The command line: parse, call the workflow, render. One error boundary in `main`.
+"""The command line: the commands and their options, and the one error boundary (`main`).
 
-Each command imports what it needs: GitPython and rich take a quarter of a second to import,
-and `migrate audit --json` needs neither.
+Each command hands its work to `migrate/ui/` (what the user sees), which calls the engine.
+Each imports what it needs when it runs: GitPython and rich take a quarter of a second to
+import, and `migrate audit --json` needs neither.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import errno
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from migrate import __version__, worktree
+from migrate import __version__
+from migrate.engine import git
 from migrate.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -27,12 +28,9 @@ from migrate.errors import (
     Interrupted,
     UserError,
 )
-from migrate.model import Recipe, TransformResult
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
-    from migrate import workflow
+    pass
 
 REPO_OPTION = click.option(
     "-C",
@@ -49,27 +47,6 @@ RECIPES_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Another folder of recipe TOML files (may repeat).",
 )
-
-
-def _load(repo: Path, extra: Sequence[Path]) -> dict[str, Recipe]:
-    from migrate import recipes
-
-    top = worktree.top(repo)
-    return recipes.load_all(recipes.recipe_dirs(top, extra))
-
-
-def recipe_status(repo: Path) -> dict[str, str]:
-    """Each recipe's state in the run HEAD is on (applied, reverted, ...)."""
-    from migrate import gitrepo, journal
-
-    top = worktree.top(repo)
-    if top is None:
-        return {}
-    with gitrepo.open_repo(top) as r:
-        if gitrepo.head_sha(r) is None:
-            return {}
-        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
-        return dict(run.last_status()) if run else {}
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,7 +74,7 @@ def cli(
     """
     import os
 
-    from migrate import output
+    from migrate.ui import output
 
     if quiet and verbose:
         raise UserError("choose one of --quiet and --verbose.")
@@ -121,7 +98,7 @@ def guide(yes: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     Example:
       migrate guide
     """
-    from migrate import guide as guided
+    from migrate.ui import guide as guided
 
     code: int = guided.run(repo, yes=yes, recipe_dirs=recipe_dirs)
     return code
@@ -138,24 +115,10 @@ def list_cmd(as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...]) -> int:
     Example:
       migrate list --json
     """
-    from migrate import render
+    from migrate.ui import recipe_view
 
-    known, status = _load(repo, recipe_dirs).values(), recipe_status(repo)
-    if as_json:
-        from migrate import shapes
-        from migrate.model import PHASES
-
-        top = worktree.top(repo)
-        ordered = sorted(known, key=lambda r: (PHASES.index(r.phase), r.order, r.id))
-        rows = [shapes.recipe_summary(r, status.get(r.id, "pending"), top) for r in ordered]
-        _echo_json(shapes.envelope("recipe_list", top or repo.resolve(), {"recipes": rows}))
-        return EXIT_OK
-    render.console().print(render.recipes_table(known, status))
+    recipe_view.list_recipes(repo, recipe_dirs, as_json)
     return EXIT_OK
-
-
-def _echo_json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
 
 
 @cli.command()
@@ -170,44 +133,10 @@ def show(recipe_id: str, as_json: bool, repo: Path, recipe_dirs: tuple[Path, ...
     Example:
       migrate show subprocess-timeouts
     """
-    from migrate import recipes, render
+    from migrate.ui import recipe_view
 
-    recipe = recipes.select_recipes(_load(repo, recipe_dirs), [recipe_id])[0]
-    top = worktree.top(repo)
-    explained = _explain(recipe, top)
-    if as_json:
-        from migrate import shapes
-
-        body = {"recipe": shapes.recipe_detail(recipe, top), "in_this_repository": explained}
-        _echo_json(shapes.envelope("recipe", top or repo.resolve(), body))
-        return EXIT_OK
-    out = render.console()
-    out.print(f"[bold]{recipe.id}[/bold]: {recipe.title}")
-    out.print(f"phase: {recipe.phase}, order {recipe.order}; transform: {recipe.transform}")
-    out.print(f"file: {recipe.source}", markup=False)
-    out.print(f"paths: {', '.join(recipe.paths)}", markup=False)
-    if recipe.requires:
-        out.print(f"requires: {', '.join(recipe.requires)}")
-    out.print(recipe.description, markup=False)
-    for key, value in recipe.params.items():
-        out.print(f"  params.{key} = {json.dumps(value)}", markup=False)
-    for key, value in recipe.validate.items():
-        out.print(f"  validate.{key} = {json.dumps(value)}", markup=False)
-    if explained:
-        out.print("\n[bold]in this repository[/bold]")
-        for line in explained:
-            out.print(f"  {line}", markup=False)
+    recipe_view.show_recipe(repo, recipe_dirs, recipe_id, as_json)
     return EXIT_OK
-
-
-def _explain(recipe: Recipe, top: Path | None) -> list[str]:
-    """What the recipe would find in this repository, for the recipes that can say."""
-    if recipe.transform != "parallel-hook-runner" or top is None:
-        return []
-    from migrate.files import Snapshot
-    from migrate.transforms import parallel_runner
-
-    return list(parallel_runner.explain(Snapshot(top, ()), recipe.params))
 
 
 @cli.command()
@@ -233,7 +162,7 @@ def audit(
 
     if as_json and sarif:
         raise UserError("choose one of --json and --sarif.")
-    root = worktree.top(repo) or repo
+    root = git.top(repo) or repo
     chosen = [str(Path(p).resolve()) for p in paths]
     options = auditing.recipe_options(root)
     if as_json or sarif:
@@ -241,98 +170,12 @@ def audit(
         shown = auditing.as_json(report) if as_json else auditing.as_sarif(report)
         click.echo(json.dumps(shown, indent=2))
     else:
-        from migrate import audit_view, render
+        from migrate.ui import audit_view, progress, render
 
-        report = _audit_with_progress(root, chosen, options)
+        report = progress.audit(root, chosen, options)
         audit_view.render(report, render.console())
     # Informational findings (e.g. **kwargs calls left alone) never fail a CI job.
     return EXIT_STEP_FAILED if fail_on_findings and report.issues_count else EXIT_OK
-
-
-def _audit_with_progress(root: Path, paths: Sequence[str], options: Any) -> Any:
-    from rich.progress import Progress
-
-    from migrate import audit as auditing
-    from migrate import render
-
-    err = render.console(stderr=True)
-    if not err.is_terminal or render.verbosity() < 0:
-        return auditing.audit(root, paths, options=options)
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("auditing", total=None)
-        return auditing.audit(
-            root,
-            paths,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            options=options,
-        )
-
-
-@contextmanager
-def _counting(what: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A live "what  done/total" line on stderr in a terminal (None elsewhere: no progress)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from migrate import render
-
-    err = render.console(stderr=True)
-    if not err.is_terminal or render.verbosity() < 0:
-        yield None
-        return
-    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(what, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
-
-
-def _listener(quiet: bool, diffs: bool = False) -> workflow.Listener:
-    """Prints each step as it starts and ends (on stderr with --json), and with `diffs` what
-    each step changes."""
-    from migrate import journal, render, workflow
-
-    out = render.console(stderr=quiet)
-    silent = render.verbosity() < 0  # --quiet: only the failures and the result
-    diffs = diffs or render.verbosity() > 0
-
-    class Printer(workflow.Listener):
-        live: Progress | None = None
-
-        def note(self, message: str) -> None:
-            out.print(message, markup=False)
-
-        def check_started(self, recipe: Recipe, name: str) -> None:
-            self.stop_live()
-            if out.is_terminal and not silent:
-                self.live = render.spinner(out, f"    running  {name}")
-
-        def check_finished(self, recipe: Recipe, result: journal.CheckResult) -> None:
-            self.stop_live()
-
-        def stop_live(self) -> None:
-            if self.live is not None:
-                self.live.stop()
-                self.live = None
-
-        def step_started(self, recipe: Recipe) -> None:
-            if not silent:
-                out.print(f"[bold]→ {recipe.id}[/bold]: {recipe.title}")
-
-        def approve(self, recipe: Recipe, result: TransformResult) -> TransformResult | None:
-            if diffs:
-                render.print_result(out, recipe, result)
-            return result
-
-        def step_finished(
-            self, recipe: Recipe, step: journal.Step, result: TransformResult | None
-        ) -> None:
-            self.stop_live()
-            if silent and step.status != "reverted":
-                return
-            render.print_step(out, step)
-            if result is not None:
-                render.print_notes(out, result)
-
-    return Printer()
 
 
 @cli.command()
@@ -395,111 +238,23 @@ def apply(
     Example:
       migrate apply subprocess-timeouts --dry-run
     """
-    from migrate import recipes, workflow
+    from migrate.ui import run_view
 
-    known = _load(repo, recipe_dirs)
-    if not recipe_ids and not all_recipes:
-        raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
-    chosen = recipes.select_recipes(known, list(known) if all_recipes else recipe_ids)
-    if unsafe:
-        chosen = [recipes.with_unsafe(r) for r in chosen]
-    options = workflow.ApplyOptions(
-        branch,
-        in_place,
-        keep_going,
-        skip_unparsable=skip_unparsable,
-        skip_unreadable=skip_unreadable,
-        dry=dry_run and validated,
-        bisect=bisect,
-    )
-    if validated and not dry_run:
-        raise UserError("--validate goes with --dry-run (a real apply always validates).")
-    if check and not dry_run:
-        raise UserError("--check goes with --dry-run (it reports, it never applies).")
-    if dry_run and not validated:
-        return _dry_run(repo, chosen, as_json, options, check)
-    listener = _listener(quiet=as_json, diffs=options.dry)
-    if stash:
-        listener.note(
-            "--stash is no longer needed: a run works in its own worktree and never touches"
-            " your uncommitted changes."
-        )
-    report = workflow.apply(repo, chosen, options, listener)
-    if as_json:
-        _echo_json(_report_json(report, worktree.top(repo) or repo.resolve()))
-    else:
-        _print_report(report)
-    return report.exit_code
-
-
-def _dry_run(
-    repo: Path,
-    chosen: Sequence[Recipe],
-    as_json: bool,
-    options: workflow.ApplyOptions,
-    check: bool = False,
-) -> int:
-    """What would change; with `check` the exit code says whether anything would (CI gate)."""
-    from migrate import render, workflow
-
-    results = workflow.preview(repo, chosen, options)
-    code = EXIT_STEP_FAILED if check and any(res.changes for _, res in results) else EXIT_OK
-    if as_json:
-        from migrate import shapes
-
-        shown = [
-            shapes.preview(r, res, "".join(render.unified_diff(c) for c in res.changes))
-            for r, res in results
-        ]
-        body = {"would_change": any(res.changes for _, res in results), "recipes": shown}
-        _echo_json(shapes.envelope("preview", worktree.top(repo) or repo.resolve(), body))
-        return code
-    out = render.console()
-    with render.paged(out):
-        for recipe, result in results:
-            render.print_result(out, recipe, result)
-    return code
-
-
-def _report_json(report: workflow.ApplyReport, root: Path) -> dict[str, object]:
-    from migrate import shapes
-
-    body = {
-        "dry_run": report.dry,
-        "run": shapes.run(report.run, root),
-        "steps": [shapes.step(step, root) for step in report.steps],
-        "where": report.where,
-        "left_out": list(report.left_out),
-        "exit_code": report.exit_code,
+    flags = {
+        "all_recipes": all_recipes,
+        "in_place": in_place,
+        "stash": stash,
+        "dry_run": dry_run,
+        "validated": validated,
+        "bisect": bisect,
+        "unsafe": unsafe,
+        "keep_going": keep_going,
+        "skip_unparsable": skip_unparsable,
+        "skip_unreadable": skip_unreadable,
+        "check": check,
+        "as_json": as_json,
     }
-    return shapes.envelope("apply", root, body)
-
-
-def _print_report(report: workflow.ApplyReport) -> None:
-    from migrate import render
-
-    out = render.console()
-    run = report.run
-    applied = [s for s in report.steps if s.status == "applied"]
-    if report.dry:
-        passed = f"{len(applied)} of {len(report.steps)} step(s) would apply"
-        out.print(f"\ndry run: {passed}; nothing was kept, the repository is unchanged.")
-        return
-    out.print(
-        f"\nrun {run.id}: {len(applied)} step(s) applied on "
-        f"{'the current branch' if run.in_place else run.branch}."
-    )
-    if report.exit_code:
-        out.print("[red]a step failed validation and was reverted.[/red]")
-    if report.where:
-        out.print(report.where + ".", markup=False)
-    if report.left_out:
-        shown = ", ".join(report.left_out[:5]) + (" ..." if len(report.left_out) > 5 else "")
-        out.print(
-            f"not included (uncommitted in your tree, left as they are): {shown}", markup=False
-        )
-    if applied:
-        out.print(f"undo everything: migrate rollback --all   (or: git checkout {run.base_branch})")
+    return run_view.run_apply(repo, recipe_dirs, recipe_ids, flags, branch)
 
 
 @cli.command()
@@ -512,43 +267,9 @@ def status(as_json: bool, repo: Path) -> int:
     Example:
       migrate status --json
     """
-    from migrate import gitrepo, journal, render
-    from migrate.isolation import Lock
+    from migrate.ui import run_view
 
-    with gitrepo.open_repo(repo) as r:
-        root = gitrepo.root(r)
-        branch = gitrepo.current_branch(r)
-        run = journal.open_run_for(r, branch, gitrepo.head_sha(r))
-        holder = Lock(journal.folder(r)).read()
-        elsewhere = journal.open_run_based_on(r, branch) if run is None else None
-        started_here = [x for x in journal.load_runs(r) if x.base_branch == branch]
-    interrupted = holder is not None and not holder.alive()
-    last = started_here[-1] if run is None and started_here else None
-    if as_json:
-        from migrate import shapes
-
-        shown = {
-            "run": shapes.run(run, root) if run else None,
-            "last_run": shapes.run(last, root) if last else None,
-            "interrupted": interrupted,
-        }
-        _echo_json(shapes.envelope("status", root, shown))
-        return EXIT_OK
-    out = render.console()
-    if interrupted:
-        out.print(
-            "[yellow]a run was killed here; the next command (or `migrate recover`) cleans up"
-            " after it.[/yellow]"
-        )
-    if run is not None:
-        render.print_run(out, run)
-    elif elsewhere is not None:
-        out.print(f"run {elsewhere.id} started here is open on branch {elsewhere.branch}.")
-    elif last is not None:
-        out.print("no open migration run on this branch; the last run started here:")
-        render.print_run(out, last)
-    else:
-        out.print("no open migration run on this branch.")
+    run_view.status(repo, as_json)
     return EXIT_OK
 
 
@@ -579,47 +300,14 @@ def rollback_cmd(
     Example:
       migrate rollback max-workers
     """
-    from migrate import render, rollback
+    from migrate.ui import render, run_view
 
-    chosen = [x for x in (recipe_id, file_path, hook) if x] + (["--all"] if everything else [])
-    if len(chosen) != 1:
-        raise UserError("name exactly one of: a recipe, --file PATH, --disable-hook NAME, --all.")
-    note = _printer()
-    if everything:
-        delete = yes or (render.is_interactive() and click.confirm("Delete the migration branch?"))
-        message = rollback.all_steps(repo, delete_branch=delete, note=note)
-    elif recipe_id:
-        requires = {r.id: r.requires for r in _load(repo, recipe_dirs).values()}
-        message = rollback.step(repo, recipe_id, requires, with_dependents, note)
-    elif file_path:
-        message = rollback.file(repo, file_path, note)
-    else:
-        message = _disable_hook(repo, str(hook), note)
-    render.console().print(message, markup=False)
+    def delete() -> bool:
+        return yes or (render.is_interactive() and click.confirm("Delete the migration branch?"))
+
+    what = {"recipe": recipe_id, "file": file_path, "hook": hook}
+    run_view.run_rollback(repo, recipe_dirs, what, everything, delete, with_dependents)
     return EXIT_OK
-
-
-def _printer() -> Callable[[str], None]:
-    from migrate import render
-
-    out = render.console()
-    return lambda message: out.print(message, markup=False)
-
-
-def _disable_hook(repo: Path, name: str, note: Callable[[str], None]) -> str:
-    from migrate import rollback
-    from migrate.hooks import settings_edit
-
-    path = ".claude/settings.json"
-    sha = rollback.edit_and_commit(
-        repo,
-        path,
-        lambda text: settings_edit.disable(text, path, name),
-        f"disable hook {name}",
-        f"Migrate-Disable-Hook: {name}",
-        note,
-    )
-    return f"disabled hook {name} with commit {sha[:10]}." if sha else "nothing to change."
 
 
 @cli.command()
@@ -632,10 +320,9 @@ def recover(yes: bool, repo: Path) -> int:
     Example:
       migrate recover
     """
-    from migrate import render, workflow
+    from migrate.ui import run_view
 
-    message = workflow.recover(repo)
-    render.console().print(message or "nothing to recover.", markup=False)
+    run_view.run_recover(repo)
     return EXIT_OK
 
 
@@ -661,17 +348,9 @@ def report(run_id: str | None, fmt: str, repo: Path) -> int:
     Example:
       migrate report --format markdown > pr.md && gh pr create --body-file pr.md
     """
-    from migrate import render
-    from migrate import report as reporting
+    from migrate.ui import report_formats
 
-    out = render.console(stderr=fmt != "table")
-    built = reporting.build(repo, run_id, status=lambda what: out.status(what))
-    if fmt == "json":
-        click.echo(json.dumps(reporting.as_json(built), indent=2))
-    elif fmt == "markdown":
-        click.echo(reporting.as_markdown(built), nl=False)
-    else:
-        reporting.print_table(out, built)
+    report_formats.show(repo, run_id, fmt)
     return EXIT_OK
 
 
@@ -692,31 +371,9 @@ def demo(keep: Path | None, verbose: bool) -> int:
     Example:
       migrate demo --keep /tmp/example
     """
-    import shutil
-    import tempfile
+    from migrate.ui import demo as demonstration
 
-    from migrate import example, render
-    from migrate import guide as guided
-
-    out = render.console()
-    folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
-    project = example.build(folder)
-    where = "kept" if keep else "temporary, removed at the end: pass --keep DIR to keep it"
-    out.print(f"[bold]example project:[/bold] {project} ({where})", markup=True)
-    out.print(f"The commands below (merge, roll back) are for this example, in {project}.")
-    markdown = project.parent / "migrate-report.md"
-    try:
-        code: int = guided.run(
-            project, yes=True, recipe_dirs=(), brief=not verbose, report_to=markdown
-        )
-    finally:
-        if not keep:
-            shutil.rmtree(project, ignore_errors=True)
-    if keep:
-        out.print(f"inspect it: cd {project} && git log --stat main..", markup=False)
-    else:
-        out.print(f"the example project {project} was removed (--keep DIR keeps it).", markup=False)
-    return code
+    return demonstration.run(keep, verbose)
 
 
 @cli.group()
@@ -727,37 +384,6 @@ def hooks() -> None:
     Example:
       migrate hooks verify --before main
     """
-
-
-def _root(repo: Path) -> Path:
-    from migrate import gitrepo
-
-    with gitrepo.open_repo(repo) as r:
-        return gitrepo.root(r)
-
-
-def _default_before(repo: Path) -> str:
-    """The open run's base, or HEAD~1 without a run."""
-    from migrate import gitrepo, journal
-
-    with gitrepo.open_repo(repo) as r:
-        run = journal.open_run_for(r, gitrepo.current_branch(r), gitrepo.head_sha(r))
-        if run is not None:
-            return run.base_commit
-        if gitrepo.head_sha(r) is None:
-            raise UserError("the repository has no commits yet; nothing to compare with.")
-        if gitrepo.ref_sha(r, "HEAD~1") is None:
-            raise UserError("HEAD has no parent to compare with; pass --before REV.")
-        return "HEAD~1"
-
-
-def _check_revisions(repo: Path, *revisions: str | None) -> None:
-    from migrate import gitrepo
-
-    with gitrepo.open_repo(repo) as r:
-        for option, rev in zip(("--before", "--after"), revisions, strict=True):
-            if rev is not None and gitrepo.ref_sha(r, rev) is None:
-                raise UserError(f"{option} {rev}: no such revision in {gitrepo.root(r)}.")
 
 
 @hooks.command("payloads")
@@ -782,35 +408,10 @@ def hooks_payloads(most: int, output: Path | None, repo: Path) -> int:
     Example:
       migrate hooks payloads --max 50
     """
-    from migrate import render
-    from migrate.hooks import payloads
+    from migrate.ui import hooks_view
 
-    out = render.console()
-    root, target = _payloads_target(repo, output)
-    found, sessions = payloads.collect(root, most)
-    if not found:
-        empty = f"{sessions} transcripts of this project hold no prompt or tool call."
-        out.print(empty if sessions else payloads.no_transcripts(root), markup=False)
-        return EXIT_OK
-    payloads.write(target, found)
-    out.print(
-        f"{len(found)} payloads from {sessions} sessions written to {target} (mode 0600,"
-        " it holds your prompts and tool output: keep it local).",
-        markup=False,
-    )
-    for what, count in payloads.summary(found):
-        out.print(f"  {what}: {count}", markup=False)
-    out.print(f"use them: migrate hooks verify --payloads {target}", markup=False)
+    hooks_view.write_payloads(repo, most, output)
     return EXIT_OK
-
-
-def _payloads_target(repo: Path, output: Path | None) -> tuple[Path, Path]:
-    """The project's root, and the payload file (inside .git unless given)."""
-    from migrate import gitrepo
-
-    with gitrepo.open_repo(repo) as r:
-        root = gitrepo.root(r)
-        return root, output or gitrepo.git_dir(r) / "migrate" / "payloads.jsonl"
 
 
 @hooks.command("verify")
@@ -832,25 +433,9 @@ def hooks_verify(
     Example:
       migrate hooks verify --before main --payloads .git/migrate/payloads.jsonl
     """
-    from migrate import render
-    from migrate.hooks import replay, verify
+    from migrate.ui import hooks_view
 
-    chosen = replay.load_payloads(payloads) if payloads else None
-    _check_revisions(repo, before, after)
-    old = before or _default_before(repo)
-    with _counting("replaying payloads") as progress:
-        report = verify.verify(repo, old, after, chosen, progress=progress)
-    if as_json:
-        from migrate import shapes
-
-        body = {"before": old, "after": after or "work tree", **report.as_dict()}
-        _echo_json(shapes.envelope("hooks_verify", _root(repo), body))
-    else:
-        out = render.console()
-        for line in [*(n.describe() for n in report.nondeterministic), *report.failure_lines()]:
-            out.print(line, markup=False)
-        out.print(report.summary(), markup=False)
-    return EXIT_OK if report.ok else EXIT_STEP_FAILED
+    return hooks_view.run_verify(repo, before, after, payloads, as_json)
 
 
 @hooks.command("bench")
@@ -884,27 +469,9 @@ def hooks_bench(
     Example:
       migrate hooks bench --before main --runs 3
     """
-    from migrate import render
-    from migrate.hooks import bench, replay
+    from migrate.ui import hooks_view
 
-    chosen = replay.load_payloads(payloads) if payloads else None
-    _check_revisions(repo, before, after)
-    with _counting("running payloads") as progress:
-        result = (
-            bench.compare(repo, before, after, runs, chosen, progress=progress)
-            if before
-            else bench.measure(repo, after, chosen, runs, progress=progress)
-        )
-    if as_json:
-        from migrate import shapes
-
-        kind = "hooks_bench_comparison" if before else "hooks_bench"
-        _echo_json(shapes.envelope(kind, _root(repo), result.as_dict()))
-    else:
-        render.console().print(bench.table(result))
-        for line in bench.problems(result):
-            render.console().print(line, markup=False)
-    return EXIT_OK if result.ok() else EXIT_STEP_FAILED
+    return hooks_view.run_bench(repo, runs, payloads, before, after, as_json)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -989,7 +556,7 @@ def _crash_log(text: str) -> Path | None:
     import secrets
     import tempfile
 
-    common = worktree.common_dir(Path.cwd())
+    common = git.common_dir(Path.cwd())
     name = f"crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.log"
     try:
         if common is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import make_repo
+from tests.helpers import make_repo
 
 RANDOM = """\
 import json, random, sys

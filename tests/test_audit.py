@@ -20,9 +20,9 @@ from rich.console import Console
 
 from migrate import audit as module
 from migrate.audit import AuditOptions, AuditReport, as_json, as_sarif, audit, python_files
-from migrate.audit_view import render
 from migrate.errors import UserError
-from tests.conftest import make_repo
+from migrate.ui.audit_view import render
+from tests.helpers import make_repo
 
 DEPLOY = """\
 import os

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 
 def test_audit_json_sarif_and_fail_on_findings(example_repo: Path) -> None:

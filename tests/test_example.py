@@ -18,7 +18,7 @@ import pytest
 
 from migrate.errors import UserError
 from migrate.example import build, source
-from tests.conftest import IDENTITY, git
+from tests.helpers import IDENTITY, git
 
 HOOK_COMMAND = re.compile(r"^python3 (?:\$CLAUDE_PROJECT_DIR|\$\{CLAUDE_PROJECT_DIR\})/(\S+\.py)$")
 PLAIN_TEXT_EVENTS = {"UserPromptSubmit", "SessionStart"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pexpect
 
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 DOWN = "\x1b[B"
 SPACE = " "

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from migrate.hooks import bench, replay
-from tests.conftest import make_repo, run_migrate
+from tests.helpers import make_repo, run_migrate
 
 EXPECTED_EVENTS = ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import git, run_migrate
+from tests.helpers import git, run_migrate
 
 
 def test_consolidate_verify_and_roll_back(example_repo: Path) -> None:

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from migrate import jsonedit
 from migrate.errors import UserError
 from migrate.files import Snapshot
-from migrate.hooks import settings, settings_edit, unified
+from migrate.hooks import jsonedit, settings, settings_edit, unified
 from migrate.hooks.runtime import matcher_matches
 from migrate.transforms.hook_settings import register_hooks, unregister_members
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate.hooks import payloads, replay, transcripts
-from tests.conftest import make_repo, run_migrate
+from tests.helpers import make_repo, run_migrate
 
 SESSION = "5d2c1f9e-0b7a-4c51-9f3e-2a8d6b4e7c10"
 

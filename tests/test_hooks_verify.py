@@ -17,7 +17,7 @@ import pytest
 
 from migrate.hooks import replay, verify
 from migrate.hooks.settings import HookRegistration
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 PROMPTS = [p for p in replay.SAMPLES if p["hook_event_name"] == "UserPromptSubmit"]
 

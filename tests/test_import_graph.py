@@ -74,3 +74,46 @@ def test_a_circle_is_found(tmp_path: Path) -> None:
     (package / "_a_cst.py").write_text("from . import a\n")
     graph = import_graph(package)
     assert cycles(graph) == [["migrate._a_cst", "migrate.a", "migrate._a_cst"]]
+
+
+def _imported_roots(path: Path) -> set[str]:
+    """The top-level packages `path` imports at run time (a `TYPE_CHECKING` block is not)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_git_is_reached_only_through_the_gateway() -> None:
+    """GitPython is imported by `engine/git.py` alone; every other module asks it."""
+    users = sorted(
+        str(p.relative_to(PACKAGE.parent))
+        for p in PACKAGE.rglob("*.py")
+        if "git" in _imported_roots(p)
+    )
+    assert users == ["migrate/engine/git.py"]
+
+
+def test_the_engine_never_reaches_up_into_the_interface() -> None:
+    """The engine changes repositories; what the user sees (ui, cli) sits above it."""
+    graph = import_graph(PACKAGE)
+    upward = {
+        (name, target)
+        for name, targets in graph.items()
+        if name.startswith("migrate.engine")
+        for target in targets
+        if target.startswith(("migrate.ui", "migrate.cli"))
+    }
+    assert upward == set()

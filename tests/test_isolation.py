@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 CLAUDE = "# Project\n\nInstructions.\n"
 POOL = "from concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor(max_workers=10)\n"

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from tests.conftest import one_hook_project, run_migrate
+from tests.helpers import one_hook_project, run_migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "migrate" / "schemas"

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate import labels, recipes, workflow
+from migrate import labels, recipes
+from migrate.engine.compute import preview
+from migrate.engine.step import summarise
 
 
 def test_every_builtin_counter_has_words(example_repo: Path) -> None:
     known = recipes.load_all(recipes.recipe_dirs(example_repo))
-    results = workflow.preview(example_repo, list(known.values()))
+    results = preview(example_repo, list(known.values()))
     reported = {(r.transform, key) for r, res in results for key in res.counts}
     assert ("subprocess-timeouts", "has_timeout") in reported
     missing = [pair for pair in reported if pair[1] not in labels._labels(pair[0])]
     assert not missing, missing
     timeouts = next((r, res) for r, res in results if r.id == "subprocess-timeouts")
-    summary = workflow.summarise(*timeouts)
+    summary = summarise(*timeouts)
     assert "1 call already has a timeout" in summary and "has_timeout" not in summary
     assert "1 call passes **kwargs (left alone)" in summary
 

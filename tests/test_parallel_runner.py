@@ -10,7 +10,7 @@ from migrate.files import Snapshot
 from migrate.hooks import unified
 from migrate.model import TransformResult
 from migrate.transforms.parallel_runner import explain, parallel_hook_runner
-from tests.conftest import git, run_migrate
+from tests.helpers import git, run_migrate
 
 SETTINGS = ".claude/settings.json"
 WRITES_STATE = (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 
 from migrate.hooks import bench, verify
-from tests.conftest import git, one_hook_project, run_migrate
+from tests.helpers import git, one_hook_project, run_migrate
 
 PAYLOADS = [{"hook_event_name": "UserPromptSubmit", "prompt": f"p {i}"} for i in range(3)]
 

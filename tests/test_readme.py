@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from tests.conftest import run_migrate
+from tests.helpers import run_migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -153,7 +153,7 @@ def test_the_validate_block_names_every_key_and_the_tool_accepts_it(tmp_path: Pa
     import dataclasses
 
     from migrate.model import Validation
-    from tests.conftest import make_repo
+    from tests.helpers import make_repo
 
     block = README.split("```toml\n[validate]\n", 1)[1].split("```", 1)[0]
     keys = re.findall(r"^(\w+) = ", block, re.MULTILINE)

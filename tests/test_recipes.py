@@ -8,7 +8,7 @@ import pytest
 
 from migrate.errors import UserError
 from migrate.recipes import load_all, recipe_dirs
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 GOOD = 'id = "{id}"\ntitle = "T"\ntransform = "agent-parallelism-doc"\npaths = ["CLAUDE.md"]\n'
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from migrate.files import Snapshot
 from migrate.hooks import unified
 from migrate.transforms.remove_old_hooks import NOTHING_UNIFIED, remove_old_hooks
-from tests.conftest import make_repo, run_migrate
+from tests.helpers import make_repo, run_migrate
 
 HOOKS = ".claude/hooks"
 PLAIN = "import sys\nsys.stdin.read()\n"

@@ -13,9 +13,10 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from migrate import report
 from migrate.hooks import transcripts
-from tests.conftest import git, make_repo, run_migrate
+from migrate.ui.agent_use import agent_metric, agent_use
+from migrate.ui.report_model import parse_time
+from tests.helpers import git, make_repo, run_migrate
 
 DOCS = Path(__file__).parent.parent / "docs" / "report.md"
 
@@ -244,7 +245,7 @@ def test_agent_counter_on_claude_code_transcripts(tmp_path: Path, case: str) -> 
     project = tmp_path / "project"
     project.mkdir()
     write_session(tmp_path, project, "s1", turns)
-    use = report.agent_use(transcripts.sessions(project, tmp_path))
+    use = agent_use(transcripts.sessions(project, tmp_path))
     assert (use.sessions, use.agent_turns, use.parallel_turns) == (1, agent_turns, parallel)
     assert (use.sequential_runs, use.sequential_calls) == (runs, calls)
 
@@ -254,12 +255,10 @@ def test_agent_row_splits_sessions_at_the_first_commit(tmp_path: Path) -> None:
     project.mkdir()
     for day, case in enumerate(["sequential", "sequential", "mixed", "parallel"], 1):
         write_session(tmp_path, project, f"s{day}", CASES[case][0])
-    since = report._parse_time("2026-01-04T00:00:00+00:00")
-    row = report._agent_metric(project, since, tmp_path)
+    since = parse_time("2026-01-04T00:00:00+00:00")
+    row = agent_metric(project, since, tmp_path)
     assert row.before.lines[0] == "1 of 12 agent turns parallel (8%)"
     assert row.before.value["sequential_runs"] == 3
     assert row.after.lines == ("not enough sessions yet: 1",)
     assert row.after.value["parallel_turns"] == 2
-    assert report._agent_metric(tmp_path / "other", since, tmp_path).before.lines == (
-        "no transcripts",
-    )
+    assert agent_metric(tmp_path / "other", since, tmp_path).before.lines == ("no transcripts",)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 CLAUDE = "# Project\n\nInstructions.\n"
 # A check the recipe's edit breaks: CLAUDE.md must not mention agents.

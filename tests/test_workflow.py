@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, run_migrate
 
 POOL = (
     "from concurrent.futures import ThreadPoolExecutor\n\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate import writer
+from migrate.engine import writer
 from migrate.model import FileChange
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from rich.table import Table
 
-from migrate import gitrepo
+from migrate.engine import git
 from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.hooks import replay, unified, verify
@@ -421,7 +421,7 @@ def _measure_event(
 
 @contextmanager
 def _scratch(root: Path, rev: str | None) -> Iterator[Path]:
-    with gitrepo.open_repo(root) as repo, replay.scratch_copy(repo, rev) as tree:
+    with git.open_repo(root) as repo, replay.scratch_copy(repo, rev) as tree:
         yield tree
 
 

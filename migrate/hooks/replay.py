@@ -4,29 +4,27 @@ Claude Code runs them: every matching handler, each as its own shell command."""
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
-import tarfile
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from git import Repo
-
-from migrate import gitrepo
+from migrate.engine import git
 from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.hooks import payloads, runtime, settings
+
+if TYPE_CHECKING:
+    from migrate.engine.git import Repo
 
 LOCAL_SETTINGS = ".claude/settings.local.json"
 SESSION = "0f7c5a52-migrate-replay"
@@ -121,28 +119,10 @@ class HandlerRun:
 
 @contextmanager
 def scratch_copy(repo: Repo, rev: str | None) -> Iterator[Path]:
-    """A throwaway copy of the repository at `rev` (None: the work tree as it is now)."""
-    with tempfile.TemporaryDirectory(prefix="migrate-replay-") as tmp:
-        target = Path(tmp) / "project"
-        target.mkdir()
-        if rev is None:
-            work = gitrepo.root(repo)
-            for rel in gitrepo.tracked_paths(repo):
-                source = work / rel
-                if source.is_file():
-                    (target / rel).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(source, target / rel)
-        else:
-            data = subprocess.run(
-                ["git", "archive", "--format=tar", rev],
-                cwd=gitrepo.root(repo),
-                capture_output=True,
-                check=True,
-                timeout=300,
-            ).stdout
-            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-                archive.extractall(target, filter="data")
-        _add_local_settings(gitrepo.root(repo), target)
+    """A throwaway copy of the repository at `rev` (None: the work tree as it is now), with
+    the user's local settings."""
+    with git.scratch_copy(repo, rev, prefix="migrate-replay-") as target:
+        _add_local_settings(git.root(repo), target)
         yield target
 
 

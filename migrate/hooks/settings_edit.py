@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
-from migrate import jsonedit
 from migrate.errors import UserError
+from migrate.hooks import jsonedit
 
 Handler = dict[str, Any]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrate import gitrepo
+from migrate.engine import git
 from migrate.hooks import replay, runtime
 
 # Runs of each registration in all when a difference shows up: the first and the reruns.
@@ -354,7 +354,7 @@ def verify(
     with (
         ThreadPoolExecutor(max_workers=2) as pool,
         replay.interruptible(),
-        gitrepo.open_repo(root) as repo,
+        git.open_repo(root) as repo,
     ):
 
         def both() -> tuple[Side, Side]:

@@ -166,9 +166,9 @@ def _confine(after: str, formatted: str, allowed: list[Span]) -> str | Failure:
 def find_formatter(root: Path, tool: Tool) -> tuple[str, ...] | None:
     """The command that runs `tool` for the project: next to its Python, as a module of it, or
     on PATH; None when none of them has it."""
-    from migrate import validate  # above the transforms: asked only when a formatter is set
+    from migrate.engine import checks  # above the transforms: asked only when a formatter is set
 
-    python = validate.environment(root, validate.project_validation(root)).python
+    python = checks.environment(root, checks.project_validation(root)).python
     if len(python) == 1:
         exe = shutil.which(python[0]) or python[0]
         beside = Path(exe).parent / (f"{tool}.exe" if os.name == "nt" else tool)

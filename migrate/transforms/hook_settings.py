@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from migrate import jsonedit
 from migrate.files import Snapshot
-from migrate.hooks import settings, settings_edit, unified
+from migrate.hooks import jsonedit, settings, settings_edit, unified
 from migrate.model import FileChange, TransformResult
 from migrate.transforms import register
 

@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from migrate import jsonedit
 from migrate.files import Snapshot
-from migrate.hooks import runtime, settings, settings_edit, unified
+from migrate.hooks import jsonedit, runtime, settings, settings_edit, unified
 from migrate.hooks.settings import HookRegistration
 from migrate.model import FileChange, TransformResult
 from migrate.transforms import register

@@ -15,11 +15,21 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
-from migrate.errors import RepoStateError
+from migrate import files
+from migrate.engine import git, journal
+from migrate.errors import RepoStateError, UserError
+
+if TYPE_CHECKING:
+    from migrate.engine.git import Repo
 
 LOCK_NAME = "lock.json"
 
@@ -149,9 +159,70 @@ def kill_group(group: int | None, start: str | None) -> None:
         time.sleep(0.02)
 
 
-def remove_tree(path: Path) -> None:
-    """Delete a folder the run owns without following any symlink inside it."""
-    if path.is_symlink():
-        path.unlink()
-    elif path.exists():
-        shutil.rmtree(path, ignore_errors=True)
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Cleanup must finish: a second Ctrl-C waits until the run's state is back in order."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) unwind like Ctrl-C, so the step's cleanup runs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo]:
+    """A worktree of the run's own at `start` (detached), removed at the end; after a bug of
+    ours it is kept for inspection, with its path printed."""
+    path = journal.folder(repo) / "worktrees" / name
+    if path.exists():
+        git.remove_worktree(repo, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git.add_worktree(repo, path, start)
+    outer = lock.holder.worktree if lock.holder else None
+    lock.update(worktree=str(path))
+    keep = False
+    try:
+        with git.open_repo(path) as wt:
+            yield wt
+    except Exception as e:
+        keep = not isinstance(e, UserError)
+        if keep:
+            sys.stderr.write(f"migrate: the run's worktree is kept for inspection: {path}\n")
+        raise
+    finally:
+        with signals_held():
+            if not keep:
+                git.remove_worktree(repo, path)
+            lock.update(worktree=outer, group=None, group_start=None)
+
+
+def share(user_root: Path, worktree: Path, share: Sequence[str]) -> None:
+    """Ignored files the checks need, from the user's tree: folders linked, files copied (a
+    check that writes a shared file then writes a copy, never the user's)."""
+    for rel in share:
+        source, target = user_root / rel, worktree / rel
+        if not source.exists() or target.exists() or target.is_symlink():
+            continue
+        if files.link_problem(worktree, rel):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            target.symlink_to(source.resolve(), target_is_directory=True)
+        else:
+            shutil.copy2(source, target)

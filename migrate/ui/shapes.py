@@ -4,7 +4,9 @@ keys are snake_case; paths are relative to the repository root, the one absolute
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -15,7 +17,7 @@ from migrate.model import UNSAFE, Finding, Recipe, TransformResult
 from migrate.resources import shipped
 
 if TYPE_CHECKING:
-    from migrate.journal import Run, Step
+    from migrate.engine.journal import Run, Step
 
 SCHEMA = 1
 
@@ -100,3 +102,9 @@ def recipe_detail(recipe: Recipe, root: Path | None) -> dict[str, Any]:
         "validate": dict(recipe.validate),
         **recipe_source(recipe, root),
     }
+
+
+def echo(data: object) -> None:
+    """Print one JSON document on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()

@@ -16,13 +16,13 @@ from rich.pager import Pager
 from rich.table import Table
 from rich.text import Text
 
-from migrate import hunks, output
 from migrate.model import PHASE_TITLES, PHASES, UNSAFE, FileChange, Recipe, TransformResult
+from migrate.ui import hunks, output
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from migrate.journal import CheckResult, Run, Step
+    from migrate.engine.journal import CheckResult, Run, Step
 
 OUTCOME_STYLE = {
     "passed": "green",

@@ -12,22 +12,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from git import Repo
-from git.exc import GitCommandError
-
-from migrate import gitrepo, journal
+from migrate.engine import git, journal
+from migrate.engine.journal import Run, Step
+from migrate.engine.recover import locked
+from migrate.engine.safety import Lock, own_worktree
 from migrate.errors import RepoStateError, UserError
-from migrate.isolation import Lock
-from migrate.journal import Run, Step
-from migrate.workflow import locked, own_worktree
+
+if TYPE_CHECKING:
+    from migrate.engine.git import Repo
 
 BACKUP_REF = "refs/migrate/backup/"
 Notes = Callable[[str], None]
 
 
 def _current_run(repo: Repo) -> Run:
-    run = journal.open_run_for(repo, gitrepo.current_branch(repo), gitrepo.head_sha(repo))
+    run = journal.current_run(repo)
     if run is None:
         raise UserError(
             "no open migration run here; check out a migrate branch (`migrate status`)."
@@ -40,18 +41,18 @@ def _session(root: Path, note: Notes) -> Iterator[tuple[Repo, Run, Callable[...,
     """The repository locked, its open run, and `commit(make, message)`: `make(worktree)`
     changes the worktree (at HEAD) and returns the paths to commit, or None for "nothing to
     do"; the commit is then taken by the user's checkout."""
-    with gitrepo.open_repo(root) as repo, locked(repo, "rollback", note) as lock:
-        gitrepo.check_state(repo, allow_detached=True)
+    with git.open_repo(root) as repo, locked(repo, "rollback", note) as lock:
+        git.check_state(repo, allow_detached=True)
         run = _current_run(repo)
-        head = str(gitrepo.head_sha(repo))
+        head = str(git.head_sha(repo))
 
         def commit(make: Callable[[Repo], list[str] | None], message: str) -> str:
             with own_worktree(repo, lock, f"rollback-{run.id}", head) as wt:
                 paths = make(wt)
                 if paths is None:
                     return ""
-                tree = gitrepo.stage_tree(wt, paths)
-                sha = gitrepo.commit_tree(wt, tree, head, message)
+                tree = git.stage_tree(wt, paths)
+                sha = git.commit_tree(wt, tree, head, message)
             _take(repo, sha)
             return sha
 
@@ -59,9 +60,9 @@ def _session(root: Path, note: Notes) -> Iterator[tuple[Repo, Run, Callable[...,
 
 
 def _take(repo: Repo, sha: str) -> None:
-    if not gitrepo.fast_forward(repo, sha):
+    if not git.fast_forward(repo, sha):
         raise RepoStateError(
-            f"{gitrepo.root(repo)}: your uncommitted changes touch the files this rollback"
+            f"{git.root(repo)}: your uncommitted changes touch the files this rollback"
             " changes; commit or stash them, then run it again (nothing was changed)."
         )
 
@@ -119,13 +120,12 @@ def step(
 def _revert(wt: Repo, steps: Sequence[Step]) -> list[str] | None:
     for s in steps:
         assert s.commit is not None
-        if not gitrepo.revert_in(wt, s.commit):
+        if not git.revert_in(wt, s.commit):
             raise RepoStateError(
                 f"recipe {s.recipe!r} cannot be reverted cleanly: later commits changed the same"
                 " lines; roll those back first (nothing was changed)."
             )
-    staged = wt.git.diff("--cached", "--name-only", "-z")
-    return [p for p in staged.split("\0") if p] or None
+    return git.staged_paths(wt) or None
 
 
 def _revert_message(run: Run, steps: Sequence[Step]) -> str:
@@ -139,8 +139,7 @@ def _touched(repo: Repo, run: Run) -> set[str]:
     paths: set[str] = set()
     for s in run.applied().values():
         if s.commit:
-            out = repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "-z", s.commit)
-            paths.update(p for p in out.split("\0") if p)
+            paths.update(git.changed_in(repo, s.commit))
     return paths
 
 
@@ -152,11 +151,11 @@ def file(root: Path, path: str, note: Notes = lambda _: None) -> str:
             raise UserError(f"{rel}: run {run.id} did not change this file; nothing to restore.")
 
         def restore(wt: Repo) -> list[str] | None:
-            if _exists_at(wt, run.base_commit, rel):
-                wt.git.checkout(run.base_commit, "--", rel)
-            elif (gitrepo.root(wt) / rel).exists():
-                wt.git.rm("-q", "--", rel)
-            return [rel] if wt.git.diff("HEAD", "--name-only", "--", rel) else None
+            if git.exists_at(wt, run.base_commit, rel):
+                git.restore_from(wt, run.base_commit, rel)
+            elif (git.root(wt) / rel).exists():
+                git.remove_path(wt, rel)
+            return [rel] if git.differs_from_head(wt, rel) else None
 
         sha = commit(
             restore,
@@ -170,20 +169,12 @@ def file(root: Path, path: str, note: Notes = lambda _: None) -> str:
 
 
 def _repo_relative(repo: Repo, cwd: Path, path: str) -> str:
-    top = gitrepo.root(repo).resolve()
+    top = git.root(repo).resolve()
     absolute = (cwd / path).resolve()
     try:
         return absolute.relative_to(top).as_posix()
     except ValueError:
         raise UserError(f"{path}: the path is outside the repository.") from None
-
-
-def _exists_at(repo: Repo, commit: str, rel: str) -> bool:
-    try:
-        repo.git.cat_file("-e", f"{commit}:{rel}")
-    except GitCommandError:
-        return False
-    return True
 
 
 def edit_and_commit(
@@ -195,14 +186,14 @@ def edit_and_commit(
     note: Notes = lambda _: None,
 ) -> str | None:
     """Apply a text edit to one file of the open run and commit it; None when nothing changed."""
+    from migrate.engine.writer import atomic_write
     from migrate.files import link_problem
-    from migrate.writer import atomic_write
 
     with _session(root, note) as (_, run, commit):
 
         def change(wt: Repo) -> list[str] | None:
-            target = gitrepo.root(wt) / path
-            why = link_problem(gitrepo.root(wt), path)
+            target = git.root(wt) / path
+            why = link_problem(git.root(wt), path)
             if why:
                 raise UserError(f"{path} {why}.")
             if not target.is_file():
@@ -222,19 +213,19 @@ def edit_and_commit(
 def all_steps(root: Path, delete_branch: bool, note: Notes = lambda _: None) -> str:
     """Back to the state before the run, without resetting any branch: the user is taken back
     to the base branch when the run has a branch of its own, else revert commits are made."""
-    with gitrepo.open_repo(root) as repo, locked(repo, "rollback", note) as lock:
-        gitrepo.check_state(repo, allow_detached=True)
-        branch = gitrepo.current_branch(repo)
-        run = journal.open_run_for(repo, branch, gitrepo.head_sha(repo))
+    with git.open_repo(root) as repo, locked(repo, "rollback", note) as lock:
+        git.check_state(repo, allow_detached=True)
+        branch = git.current_branch(repo)
+        run = journal.current_run(repo)
         run = run or journal.open_run_based_on(repo, branch)
         if run is None or not run.applied():
             if run is not None:
                 journal.save_run(repo, replace(run, state="rolled-back"))
             return _already_rolled_back(repo, run)
-        tip = gitrepo.ref_sha(repo, f"refs/heads/{run.branch}") if run.branch else None
-        tip = tip or str(gitrepo.head_sha(repo))
+        tip = git.ref_sha(repo, f"refs/heads/{run.branch}") if run.branch else None
+        tip = tip or str(git.head_sha(repo))
         backup = BACKUP_REF + run.id
-        gitrepo.update_ref(repo, backup, tip)
+        git.update_ref(repo, backup, tip)
         if _own_branch(repo, run, tip):
             message = _leave_branch(repo, run, branch, delete_branch)
         else:
@@ -247,19 +238,17 @@ def _own_branch(repo: Repo, run: Run, tip: str) -> bool:
     """The run's branch is one migrate created, holding only the run's commits, not merged."""
     if not run.created_branch or run.in_place or not run.branch or run.base_branch is None:
         return False
-    for _, message in gitrepo.commits_between(repo, run.base_commit, tip):
-        if gitrepo.trailers(message).get("Migrate-Run") != run.id:
+    for _, message in git.commits_between(repo, run.base_commit, tip):
+        if git.trailers(message).get("Migrate-Run") != run.id:
             return False
-    base_tip = gitrepo.ref_sha(repo, f"refs/heads/{run.base_branch}")
-    return (
-        base_tip is None or not gitrepo.is_ancestor(repo, tip, base_tip) or tip == run.base_commit
-    )
+    base_tip = git.ref_sha(repo, f"refs/heads/{run.base_branch}")
+    return base_tip is None or not git.is_ancestor(repo, tip, base_tip) or tip == run.base_commit
 
 
 def _leave_branch(repo: Repo, run: Run, branch: str | None, delete: bool) -> str:
     assert run.branch is not None and run.base_branch is not None
     message = f"back on {run.base_branch}"
-    if branch == run.branch and not gitrepo.checkout(repo, run.base_branch):
+    if branch == run.branch and not git.checkout(repo, run.base_branch):
         raise RepoStateError(
             f"git cannot check out {run.base_branch} over your local changes; commit or stash"
             " them, then run it again (nothing was changed)."
@@ -267,7 +256,7 @@ def _leave_branch(repo: Repo, run: Run, branch: str | None, delete: bool) -> str
     if branch not in (run.branch, run.base_branch):
         message = f"you stay on {branch or 'a detached HEAD'}"
     if delete:
-        repo.git.branch("-D", run.branch)
+        git.delete_branch(repo, run.branch)
         return message + f"; branch {run.branch} deleted"
     return message + f"; delete the branch with: git branch -D {run.branch}"
 
@@ -275,15 +264,15 @@ def _leave_branch(repo: Repo, run: Run, branch: str | None, delete: bool) -> str
 def _revert_all(repo: Repo, run: Run, lock: Lock) -> str:
     """Revert commits for every applied step, newest first, on the branch HEAD is on."""
     steps = list(run.applied().values())[::-1]
-    head = str(gitrepo.head_sha(repo))
+    head = str(git.head_sha(repo))
     with own_worktree(repo, lock, f"rollback-{run.id}", head) as wt:
         paths = _revert(wt, steps)
         if paths is None:
             return "its steps were already undone; nothing to do"
-        tree = gitrepo.stage_tree(wt, paths)
-        sha = gitrepo.commit_tree(wt, tree, head, _revert_message(run, steps))
+        tree = git.stage_tree(wt, paths)
+        sha = git.commit_tree(wt, tree, head, _revert_message(run, steps))
     _take(repo, sha)
-    where = gitrepo.current_branch(repo) or "HEAD"
+    where = git.current_branch(repo) or "HEAD"
     return (
         f"{where} holds commits migrate did not make (or is not the run's own branch), so it is"
         f" not reset: commit {sha[:10]} reverts the run's {len(steps)} step(s)"
@@ -293,8 +282,8 @@ def _revert_all(repo: Repo, run: Run, lock: Lock) -> str:
 def _already_rolled_back(repo: Repo, run: Run | None) -> str:
     """Rolling back twice is harmless: a closed run started here, or in HEAD's history."""
     if run is None:
-        branch = gitrepo.current_branch(repo)
-        seen = {gitrepo.trailers(m).get("Migrate-Run") for _, m in gitrepo.log_messages(repo)}
+        branch = git.current_branch(repo)
+        seen = {git.trailers(m).get("Migrate-Run") for _, m in git.log_messages(repo)}
         closed = [
             r
             for r in journal.load_runs(repo)
@@ -304,3 +293,19 @@ def _already_rolled_back(repo: Repo, run: Run | None) -> str:
     if run is None:
         raise UserError("no open migration run here; nothing to roll back (`migrate status`).")
     return f"run {run.id} is already rolled back; nothing to do."
+
+
+def disable_hook(root: Path, name: str, note: Notes = lambda _: None) -> str:
+    """Remove hook `name`'s registrations from `.claude/settings.json`, as one commit."""
+    from migrate.hooks import settings_edit
+
+    path = ".claude/settings.json"
+    sha = edit_and_commit(
+        root,
+        path,
+        lambda text: settings_edit.disable(text, path, name),
+        f"disable hook {name}",
+        f"Migrate-Disable-Hook: {name}",
+        note,
+    )
+    return f"disabled hook {name} with commit {sha[:10]}." if sha else "nothing to change."

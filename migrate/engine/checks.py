@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from migrate.engine.journal import CheckResult
 from migrate.errors import UserError, did_you_mean
-from migrate.journal import CheckResult
 from migrate.model import Validation
 from migrate.recipes import check_validation, read_toml
 
@@ -165,7 +165,7 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
 
 
 def _py_compile(ctx: Context) -> CheckResult:
-    from migrate.writer import parses
+    from migrate.engine.writer import parses
 
     started = time.monotonic()
     python = [p for p in ctx.changed if p.endswith(".py") and (ctx.root / p).is_file()]

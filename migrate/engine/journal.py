@@ -13,11 +13,13 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from git import Repo
+from migrate.engine import git
+from migrate.errors import UserError
 
-from migrate import gitrepo
+if TYPE_CHECKING:
+    from migrate.engine.git import Repo
 
 StepStatus = Literal["applied", "reverted", "interrupted", "no-changes", "skipped", "rolled-back"]
 RunState = Literal["open", "rolled-back"]
@@ -71,7 +73,7 @@ class Run:
 
 
 def folder(repo: Repo) -> Path:
-    return gitrepo.git_dir(repo) / "migrate"
+    return git.git_dir(repo) / "migrate"
 
 
 def logs_folder(repo: Repo, run_id: str) -> Path:
@@ -135,6 +137,11 @@ def load_run(repo: Repo, run_id: str) -> Run | None:
     return _read_run(path) if path.is_file() else None
 
 
+def current_run(repo: Repo) -> Run | None:
+    """The open run HEAD is on (see `open_run_for`)."""
+    return open_run_for(repo, git.current_branch(repo), git.head_sha(repo))
+
+
 def open_run_for(repo: Repo, branch: str | None, head: str | None) -> Run | None:
     """The open run that HEAD is on: its branch is checked out (or, in place, HEAD is its tip)."""
     for run in reversed(load_runs(repo)):
@@ -160,8 +167,8 @@ def from_git(repo: Repo) -> Run | None:
     steps: list[Step] = []
     rolled_back: set[str] = set()
     run_id = None
-    for sha, message in gitrepo.log_messages(repo):
-        found = gitrepo.trailers_all(message)
+    for sha, message in git.log_messages(repo):
+        found = git.trailers_all(message)
         run_of = found.get("Migrate-Run", [None])[0]
         if run_of is None:
             continue
@@ -171,11 +178,37 @@ def from_git(repo: Repo) -> Run | None:
             break
         rolled_back.update(found.get("Migrate-Rollback", []))
         for recipe in found.get("Migrate-Recipe", []):
-            parent = str(repo.git.rev_parse(f"{sha}^"))
+            parent = git.parent_of(repo, sha)
             status: StepStatus = "rolled-back" if recipe in rolled_back else "applied"
             steps.append(Step(recipe, status, parent, sha))
     if run_id is None or not steps or any(r.id == run_id for r in load_runs(repo)):
         return None
     steps.reverse()
-    branch = gitrepo.current_branch(repo)
+    branch = git.current_branch(repo)
     return Run(run_id, branch, None, steps[0].pre_commit, False, "", "open", tuple(steps))
+
+
+def recipe_status(path: Path) -> dict[str, str]:
+    """Each recipe's state in the run HEAD is on (applied, reverted, ...); empty outside a
+    repository or without a run."""
+    top = git.top(path)
+    if top is None:
+        return {}
+    with git.open_repo(top) as repo:
+        if git.head_sha(repo) is None:
+            return {}
+        run = current_run(repo)
+        return dict(run.last_status()) if run else {}
+
+
+def default_base(path: Path) -> str:
+    """What a change is compared with by default: the open run's base, else HEAD~1."""
+    with git.open_repo(path) as repo:
+        run = current_run(repo)
+        if run is not None:
+            return run.base_commit
+        if git.head_sha(repo) is None:
+            raise UserError("the repository has no commits yet; nothing to compare with.")
+        if git.ref_sha(repo, "HEAD~1") is None:
+            raise UserError("HEAD has no parent to compare with; pass --before REV.")
+        return "HEAD~1"
