@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import contextlib
 import functools
 import gc
 import hashlib
@@ -57,11 +56,11 @@ from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
 from migrate.model import UNSAFE, Finding
+from migrate.pysource.parse import Unparsable, ast_module, compiles, parse
 from migrate.resources import REPO_RECIPES, shipped
 from migrate.skeleton import skeleton, word_positions
 from migrate.transforms._pool_calls import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
-from migrate.transforms._source import newer_syntax_possible
-from migrate.transforms._subprocess_model import NO_TIMEOUT, STAR_EXPORTS, Facts, Unparsable
+from migrate.transforms._subprocess_model import NO_TIMEOUT, STAR_EXPORTS, Facts
 from migrate.transforms._subprocess_sites import ast_chain, read_facts
 from migrate.transforms._suppress import suppressed, suppressions
 from migrate.transforms.subprocess_timeouts import (
@@ -776,13 +775,8 @@ def _shape_words(options: AuditOptions) -> frozenset[str]:
 
 def _parse_check(source: _Source) -> tuple[Finding, ...]:
     """() when the file parses; the bytecode cache answers first, `compile()` otherwise."""
-    if source.compiles:
-        return ()
-    try:
-        compile(source.data, source.path, "exec", dont_inherit=True)
-        return ()
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        pass  # the compiler refuses more than the parser: ask the parsers themselves
+    if source.compiles or compiles(source.data, source.path):
+        return ()  # else the compiler may refuse more than the parser: ask the parsers
     decoded = decode(source.path, source.data)
     if decoded is None:
         return (Finding(source.path, 1, "parse-error", "not text in its declared encoding"),)
@@ -830,21 +824,14 @@ class _NotWithoutLibCST(Exception):
 
 def _tree(path: str, text: str, newer_syntax: bool) -> ast.Module | cst.Module | Finding:
     """The module from `ast`, else from LibCST (newer syntax), else the parse-error finding."""
-    try:
-        return ast.parse(text, path)
-    except (SyntaxError, ValueError, MemoryError) as error:
-        line = getattr(error, "lineno", None) or 1
-        unparsable = Finding(path, line, "parse-error", f"cannot parse this file ({error})")
-        if not newer_syntax_possible(error):
-            return unparsable
-    if not newer_syntax:
+    tree = parse(text, path, libcst=newer_syntax)
+    if not isinstance(tree, Unparsable):
+        return tree
+    if tree.later_python:
         raise _NotWithoutLibCST(path)
-    import libcst as cst  # a third of a second to import: only for files `ast` cannot parse
-
-    try:
-        return cst.parse_module(text)
-    except (cst.ParserSyntaxError, ValueError):
-        return unparsable
+    if tree.nested:
+        raise RecursionError(path)  # reported as too deeply nested, like a deep walk
+    return Finding(path, tree.line, "parse-error", f"cannot parse this file ({tree.reason})")
 
 
 class _Parsed:
@@ -863,8 +850,7 @@ class _Parsed:
         if self._tree is None and self.source.compiles:
             cut = skeleton(self.text, _skeleton_words(self.text, self.callees))
             if cut is not None:
-                with contextlib.suppress(SyntaxError, ValueError, MemoryError):
-                    self._tree = ast.parse(cut, self.path)
+                self._tree = ast_module(cut, self.path)
         if self._tree is None:
             self._tree = _tree(self.path, self.text, self.source.newer_syntax)
         return self._tree
@@ -872,8 +858,8 @@ class _Parsed:
     def facts(self) -> Facts | Unparsable:
         if self._facts is None:
             tree = self.tree()
-            ast_tree = tree if isinstance(tree, ast.Module) else None
-            self._facts = read_facts(self.text, self.path, tree=ast_tree)
+            parsed = None if isinstance(tree, Finding) else tree
+            self._facts = read_facts(self.text, self.path, tree=parsed)
         return self._facts
 
 

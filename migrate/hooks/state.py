@@ -18,8 +18,8 @@ from typing import cast
 
 from migrate.files import Snapshot
 from migrate.pysource import scopes
+from migrate.pysource.parse import ast_module
 from migrate.pysource.scopes import Imported
-from migrate.transforms._source import parse
 
 PROJECT_ENV = "CLAUDE_PROJECT_DIR"
 UNKNOWN_CHAIN = "state:unknown"
@@ -821,7 +821,7 @@ def _describe(write: _Write) -> tuple[str | None, str]:
 
 def _load(snapshot: Snapshot, path: str) -> _Module | None:
     source = snapshot.read(path)
-    tree = parse(source.text, path) if source is not None else None
+    tree = ast_module(source.text, path) if source is not None else None
     return _Module(path, source.text, tree) if source is not None and tree is not None else None
 
 

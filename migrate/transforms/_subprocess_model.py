@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from typing import Literal, Union
 
 from migrate.pysource import scopes
+from migrate.pysource.parse import Parser
 from migrate.pysource.scopes import Imported
 
 Chain = tuple[str, ...]
 Pos = tuple[int, int]  # (line, column) in the front end's own units
-HOLE = "\x00"
-Parser = Literal["ast", "libcst"]  # stands for each formatted value of an f-string command
+HOLE = "\x00"  # stands for each formatted value of an f-string command
 
 RUNNERS = frozenset(f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output"))
 POPEN = "subprocess.Popen"
@@ -318,14 +318,6 @@ class Walker:
             return True
         chain = func.chain
         return chain[0] in self.imported or (len(chain) == 2 and chain[1] in POPEN_METHODS)
-
-
-@dataclass(frozen=True)
-class Unparsable:
-    """Neither parser could read the module."""
-
-    line: int
-    reason: str
 
 
 # -- resolving calls into sites -----------------------------------------------------------------

@@ -9,12 +9,12 @@ those facts into `Site`s, so both parsers find the same calls.
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from migrate.transforms._source import Lines, line_offsets, newer_syntax_possible
+from migrate.pysource.parse import Parser, Unparsable, parse, parse_cst
+from migrate.transforms._source import Lines, line_offsets
 from migrate.transforms._subprocess_model import (
     CALLED_ATTRS,
     HOLE,
@@ -30,7 +30,6 @@ from migrate.transforms._subprocess_model import (
     Method,
     Opaque,
     Other,
-    Parser,
     Pos,
     RawLayout,
     Ref,
@@ -38,10 +37,12 @@ from migrate.transforms._subprocess_model import (
     Seq,
     Spread,
     Text,
-    Unparsable,
     Value,
     Walker,
 )
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 # -- ast front end ------------------------------------------------------------------------------
 
@@ -478,54 +479,32 @@ def _module_aliases(tree: ast.Module) -> set[str]:
 
 
 def read_facts(
-    text: str, path: str, parser: Parser = "ast", tree: ast.Module | None = None
+    text: str, path: str, parser: Parser = "ast", tree: ast.Module | cst.Module | None = None
 ) -> Facts | Unparsable:
     """The module's facts from `ast`, or LibCST when `ast` cannot parse it (or `parser` says).
 
-    `tree`: the module already parsed by `ast` (the audit parses each file once).
+    `tree`: the module already parsed (the audit parses each file once).
     """
     if parser == "libcst":
-        return _read_with_libcst(text, 1, "LibCST cannot parse it")
+        module = parse_cst(text)
+        if isinstance(module, Unparsable):
+            return Unparsable(1, "LibCST cannot parse it")
+        return _read_with_libcst(module, text)
+    found = tree if tree is not None else parse(text, path)
+    if isinstance(found, Unparsable):
+        return found
+    if not isinstance(found, ast.Module):
+        return _read_with_libcst(found, text)
+    front = _AstFront(_Relevance(text, found))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = tree or ast.parse(text, path)
-    except (SyntaxError, ValueError, MemoryError) as error:
-        line = getattr(error, "lineno", None) or 1
-        if not newer_syntax_possible(error):
-            return Unparsable(line, str(error))
-        return _read_with_libcst(text, line, str(error))
-    except RecursionError:
-        return Unparsable(1, "too deeply nested to parse")
-    front = _AstFront(_Relevance(text, tree))
-    try:
-        front.visit(tree)
+        front.visit(found)
     except RecursionError:
         return Unparsable(1, "too deeply nested to analyse")
     return front.facts(text)
 
 
-def _read_with_libcst(text: str, line: int, reason: str) -> Facts | Unparsable:
+def _read_with_libcst(module: cst.Module, text: str) -> Facts | Unparsable:
     # LibCST takes a third of a second to import: only files `ast` cannot parse pay for it.
     from migrate.transforms._subprocess_sites_cst import read_with_libcst
 
-    return read_with_libcst(text, line, reason)
-
-
-def expression_parses(source: str, parser: Parser) -> bool:
-    """Whether `parser` (the one that read the module) reads `source` as an expression."""
-    try:
-        if parser == "ast":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ast.parse(f"({source})", mode="eval")
-        else:
-            import libcst as cst
-
-            try:
-                cst.parse_expression(f"({source})")
-            except cst.ParserSyntaxError:
-                return False
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
+    return read_with_libcst(module, text)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from migrate.pysource.parse import Unparsable
 from migrate.transforms._source import Lines
 from migrate.transforms._subprocess_model import (
     CALLED_ATTRS,
@@ -34,21 +35,19 @@ from migrate.transforms._subprocess_model import (
     Seq,
     Spread,
     Text,
-    Unparsable,
     Value,
     Walker,
 )
 
 
-def read_with_libcst(text: str, line: int, reason: str) -> Facts | Unparsable:
-    """The module's facts from LibCST; `line` and `reason` say why `ast` could not."""
+def read_with_libcst(module: cst.Module, text: str) -> Facts | Unparsable:
+    """The facts of a module only LibCST can parse."""
     try:
-        module = cst.parse_module(text)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         front = _CstFront(wrapper.resolve(PositionProvider))
         module.visit(front)
-    except (cst.ParserSyntaxError, ValueError):
-        return Unparsable(line, reason)
+    except ValueError:
+        return Unparsable(1, "LibCST cannot parse it")
     except RecursionError:
         return Unparsable(1, "too deeply nested to analyse")
     return front.facts(text)

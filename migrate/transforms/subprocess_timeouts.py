@@ -20,6 +20,7 @@ from typing import Any
 from migrate.files import Snapshot, newline_of
 from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
+from migrate.pysource.parse import Parser, Unparsable, parses_expression
 from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms._source import Edit, apply_edits
 from migrate.transforms._subprocess_model import (
@@ -30,12 +31,10 @@ from migrate.transforms._subprocess_model import (
     Command,
     Facts,
     Layout,
-    Parser,
     Site,
     Star,
-    Unparsable,
 )
-from migrate.transforms._subprocess_sites import expression_parses, read_facts
+from migrate.transforms._subprocess_sites import read_facts
 from migrate.transforms._suppress import Suppressions, suppressed, suppressions
 from migrate.transforms.formatting import format_changes
 
@@ -563,7 +562,7 @@ def _broken_call(text: str, edited: list[tuple[Layout, Edit]], parser: Parser) -
             for _, e in edited
             if start <= e.start and e.end <= end
         ]
-        if not expression_parses(apply_edits(text[start:end], inside), parser):
+        if not parses_expression(apply_edits(text[start:end], inside), parser):
             return i
     return None
 
