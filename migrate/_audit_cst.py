@@ -11,8 +11,8 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from migrate._audit_shape import Call, Shape, Workers
-from migrate.transforms._pool_calls import KEYWORD
-from migrate.transforms._subprocess_sites_cst import cst_chain, cst_dotted
+from migrate.pysource.pool_calls import KEYWORD
+from migrate.pysource.subprocess_sites.cst_front import cst_chain, cst_dotted
 
 
 def read_shape(tree: cst.Module, shape: Shape) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from migrate.pysource import scopes
-from migrate.transforms._pool_calls import POOLS
+from migrate.pysource.pool_calls import POOLS
 
 Workers = Union[int, Literal["dynamic"], None]  # noqa: UP007 - a runtime alias
 

@@ -19,7 +19,7 @@ Speed: each file is read as bytes and only files that can hold a finding (an imp
 call the audit looks for, see `_audit_file`) are decoded and parsed. Every other file is still
 known to parse: CPython's bytecode cache for this interpreter (`__pycache__`, valid by the
 import system's own rules) says it compiled, else `compile()` runs. A file the cache says
-compiles is parsed as its skeleton (`migrate.skeleton`): bodies that cannot hold a finding (see
+compiles is parsed as its skeleton (`pysource.skeleton`): bodies that cannot hold a finding (see
 `_SKELETON_WORDS`) cut. One walk of the tree finds the subprocess calls and their loops; a second
 one, over the lines naming a pool or gather only, finds the pools. LibCST is imported only for a
 file `ast` refuses that a later Python may accept, and by the parent process, not each worker.
@@ -57,12 +57,12 @@ from migrate.files import Snapshot, check_relative, decode, match_glob
 from migrate.hooks import settings
 from migrate.model import UNSAFE, Finding
 from migrate.pysource.parse import Unparsable, ast_module, compiles, parse
+from migrate.pysource.pool_calls import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
+from migrate.pysource.skeleton import skeleton, word_positions
+from migrate.pysource.subprocess_sites.ast_front import ast_chain, read_facts
+from migrate.pysource.subprocess_sites.model import NO_TIMEOUT, STAR_EXPORTS, Facts
+from migrate.pysource.suppress import suppressed, suppressions
 from migrate.resources import REPO_RECIPES, shipped
-from migrate.skeleton import skeleton, word_positions
-from migrate.transforms._pool_calls import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
-from migrate.transforms._subprocess_model import NO_TIMEOUT, STAR_EXPORTS, Facts
-from migrate.transforms._subprocess_sites import ast_chain, read_facts
-from migrate.transforms._suppress import suppressed, suppressions
 from migrate.transforms.subprocess_timeouts import (
     FileScan,
     HookCap,
@@ -682,7 +682,7 @@ def _audit_file(source: _Source, rules: TimeoutRules, options: AuditOptions) -> 
         return _failed(source.path, 1, "parse-error", "not text in its declared encoding")
     text = decoded.text
     # Known to compile: bodies that mention none of the words the audit needs are cut before
-    # parsing (see `migrate.skeleton`). Otherwise the whole file is parsed, which checks it.
+    # parsing (see `pysource.skeleton`). Otherwise the whole file is parsed, which checks it.
     parsed = _Parsed(source, text, options.callees)
     facts = parsed.facts() if wants_scan and may_call(text) else None
     found = (
@@ -1019,7 +1019,7 @@ def _good_reasons(shape: Shape, sites: int, timed: int, options: AuditOptions) -
 def _sequential_findings(parsed: _Parsed) -> list[Finding]:
     """One finding per loop that runs independent-looking subprocess calls one at a time.
 
-    The sites are told apart exactly, and each knows its innermost loop (`_subprocess_sites`
+    The sites are told apart exactly, and each knows its innermost loop (`pysource.subprocess_sites`
     records it as it reads the module).
     """
     facts = parsed.facts()

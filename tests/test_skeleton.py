@@ -12,7 +12,7 @@ import pytest
 
 from migrate import audit as audit_module
 from migrate.audit import as_json, audit
-from migrate.skeleton import skeleton
+from migrate.pysource.skeleton import skeleton
 
 WORDS = ("run", "import")
 
@@ -123,7 +123,7 @@ def audit_both_ways(
 def test_line_starts_are_where_ast_starts_lines(text: str) -> None:
     import re
 
-    from migrate.transforms._source import Lines
+    from migrate.pysource.edits import Lines
 
     expected = [0, *(m.end() for m in re.finditer(r"\r\n?|\n", text))]
     assert [Lines(text).line_start(n) for n in range(1, len(expected) + 1)] == expected

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migrate.transforms._pool_calls import KEYWORD, Candidate, Found
-from migrate.transforms._source import Lines
+from migrate.pysource.edits import Lines
+from migrate.pysource.pool_calls import KEYWORD, Candidate, Found
 
 
 def cst_find(module: cst.Module, lines: Lines, number: int) -> Found:

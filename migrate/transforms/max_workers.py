@@ -18,9 +18,9 @@ from typing import Any, NamedTuple
 from migrate.errors import UserError
 from migrate.files import Snapshot, SourceFile
 from migrate.model import FileChange, Finding, TransformResult
+from migrate.pysource.edits import Edit, Lines, apply_edits
 from migrate.pysource.parse import Unparsable, parse, parse_cst
-from migrate.transforms import bool_param, int_param, register, str_list_param
-from migrate.transforms._pool_calls import (
+from migrate.pysource.pool_calls import (
     KEYWORD,
     POOLS,
     PROCESS_POOL,
@@ -28,8 +28,8 @@ from migrate.transforms._pool_calls import (
     Candidate,
     Found,
 )
-from migrate.transforms._source import Edit, Lines, apply_edits
-from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.pysource.suppress import Suppressions, suppressed, suppressions
+from migrate.transforms import bool_param, int_param, register, str_list_param
 from migrate.transforms.formatting import format_changes
 
 # Beyond this many workers ProcessPoolExecutor raises ValueError on Windows.

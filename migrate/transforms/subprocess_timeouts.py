@@ -4,7 +4,7 @@ The value depends on the command: argv words from a list/tuple literal (or a nam
 one), `sys.executable` standing for python. A string command is split like a shell line into its
 simple commands (at `&&`, `||`, `;`, `|`, `&`), each classified, and the longest timeout among
 them wins: `cd x && pip install y` gets the package-manager value. `scan` analyses one file for
-both this transform and the audit; the calls themselves are found in `_subprocess_sites`.
+both this transform and the audit; the calls themselves are found in `pysource.subprocess_sites`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any
 from migrate.files import Snapshot, newline_of
 from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
+from migrate.pysource.edits import Edit, apply_edits
 from migrate.pysource.parse import Parser, Unparsable, parses_expression
-from migrate.transforms import Param, bool_param, register, str_list_param, table_param
-from migrate.transforms._source import Edit, apply_edits
-from migrate.transforms._subprocess_model import (
+from migrate.pysource.subprocess_sites.ast_front import read_facts
+from migrate.pysource.subprocess_sites.model import (
     HOLE,
     NO_TIMEOUT,
     POPEN,
@@ -34,8 +34,8 @@ from migrate.transforms._subprocess_model import (
     Site,
     Star,
 )
-from migrate.transforms._subprocess_sites import read_facts
-from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.pysource.suppress import Suppressions, suppressed, suppressions
+from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms.formatting import format_changes
 
 CATEGORIES: Mapping[str, str] = {

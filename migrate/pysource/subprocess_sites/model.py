@@ -1,7 +1,7 @@
-"""What a front end of `_subprocess_sites` reads from a module, and how it becomes `Site`s.
+"""What a front end of `subprocess_sites` reads from a module, and how it becomes `Site`s.
 
 The facts (scopes, bindings, candidate calls and the values they pass) are the same from `ast`
-(`_subprocess_sites`) and LibCST (`_subprocess_sites_cst`); the resolver here turns them into
+(`ast_front`) and LibCST (`cst_front`); the resolver here turns them into
 `Site`s, so both parsers find the same calls. Both front ends import this module, never
 each other.
 """

@@ -1,7 +1,7 @@
 """Where a module calls subprocess, `os.system` or asyncio subprocesses, with exact name resolution.
 
-Two front ends read a module into the same small facts (`_subprocess_model`: scopes, bindings,
-candidate calls): `ast` here, on the hot path, and LibCST (`_subprocess_sites_cst`, imported
+Two front ends read a module into the same small facts (`model`: scopes, bindings,
+candidate calls): `ast` here, on the hot path, and LibCST (`cst_front`, imported
 only when needed) for syntax this interpreter cannot parse. One resolver (in the model) turns
 those facts into `Site`s, so both parsers find the same calls.
 """
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
+from migrate.pysource.edits import Lines, line_offsets
 from migrate.pysource.parse import Parser, Unparsable, parse, parse_cst
-from migrate.transforms._source import Lines, line_offsets
-from migrate.transforms._subprocess_model import (
+from migrate.pysource.subprocess_sites.model import (
     CALLED_ATTRS,
     HOLE,
     OTHER,
@@ -505,6 +505,6 @@ def read_facts(
 
 def _read_with_libcst(module: cst.Module, text: str) -> Facts | Unparsable:
     # LibCST takes a third of a second to import: only files `ast` cannot parse pay for it.
-    from migrate.transforms._subprocess_sites_cst import read_with_libcst
+    from migrate.pysource.subprocess_sites.cst_front import read_with_libcst
 
     return read_with_libcst(module, text)

@@ -1,4 +1,4 @@
-"""The LibCST front end of `_subprocess_sites`, for syntax this interpreter cannot parse.
+"""The LibCST front end of `subprocess_sites`, for syntax this interpreter cannot parse.
 
 A module of its own so that LibCST (a third of a second to import) is only loaded when a file
 needs it.
@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from migrate.pysource.edits import Lines
 from migrate.pysource.parse import Unparsable
-from migrate.transforms._source import Lines
-from migrate.transforms._subprocess_model import (
+from migrate.pysource.subprocess_sites.model import (
     CALLED_ATTRS,
     HOLE,
     OTHER,
