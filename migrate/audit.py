@@ -59,8 +59,13 @@ from migrate.model import UNSAFE, Finding
 from migrate.pysource.parse import Unparsable, ast_module, compiles, parse
 from migrate.pysource.pool_calls import KEYWORD, POOLS, PROCESS_POOL, PYTHON_SUFFIXES
 from migrate.pysource.skeleton import skeleton, word_positions
-from migrate.pysource.subprocess_sites.ast_front import ast_chain, read_facts
-from migrate.pysource.subprocess_sites.model import NO_TIMEOUT, STAR_EXPORTS, Facts
+from migrate.pysource.subprocess_sites.ast_front import ast_chain
+from migrate.pysource.subprocess_sites.model import (
+    NO_TIMEOUT,
+    STAR_EXPORTS,
+)
+from migrate.pysource.subprocess_sites.read import read_facts
+from migrate.pysource.subprocess_sites.resolve import Facts
 from migrate.pysource.suppress import suppressed, suppressions
 from migrate.resources import REPO_RECIPES, shipped
 from migrate.transforms.subprocess_timeouts import (

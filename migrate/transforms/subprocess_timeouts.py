@@ -22,18 +22,18 @@ from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
 from migrate.pysource.edits import Edit, apply_edits
 from migrate.pysource.parse import Parser, Unparsable, parses_expression
-from migrate.pysource.subprocess_sites.ast_front import read_facts
 from migrate.pysource.subprocess_sites.model import (
     HOLE,
     NO_TIMEOUT,
     POPEN,
     RUNNERS,
     Command,
-    Facts,
     Layout,
     Site,
     Star,
 )
+from migrate.pysource.subprocess_sites.read import read_facts
+from migrate.pysource.subprocess_sites.resolve import Facts
 from migrate.pysource.suppress import Suppressions, suppressed, suppressions
 from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms.formatting import format_changes

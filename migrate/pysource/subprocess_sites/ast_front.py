@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
-from migrate.pysource.edits import Lines, line_offsets
-from migrate.pysource.parse import Parser, Unparsable, parse, parse_cst
+from migrate.pysource.edits import Lines
 from migrate.pysource.subprocess_sites.model import (
     CALLED_ATTRS,
     HOLE,
@@ -25,7 +24,6 @@ from migrate.pysource.subprocess_sites.model import (
     Chain,
     Concat,
     Const,
-    Facts,
     Handler,
     Method,
     Opaque,
@@ -38,11 +36,12 @@ from migrate.pysource.subprocess_sites.model import (
     Spread,
     Text,
     Value,
-    Walker,
 )
+from migrate.pysource.subprocess_sites.resolve import Facts
+from migrate.pysource.subprocess_sites.walker import Walker
 
 if TYPE_CHECKING:
-    import libcst as cst
+    pass
 
 # -- ast front end ------------------------------------------------------------------------------
 
@@ -79,7 +78,7 @@ def _ast_end(node: ast.expr | ast.keyword) -> Pos:
     return node.end_lineno or node.lineno, node.end_col_offset or 0
 
 
-class _AstFront(Walker):
+class AstFront(Walker):
     """Not an `ast.NodeVisitor`: a type dispatch skipping `ctx` and operator nodes is 2x faster."""
 
     def __init__(self, relevant: Callable[[ast.stmt], bool]) -> None:
@@ -375,9 +374,9 @@ class _AstFront(Walker):
         self.generic_visit(node)
 
 
-_AST_HANDLERS: dict[type[ast.AST], Callable[[_AstFront, Any], None]] = {
+_AST_HANDLERS: dict[type[ast.AST], Callable[[AstFront, Any], None]] = {
     getattr(ast, name[6:]): method
-    for name, method in vars(_AstFront).items()
+    for name, method in vars(AstFront).items()
     if name.startswith("visit_") and hasattr(ast, name[6:])
 }
 _NOT_VISITED = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
@@ -430,81 +429,3 @@ def _constant(value: object) -> Value:
     if value is None or isinstance(value, bool):
         return Const(value)
     return OTHER
-
-
-# -- reading a module --------------------------------------------------------------------------
-
-
-# A def or class whose text has none of these cannot hold a site nor change what a name outside
-# it means (its bindings are its own, bar `global`/`nonlocal`), so its body is not walked.
-_RELEVANT_WORDS = (
-    *("subprocess", "run", "call", "check_output", "wait", "communicate", "system", "popen"),
-    *("Popen", "global", "nonlocal"),
-)
-_MODULES = frozenset({"subprocess", "os", "asyncio"})
-
-
-class _Relevance:
-    """Whether a def or class mentions a word that can matter (also module-level import aliases)."""
-
-    def __init__(self, text: str, tree: ast.Module) -> None:
-        self.text = text
-        self.words = (*_RELEVANT_WORDS, *_module_aliases(tree))
-        # `ast` also ends lines at a lone CR, which `split("\n")` would miss.
-        lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-        self.offsets: list[int] | None = None if lone_cr else line_offsets(text)
-
-    def __call__(self, node: ast.stmt) -> bool:
-        if self.offsets is None:
-            return True
-        decorators = getattr(node, "decorator_list", ())
-        first = min([node.lineno, *(d.lineno for d in decorators)])
-        segment = self.text[self.offsets[first - 1] : self.offsets[node.end_lineno or node.lineno]]
-        return any(word in segment for word in self.words)
-
-
-def _module_aliases(tree: ast.Module) -> set[str]:
-    """Names that `from subprocess/os/asyncio import x as name` binds outside defs and classes."""
-    aliases: set[str] = set()
-    stack: list[ast.AST] = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.ImportFrom):
-            if not node.level and (node.module or "").split(".")[0] in _MODULES:
-                aliases.update(a.asname for a in node.names if a.asname)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                stack.extend(getattr(node, name, ()))
-    return aliases
-
-
-def read_facts(
-    text: str, path: str, parser: Parser = "ast", tree: ast.Module | cst.Module | None = None
-) -> Facts | Unparsable:
-    """The module's facts from `ast`, or LibCST when `ast` cannot parse it (or `parser` says).
-
-    `tree`: the module already parsed (the audit parses each file once).
-    """
-    if parser == "libcst":
-        module = parse_cst(text)
-        if isinstance(module, Unparsable):
-            return Unparsable(1, "LibCST cannot parse it")
-        return _read_with_libcst(module, text)
-    found = tree if tree is not None else parse(text, path)
-    if isinstance(found, Unparsable):
-        return found
-    if not isinstance(found, ast.Module):
-        return _read_with_libcst(found, text)
-    front = _AstFront(_Relevance(text, found))
-    try:
-        front.visit(found)
-    except RecursionError:
-        return Unparsable(1, "too deeply nested to analyse")
-    return front.facts(text)
-
-
-def _read_with_libcst(module: cst.Module, text: str) -> Facts | Unparsable:
-    # LibCST takes a third of a second to import: only files `ast` cannot parse pay for it.
-    from migrate.pysource.subprocess_sites.cst_front import read_with_libcst
-
-    return read_with_libcst(module, text)

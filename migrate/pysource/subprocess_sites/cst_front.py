@@ -23,7 +23,6 @@ from migrate.pysource.subprocess_sites.model import (
     Chain,
     Concat,
     Const,
-    Facts,
     Handler,
     Method,
     Opaque,
@@ -36,8 +35,9 @@ from migrate.pysource.subprocess_sites.model import (
     Spread,
     Text,
     Value,
-    Walker,
 )
+from migrate.pysource.subprocess_sites.resolve import Facts
+from migrate.pysource.subprocess_sites.walker import Walker
 
 
 def read_with_libcst(module: cst.Module, text: str) -> Facts | Unparsable:
