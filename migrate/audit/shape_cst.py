@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from migrate._audit_shape import Call, Shape, Workers
+from migrate.audit.shape import Call, Shape, Workers
 from migrate.pysource.pool_calls import KEYWORD
 from migrate.pysource.subprocess_sites.cst_front import cst_chain, cst_dotted
 

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 from urllib.parse import quote
 
 from migrate import PROJECT_URL, __version__, worktree
-from migrate._audit_shape import Call, PoolCall, Shape, Workers
+from migrate.audit.shape import Call, PoolCall, Shape, Workers
 from migrate.compat import tomllib
 from migrate.errors import UserError
 from migrate.files import Snapshot, check_relative, decode, match_glob
@@ -898,7 +898,7 @@ def _read_shape(parsed: _Parsed, words: frozenset[str]) -> Shape | Finding:
         wanted = words | shape.aliases(words)
         _AstReader(shape, _lines_with(text, wanted), wanted).visit(tree)
     else:
-        from migrate._audit_cst import read_shape  # LibCST only when a file needs it
+        from migrate.audit.shape_cst import read_shape  # LibCST only when a file needs it
 
         read_shape(tree, shape)
     return shape
