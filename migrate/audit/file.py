@@ -19,8 +19,10 @@ from migrate.audit.tree import NotWithoutLibCST, Parsed, parse_check
 from migrate.files import decode, match_glob
 from migrate.model import UNSAFE, Finding
 from migrate.pysource.pool_calls import POOLS
+from migrate.pysource.subprocess_sites.prefilter import may_call
 from migrate.pysource.suppress import suppressed, suppressions
-from migrate.transforms.subprocess_timeouts import FileScan, TimeoutRules, may_call, scan
+from migrate.transforms.subprocess_timeouts import FileScan, scan
+from migrate.transforms.timeout_rules import TimeoutRules
 
 if TYPE_CHECKING:
     pass

@@ -15,9 +15,9 @@ from migrate.pysource.parse import Unparsable, ast_module, compiles, parse
 from migrate.pysource.pool_calls import POOLS
 from migrate.pysource.skeleton import skeleton
 from migrate.pysource.subprocess_sites.model import NO_TIMEOUT, STAR_EXPORTS
+from migrate.pysource.subprocess_sites.prefilter import imported_names
 from migrate.pysource.subprocess_sites.read import read_facts
 from migrate.pysource.subprocess_sites.resolve import Facts
-from migrate.transforms.subprocess_timeouts import imported_names
 
 if TYPE_CHECKING:
     import libcst as cst
