@@ -14,7 +14,7 @@ from migrate.audit.tree import Parsed
 from migrate.model import Finding
 from migrate.pysource.pool_calls import KEYWORD
 from migrate.pysource.skeleton import word_positions
-from migrate.pysource.subprocess_sites.ast_front import ast_chain
+from migrate.pysource.subprocess_sites.ast_values import ast_chain
 
 if TYPE_CHECKING:
     pass

@@ -1,9 +1,9 @@
-"""Where a module calls subprocess, `os.system` or asyncio subprocesses, with exact name resolution.
+"""The `ast` front end of `subprocess_sites`, on the hot path: a walk of the module that keeps
+the scopes and bindings (`walker`) and records candidate calls with their loop and `try`.
 
-Two front ends read a module into the same small facts (`model`: scopes, bindings,
-candidate calls): `ast` here, on the hot path, and LibCST (`cst_front`, imported
-only when needed) for syntax this interpreter cannot parse. One resolver (in the model) turns
-those facts into `Site`s, so both parsers find the same calls.
+Two front ends read a module into the same small facts (`model`): `ast` here, and LibCST
+(`cst_front`, imported only when needed) for syntax this interpreter cannot parse. One resolver
+(`resolve`) turns those facts into `Site`s, so both parsers find the same calls.
 """
 
 from __future__ import annotations
@@ -11,71 +11,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from migrate.pysource.edits import Lines
-from migrate.pysource.subprocess_sites.model import (
-    CALLED_ATTRS,
-    HOLE,
-    OTHER,
-    POPEN_METHODS,
-    STAR,
-    CallNode,
-    Chain,
-    Concat,
-    Const,
-    Handler,
-    Method,
-    Opaque,
-    Other,
-    Pos,
-    RawLayout,
-    Ref,
-    Scope,
-    Seq,
-    Spread,
-    Text,
-    Value,
-)
+from migrate.pysource.subprocess_sites.ast_values import ast_func, call_node, value
+from migrate.pysource.subprocess_sites.model import Handler, Method, Pos, Ref, Scope
 from migrate.pysource.subprocess_sites.resolve import Facts
 from migrate.pysource.subprocess_sites.walker import Walker
-
-if TYPE_CHECKING:
-    pass
-
-# -- ast front end ------------------------------------------------------------------------------
-
-
-def ast_chain(node: ast.expr) -> Chain | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return tuple(reversed(parts))
-
-
-def _ast_func(node: ast.expr) -> Ref | Method | None:
-    if isinstance(node, ast.Name):
-        return Ref((node.id,))
-    if not isinstance(node, ast.Attribute) or node.attr not in CALLED_ATTRS:
-        return None
-    chain = ast_chain(node)
-    if chain is not None:
-        return Ref(chain)
-    if isinstance(node.value, ast.Call) and node.attr in POPEN_METHODS:
-        return Method(node.value, node.attr)
-    return None
-
-
-def _ast_start(node: ast.expr | ast.keyword) -> Pos:
-    return node.lineno, node.col_offset
-
-
-def _ast_end(node: ast.expr | ast.keyword) -> Pos:
-    return node.end_lineno or node.lineno, node.end_col_offset or 0
 
 
 class AstFront(Walker):
@@ -111,7 +53,7 @@ class AstFront(Walker):
 
     def facts(self, text: str) -> Facts:
         calls = tuple(
-            self.call_node(node, scope, func, fline, loop, guard)
+            call_node(node, scope, func, fline, loop, guard)
             for node, func, scope, fline, loop, guard in self.pending
             if self.is_candidate(func)
         )
@@ -122,58 +64,7 @@ class AstFront(Walker):
                 lines.append(Lines(text))
             return lines[0].offset(*pos)
 
-        return Facts(calls, self.value, index, "ast")
-
-    def call_node(
-        self,
-        node: ast.Call,
-        scope: Scope,
-        func: Ref | Method | Other,
-        fline: int = 0,
-        loop: ast.stmt | None = None,
-        guard: tuple[Handler, ...] | None = None,
-    ) -> CallNode:
-        args = tuple(
-            STAR if isinstance(a, ast.Starred) else self.value(a, scope) for a in node.args
-        )
-        keywords = {k.arg: self.value(k.value, scope) for k in node.keywords if k.arg is not None}
-        parts: list[ast.expr | ast.keyword] = [*node.args, *node.keywords]
-        last = max(parts, key=_ast_start) if parts else None
-        raw = RawLayout(
-            _ast_start(node),
-            _ast_end(node.func),
-            _ast_end(node),
-            _ast_start(last) if last else None,
-            _ast_end(last) if last else None,
-        )
-        double_star = any(k.arg is None for k in node.keywords)
-        line = fline or node.lineno
-        trusted = None if fline else raw
-        return CallNode(func, args, keywords, double_star, scope, line, trusted, loop, guard)
-
-    def value(self, node: object, scope: Scope) -> Value:
-        if isinstance(node, ast.Name):
-            return Ref((node.id,))
-        if isinstance(node, ast.Attribute):
-            chain = ast_chain(node)
-            return Ref(chain) if chain else OTHER
-        if isinstance(node, ast.Constant):
-            return _constant(node.value)
-        if isinstance(node, ast.JoinedStr):
-            return Text("".join(_ast_text_part(v) for v in node.values), _ast_names(node))
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = (
-                Spread(_ast_names(e)) if isinstance(e, ast.Starred) else self.value(e, scope)
-                for e in node.elts
-            )
-            return Seq(tuple(items))
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return Concat(self.value(node.left, scope), self.value(node.right, scope))
-        if isinstance(node, ast.Call):
-            chain = ast_chain(node.func)
-            func = Ref(chain) if chain else _ast_func(node.func)
-            return self.call_node(node, scope, func or OTHER)
-        return Opaque(_ast_names(node)) if isinstance(node, ast.AST) else OTHER
+        return Facts(calls, value, index, "ast")
 
     # Scopes: what runs in the enclosing scope is visited before entering the new one.
 
@@ -368,7 +259,7 @@ class AstFront(Walker):
             self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        func = _ast_func(node.func)
+        func = ast_func(node.func)
         if func is not None:
             self.pending.append((node, func, self.scope, self.fstring_line, self.loop, self.guard))
         self.generic_visit(node)
@@ -400,10 +291,6 @@ def _ast_outer(args: ast.arguments) -> list[ast.expr]:
     return out
 
 
-def _ast_names(node: ast.AST) -> frozenset[str]:
-    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
-
-
 def _ast_kills(body: list[ast.stmt]) -> bool:
     """Whether the statements call `.kill()` or `.terminate()` (of the process, presumably)."""
     return any(
@@ -413,19 +300,3 @@ def _ast_kills(body: list[ast.stmt]) -> bool:
         for stmt in body
         for n in ast.walk(stmt)
     )
-
-
-def _ast_text_part(node: ast.expr) -> str:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return HOLE
-
-
-def _constant(value: object) -> Value:
-    if isinstance(value, str):
-        return Text(value)
-    if isinstance(value, bytes):
-        return Text(value.decode("latin-1"))
-    if value is None or isinstance(value, bool):
-        return Const(value)
-    return OTHER

@@ -7,11 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from migrate.pysource.subprocess_sites.model import (
-    NO_TIMEOUT,
-    POPEN,
-    RUNNERS,
-)
+from migrate.pysource.subprocess_sites.model import NO_TIMEOUT, POPEN, RUNNERS
 
 # What `may_call` looks for. A call is only ever a site through an import (see
 # `pysource.scopes.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
