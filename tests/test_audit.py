@@ -20,6 +20,7 @@ from rich.console import Console
 
 from migrate import audit as module
 from migrate.audit import AuditOptions, AuditReport, as_json, as_sarif, audit, python_files
+from migrate.audit.file import audit_chunk
 from migrate.errors import UserError
 from migrate.ui.audit_view import render
 from tests.helpers import make_repo
@@ -588,7 +589,7 @@ def test_workers_leave_files_only_libcst_may_parse_to_the_parent(tmp_path: Path)
         "ok.py": "import subprocess\nsubprocess.run(['ls'])\n",
     }
     write(tmp_path, files | {f"pad{i}.py": f"x = {i}\n" * 50 for i in range(300)})
-    left = module._audit_chunk(str(tmp_path), AuditOptions(), False, list(files))
+    left = audit_chunk(str(tmp_path), AuditOptions(), False, list(files))
     newer = sys.version_info < (3, 12)
     assert [r.redo for r in left] == [newer, True, False, False]
     assert all(r.findings == () for r in left if r.redo)  # nothing said yet: the parent says it

@@ -1,6 +1,6 @@
 """What the audit reads from a module besides its subprocess calls: pool calls and imports.
 
-Filled by the `ast` reader in `audit` and by the LibCST one in `_audit_cst`, which both import
+Filled by the `ast` reader in `shape_ast` and by the LibCST one in `shape_cst`, which both import
 this module and never each other.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from migrate.pysource import scopes
-from migrate.transforms._pool_calls import POOLS
+from migrate.pysource.pool_calls import POOLS
 
 Workers = Union[int, Literal["dynamic"], None]  # noqa: UP007 - a runtime alias
 
