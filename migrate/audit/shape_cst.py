@@ -46,11 +46,11 @@ class _CstReader(cst.CSTVisitor):
             self.shape.add_import(cst_dotted(alias.name), _asname(alias))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        if isinstance(node.names, cst.ImportStar):
             return
-        module = cst_dotted(node.module)
+        module = cst_dotted(node.module) if node.module is not None else None
         for alias in node.names:
-            self.shape.add_from(module, 0, cst_dotted(alias.name), _asname(alias))
+            self.shape.add_from(module, len(node.relative), cst_dotted(alias.name), _asname(alias))
 
 
 def _asname(alias: cst.ImportAlias) -> str | None:

@@ -27,6 +27,7 @@ from migrate.pysource.pool_calls import (
     PYTHON_SUFFIXES,
     Candidate,
     Found,
+    callee,
 )
 from migrate.pysource.suppress import Suppressions, suppressed, suppressions
 from migrate.transforms import bool_param, int_param, register, str_list_param
@@ -207,7 +208,7 @@ def _resolve(found: Found, callees: frozenset[str]) -> list[Candidate]:
     """The candidates whose callee (seen through import aliases) is a pool or a listed callee."""
     sites = []
     for c in found.candidates:
-        name = found.aliases.get(c.name, c.name) if c.bare else c.name
+        name = callee(c.name, c.bare, found.aliases)
         if name in callees:
             sites.append(c._replace(name=name))
     return sites
