@@ -20,8 +20,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider, QualifiedNameProvider, QualifiedNameSource
 
-from migrate.transforms._subprocess_model import RUNNERS, Command
-from migrate.transforms.subprocess_timeouts import TimeoutRules
+from migrate.pysource.subprocess_sites.model import RUNNERS, Command
+from migrate.transforms.timeout_rules import TimeoutRules
 
 SITES_ENV = "MIGRATE_BENCH_SITES"
 

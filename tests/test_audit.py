@@ -20,6 +20,7 @@ from rich.console import Console
 
 from migrate import audit as module
 from migrate.audit import AuditOptions, AuditReport, as_json, as_sarif, audit, python_files
+from migrate.audit.file import audit_chunk
 from migrate.errors import UserError
 from migrate.ui.audit_view import render
 from tests.helpers import make_repo
@@ -588,7 +589,7 @@ def test_workers_leave_files_only_libcst_may_parse_to_the_parent(tmp_path: Path)
         "ok.py": "import subprocess\nsubprocess.run(['ls'])\n",
     }
     write(tmp_path, files | {f"pad{i}.py": f"x = {i}\n" * 50 for i in range(300)})
-    left = module._audit_chunk(str(tmp_path), AuditOptions(), False, list(files))
+    left = audit_chunk(str(tmp_path), AuditOptions(), False, list(files))
     newer = sys.version_info < (3, 12)
     assert [r.redo for r in left] == [newer, True, False, False]
     assert all(r.findings == () for r in left if r.redo)  # nothing said yet: the parent says it
@@ -746,3 +747,55 @@ def test_calls_outside_the_recipes_paths_are_said_so(tmp_path: Path) -> None:
     (finding,) = report.findings
     assert "outside the recipe's paths (add them with `paths`)" in finding.message
     assert report.without_timeout == {"adds a timeout": 0, "left unsafe": 0, "outside its paths": 1}
+
+
+# Pool-call spellings found in real projects; the audit must report exactly the calls the
+# max-workers recipe edits (one rule, `pysource.pool_calls.callee`, behind both).
+POOL_SPELLINGS = {
+    "relative import renamed (package-local helper)": (
+        "from .pool import run_parallel as rp\n\ndef go(jobs):\n    rp(jobs, max_workers=10)\n"
+    ),
+    "bare relative import renamed": (
+        "from . import run_parallel as fan\n\ndef go(jobs):\n    fan(jobs, max_workers=10)\n"
+    ),
+    "absolute import renamed executor": (
+        "from concurrent.futures import ThreadPoolExecutor as TPE\n\n"
+        "with TPE(max_workers=10) as pool:\n    pass\n"
+    ),
+    "module attribute": (
+        "import concurrent.futures as cf\n\nwith cf.ThreadPoolExecutor(max_workers=10):\n    pass\n"
+    ),
+    "PEP 695 file read by LibCST, relative rename": (
+        "from .pool import run_parallel as rp\n\ntype Jobs = list[str]\n\n"
+        "def go(jobs):\n    rp(jobs, max_workers=10)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(POOL_SPELLINGS))
+def test_the_audit_reports_exactly_the_pool_calls_the_recipe_edits(
+    tmp_path: Path, pattern: str
+) -> None:
+    from migrate import transforms
+    from migrate.files import Snapshot
+
+    source = POOL_SPELLINGS[pattern]
+    if "type Jobs" in source and sys.version_info >= (3, 12):
+        pytest.skip("this interpreter reads PEP 695 itself; the LibCST path is not taken")
+    write(tmp_path, {"pkg/mod.py": source})
+    report = audit(tmp_path)
+    reported = [f.line for f in report.findings if f.kind == "pool-workers"]
+    spec = transforms.get("max-workers")
+    assert spec is not None
+    result = spec.run(Snapshot(tmp_path, ("pkg/mod.py",)), spec.with_defaults({}))
+    edited = [
+        number
+        for change in result.changes
+        for number, (old, new) in enumerate(
+            zip(str(change.before).splitlines(), str(change.after).splitlines(), strict=True),
+            start=1,
+        )
+        if old != new
+    ]
+    assert edited, pattern  # the recipe does change it
+    assert reported == edited

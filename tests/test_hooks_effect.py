@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from migrate.hooks import runtime
@@ -83,6 +83,17 @@ def _event_and_members(draw: st.DrawFn) -> tuple[str, list[runtime.MemberResult]
 
 @settings(max_examples=1500, deadline=None)
 @given(_event_and_members())
+@example(  # a text that is blank, then looks like a label: dropped alike either way
+    (
+        "PreToolUse",
+        [
+            runtime.classify("PreToolUse", "member_0.py", 0, b"{}", b"", False),
+            runtime.classify(
+                "PreToolUse", "member_1.py", 0, b'{"systemMessage": " [:]"}', b"", False
+            ),
+        ],
+    )
+)
 def test_the_unified_hook_shows_what_its_members_show_separately(
     case: tuple[str, list[runtime.MemberResult]],
 ) -> None:

@@ -238,3 +238,29 @@ def test_a_block_allow_flip_with_identical_text_is_a_difference(tmp_path: Path) 
     report = verify.verify(repo, "HEAD", None, PRE_TOOL)
     assert not report.ok and report.differences
     assert any("decision" in line for line in report.failure_lines()), report.failure_lines()
+
+
+COUNTED_TIP = """\
+import json, pathlib, sys
+json.load(sys.stdin)
+counter = pathlib.Path({counter!r})
+n = int(counter.read_text()) + 1 if counter.exists() else 1
+counter.write_text(str(n))
+if {shows}:
+    print("Tip: hooks must stay fast.")
+"""
+
+
+def test_a_random_tip_drawn_alike_by_chance_is_run_again_before_it_counts(tmp_path: Path) -> None:
+    """Pattern: a member that adds a random tip (the example's prompt_tip.py). By chance every
+    run of the original drew the same tip while the consolidated side's runs varied: a
+    coincidence of four runs, not a reproducible difference. The invocation counter stands
+    in for the random draw, so the coincidence happens every time."""
+    before = COUNTED_TIP.format(counter=str(tmp_path / "before.count"), shows="n <= 4 or n % 2")
+    after = COUNTED_TIP.format(counter=str(tmp_path / "after.count"), shows="n % 2 == 0")
+    repo = project(tmp_path, {"tip.py": before}, settings(python_hook("tip.py")))
+    (repo / ".claude/hooks/tip.py").write_text(after)
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert report.ok, report.failure_lines()
+    assert {n.members for n in report.nondeterministic} == {("tip.py",)}
+    assert (tmp_path / "before.count").read_text() == "8"  # run four times again

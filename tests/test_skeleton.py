@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from migrate import audit as audit_module
 from migrate.audit import as_json, audit
-from migrate.skeleton import skeleton
+from migrate.audit import tree as audit_tree
+from migrate.pysource.skeleton import skeleton
 
 WORDS = ("run", "import")
 
@@ -108,9 +108,9 @@ def audit_both_ways(
         cut.append(result is not None)
         return result
 
-    monkeypatch.setattr(audit_module, "skeleton", recording)
+    monkeypatch.setattr(audit_tree, "skeleton", recording)
     with_skeletons = as_json(audit(root, jobs=1))
-    monkeypatch.setattr(audit_module, "skeleton", lambda text, words: None)
+    monkeypatch.setattr(audit_tree, "skeleton", lambda text, words: None)
     without = as_json(audit(root, jobs=1))
     for report in (with_skeletons, without):
         report["summary"].pop("seconds")
@@ -123,7 +123,7 @@ def audit_both_ways(
 def test_line_starts_are_where_ast_starts_lines(text: str) -> None:
     import re
 
-    from migrate.transforms._source import Lines
+    from migrate.pysource.edits import Lines
 
     expected = [0, *(m.end() for m in re.finditer(r"\r\n?|\n", text))]
     assert [Lines(text).line_start(n) for n in range(1, len(expected) + 1)] == expected

@@ -22,9 +22,10 @@ from migrate import transforms
 from migrate.errors import UserError
 from migrate.files import Snapshot, encode
 from migrate.model import UNSAFE, TransformResult
+from migrate.pysource.parse import Unparsable
+from migrate.pysource.subprocess_sites.read import read_facts
 from migrate.recipes import parse_recipe, read_toml
 from migrate.transforms import subprocess_timeouts as module
-from migrate.transforms._subprocess_sites import Unparsable, read_facts
 from migrate.transforms.subprocess_timeouts import scan
 
 RECIPE = Path(__file__).parent.parent / "recipes" / "subprocess-timeouts.toml"

@@ -54,16 +54,6 @@ def test_writes_deletes_and_creates_keeping_modes(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["new.py", "pkg", "run.py"]
 
 
-def test_parses_accepts_python_and_refuses_a_keyword_as_a_value() -> None:
-    assert writer.parses("a.py", "y = 0\n")
-    assert not writer.parses("a.py", "y = return\n")
-
-
-def test_syntax_newer_than_the_interpreter_parses_through_libcst() -> None:
-    """PEP 695 (3.12): `ast` of an older interpreter refuses it, LibCST reads it."""
-    assert writer.parses("a.py", "type Pair[T] = tuple[T, T]\n")
-
-
 @pytest.mark.parametrize("where", ["linked-folder", "linked-file"])
 def test_the_writer_itself_refuses_to_write_through_a_symlink(tmp_path: Path, where: str) -> None:
     """Checked where the write happens: a caller that forgot to filter writes nothing."""

@@ -165,7 +165,7 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
 
 
 def _py_compile(ctx: Context) -> CheckResult:
-    from migrate.engine.writer import parses
+    from migrate.pysource.parse import parses
 
     started = time.monotonic()
     python = [p for p in ctx.changed if p.endswith(".py") and (ctx.root / p).is_file()]
@@ -177,7 +177,7 @@ def _py_compile(ctx: Context) -> CheckResult:
         except (SyntaxError, ValueError) as e:
             before = ctx.before.get(path)
             # Syntax newer than this interpreter: compiling proves nothing, parsing does.
-            if before is not None and parse_fails_too(before, path) and parses(path, data.decode()):
+            if before is not None and parse_fails_too(before, path) and parses(data.decode(), path):
                 continue
             bad.append(f"{path}: {e}")
     elapsed = time.monotonic() - started

@@ -74,8 +74,14 @@ def _run(repo: Repo, *args: str, env: Mapping[str, str] | None = None) -> str:
     try:
         return str(repo.git.execute(["git", *args], env=env))
     except GitCommandError as e:
-        lines = [ln.strip() for ln in str(e.stderr or e).splitlines() if ln.strip()]
-        raise GitError(lines[-1].removeprefix("stderr: ").strip("'") if lines else "") from None
+        # GitPython quotes stderr (`stderr: '...'`): a message ending in a newline leaves the
+        # closing quote alone on the last line, which is no reason.
+        quoted = (
+            ln.strip().removeprefix("stderr: ").strip("'").strip()
+            for ln in str(e.stderr or e).splitlines()
+        )
+        lines = [ln for ln in quoted if ln]
+        raise GitError(lines[-1] if lines else "") from None
 
 
 def _plain(folder: Path, *args: str, timeout: float = 60) -> bytes | None:

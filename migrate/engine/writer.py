@@ -11,24 +11,11 @@ from pathlib import Path
 from migrate.errors import UserError
 from migrate.files import encode, link_problem
 from migrate.model import FileChange
-from migrate.transforms._source import parse
+from migrate.pysource.parse import parses
 
 
 class UnparsableOutput(UserError):
     """A transform produced Python that does not parse: nothing is written."""
-
-
-def parses(path: str, text: str) -> bool:
-    """True when `text` parses as Python (LibCST covers syntax newer than this interpreter)."""
-    if parse(text, path) is not None:
-        return True
-    import libcst  # a third of a second to import: only for syntax `ast` cannot parse
-
-    try:
-        libcst.parse_module(text)
-    except (libcst.ParserSyntaxError, RecursionError):
-        return False
-    return True
 
 
 def check(changes: Iterable[FileChange]) -> None:
@@ -36,7 +23,7 @@ def check(changes: Iterable[FileChange]) -> None:
     for change in changes:
         if change.after is None or not change.path.endswith((".py", ".pyi")):
             continue
-        if not parses(change.path, change.after):
+        if not parses(change.after, change.path):
             raise UnparsableOutput(
                 f"{change.path}: the transformed file does not parse; not written."
             )

@@ -1152,7 +1152,7 @@ def combine(event: str, results: Sequence[MemberResult]) -> tuple[int, bytes, by
 # A "[member]" label at the start of a joined part: followed by a space, a newline or the end.
 _LABEL = r"\[[^\]\n]+\](?: |\n|$)"
 _PART_START = re.compile(r"\n(?=" + _LABEL + ")")
-_LEADING_LABELS = re.compile(r"^(?:" + _LABEL + r")+")
+_LEADING_LABELS = re.compile(r"^(?:\s*" + _LABEL + r")+")  # a member's text may start blank
 
 
 def split_parts(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 from migrate.files import Snapshot
 from migrate.hooks import runtime
 from migrate.hooks.settings import PEP723, HookRegistration
-from migrate.transforms._source import parse as parse_python
+from migrate.pysource.parse import ast_module
 
 HOOKS_DIR = ".claude/hooks"
 RUNTIME_FILE = f"{HOOKS_DIR}/_unified_runtime.py"
@@ -94,14 +94,14 @@ def stdlib_imports(snapshot: Snapshot, script: str) -> list[str]:
     """Standard modules the script imports, itself or through modules beside it (one level),
     so the runtime can import the shared ones once before forking."""
     source = snapshot.read(script)
-    tree = parse_python(source.text, script) if source else None
+    tree = ast_module(source.text, script) if source else None
     if tree is None:
         return []
     names = _imported(tree)
     folder = PurePosixPath(script).parent
     for sibling in sorted(names - STDLIB):
         module = snapshot.read(str(folder / f"{sibling}.py"))
-        sibling_tree = parse_python(module.text, sibling) if module else None
+        sibling_tree = ast_module(module.text, sibling) if module else None
         names |= _imported(sibling_tree) if sibling_tree else set()
     return sorted(n for n in names if n.split(".")[0] in STDLIB and n != "__future__")
 
@@ -224,9 +224,8 @@ def _shebang(interpreter: str) -> list[str]:
 def parse(path: str, text: str) -> UnifiedHook | None:
     """Read a generated unified hook back (its MEMBERS list and INTERPRETER); None when it is
     not one."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
+    tree = ast_module(text, path)
+    if tree is None:
         return None
     values: dict[str, Any] = {}
     for node in tree.body:

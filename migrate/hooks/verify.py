@@ -368,10 +368,15 @@ def verify(
             problems += [f"after the change: {p}" for p in cannot_verify(new_side, len(chosen))]
         differences = compare(chosen, old_side, new_side)
         varying: list[Nondeterministic] = []
-        if differences and not problems:
-            befores, afters = [old_side], [new_side]
-            tally.grow(2 * len(chosen) * (runs_on_difference - 1))
-            for _ in range(runs_on_difference - 1):
+        befores, afters = [old_side], [new_side]
+        # A difference beside a member that varies (a random tip...) may be a coincidence of
+        # the runs so far (all runs of one side drew the same tip): it is run as many times
+        # again before it counts.
+        for more in (runs_on_difference - 1, runs_on_difference):
+            if not differences or problems or (len(befores) > 1 and not varying):
+                break
+            tally.grow(2 * len(chosen) * more)
+            for _ in range(more):
                 again = both()
                 befores.append(again[0])
                 afters.append(again[1])

@@ -10,13 +10,13 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migrate.transforms._pool_calls import KEYWORD, Candidate, Found
-from migrate.transforms._source import Lines
+from migrate.pysource.edits import Lines
+from migrate.pysource.pool_calls import KEYWORD, Candidate, Found
 
 
-def cst_find(text: str, lines: Lines, number: int) -> Found:
-    """The sites of `max-workers` in `text`, read by LibCST."""
-    wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
+def cst_find(module: cst.Module, lines: Lines, number: int) -> Found:
+    """The sites of `max-workers` in a module only LibCST can parse."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     finder = _CstFinder(lines, number)
     wrapper.visit(finder)
     return Found(finder.candidates, finder.aliases, finder.strings)

@@ -18,17 +18,19 @@ from typing import Any, NamedTuple
 from migrate.errors import UserError
 from migrate.files import Snapshot, SourceFile
 from migrate.model import FileChange, Finding, TransformResult
-from migrate.transforms import bool_param, int_param, register, str_list_param
-from migrate.transforms._pool_calls import (
+from migrate.pysource.edits import Edit, Lines, apply_edits
+from migrate.pysource.parse import Unparsable, parse, parse_cst
+from migrate.pysource.pool_calls import (
     KEYWORD,
     POOLS,
     PROCESS_POOL,
     PYTHON_SUFFIXES,
     Candidate,
     Found,
+    callee,
 )
-from migrate.transforms._source import Edit, Lines, apply_edits, parse
-from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.pysource.suppress import Suppressions, suppressed, suppressions
+from migrate.transforms import bool_param, int_param, register, str_list_param
 from migrate.transforms.formatting import format_changes
 
 # Beyond this many workers ProcessPoolExecutor raises ValueError on Windows.
@@ -131,21 +133,27 @@ def _rewrite_path(snapshot: Snapshot, path: str, options: _Options) -> _Outcome:
 def _find(path: str, text: str, number: int, with_strings: bool) -> Found | Finding:
     """The sites in `text`, by `ast` first and LibCST for syntax this interpreter does not know."""
     lines = Lines(text)
-    tree = parse(text)
-    if tree is not None:
+    tree = parse(text, path)
+    if isinstance(tree, ast.Module):
         strings = _token_strings(text, lines) if with_strings else []
         if strings is not None:
             return Found(_ast_candidates(tree, lines, number), _ast_aliases(tree), strings)
-    import libcst as cst  # a third of a second to import: only for syntax `ast` cannot parse
-
-    from migrate.transforms._max_workers_cst import cst_find
+        tree = parse_cst(text)  # only LibCST marks where the strings are
+    if isinstance(tree, Unparsable):
+        return _unparsable(path, tree)
+    from migrate.transforms._max_workers_cst import cst_find  # LibCST is loaded by now
 
     try:
-        return cst_find(text, lines, number)
-    except cst.ParserSyntaxError as e:
-        return Finding(path, e.raw_line, "parse-error", f"cannot parse the file ({e.message}).")
+        return cst_find(tree, lines, number)
     except (RecursionError, MemoryError):
         return Finding(path, 1, "parse-error", "the file is too deeply nested to parse.")
+
+
+def _unparsable(path: str, why: Unparsable) -> Finding:
+    if why.nested:
+        return Finding(path, 1, "parse-error", "the file is too deeply nested to parse.")
+    line, reason = why.libcst_line or why.line, why.libcst_reason or why.reason
+    return Finding(path, line, "parse-error", f"cannot parse the file ({reason}).")
 
 
 def _apply(source: SourceFile, found: Found, options: _Options) -> _Outcome:
@@ -200,7 +208,7 @@ def _resolve(found: Found, callees: frozenset[str]) -> list[Candidate]:
     """The candidates whose callee (seen through import aliases) is a pool or a listed callee."""
     sites = []
     for c in found.candidates:
-        name = found.aliases.get(c.name, c.name) if c.bare else c.name
+        name = callee(c.name, c.bare, found.aliases)
         if name in callees:
             sites.append(c._replace(name=name))
     return sites

@@ -19,8 +19,8 @@ from typing import Any
 from migrate.files import Snapshot
 from migrate.hooks import settings, unified
 from migrate.model import FileChange, Finding, TransformResult
+from migrate.pysource.parse import ast_module
 from migrate.transforms import register
-from migrate.transforms._source import parse
 from migrate.transforms.parallel_runner import unified_hook
 
 MIGRATE_DIR = ".migrate/"
@@ -89,7 +89,7 @@ def _named_in(text: str, path: str, script: str, pattern: re.Pattern[str]) -> st
 
 
 def _import_line(text: str, path: str, stem: str) -> int | None:
-    tree = parse(text, path)
+    tree = ast_module(text, path)
     for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.Import):
             if any(a.name.split(".")[-1] == stem for a in node.names):

@@ -4,15 +4,15 @@ The value depends on the command: argv words from a list/tuple literal (or a nam
 one), `sys.executable` standing for python. A string command is split like a shell line into its
 simple commands (at `&&`, `||`, `;`, `|`, `&`), each classified, and the longest timeout among
 them wins: `cd x && pip install y` gets the package-manager value. `scan` analyses one file for
-both this transform and the audit; the calls themselves are found in `_subprocess_sites`.
+both this transform and the audit; the calls themselves are found in `pysource.subprocess_sites`,
+the timeout a command gets in `timeout_rules`.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -20,70 +20,28 @@ from typing import Any
 from migrate.files import Snapshot, newline_of
 from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
-from migrate.transforms import Param, bool_param, register, str_list_param, table_param
-from migrate.transforms._source import Edit, apply_edits
-from migrate.transforms._subprocess_model import (
-    HOLE,
-    NO_TIMEOUT,
-    POPEN,
-    RUNNERS,
-    Command,
-    Facts,
+from migrate.pysource.edits import Edit, apply_edits
+from migrate.pysource.parse import Parser, Unparsable, parses_expression
+from migrate.pysource.subprocess_sites.model import (
     Layout,
-    Parser,
     Site,
     Star,
-    Unparsable,
 )
-from migrate.transforms._subprocess_sites import expression_parses, read_facts
-from migrate.transforms._suppress import Suppressions, suppressed, suppressions
+from migrate.pysource.subprocess_sites.prefilter import may_call
+from migrate.pysource.subprocess_sites.read import read_facts
+from migrate.pysource.subprocess_sites.resolve import Facts
+from migrate.pysource.suppress import Suppressions, suppressed, suppressions
+from migrate.transforms import Param, bool_param, register, str_list_param, table_param
 from migrate.transforms.formatting import format_changes
-
-CATEGORIES: Mapping[str, str] = {
-    "git-push": "git push",
-    "tests": "test runner",
-    "package-managers": "package manager",
-}
-DEFAULT_RULES: Mapping[str, int] = {"git-push": 30, "tests": 60, "package-managers": 120}
-TEST_RUNNERS = ["pytest", "py.test", "tox", "nox", "unittest"]
-PACKAGE_MANAGERS = [
-    *("pip", "pip3", "uv", "poetry", "npm", "yarn", "pnpm"),
-    *("apt", "apt-get", "brew", "conda", "cargo"),
-]
-# Commands known to run for minutes, whatever their class's value: a timeout on them is an
-# unsafe edit. A program, then the leading words after it that are not options.
-LONG_COMMANDS = [
-    *("pip install", "pip3 install", "pip download", "pip wheel", "pipx install"),
-    *("uv pip install", "uv sync", "uv add", "uv tool install", "uv run"),
-    *("poetry install", "poetry add", "poetry update", "conda install", "conda create"),
-    *("conda env", "npm install", "npm ci", "yarn install", "yarn add", "pnpm install"),
-    *("apt install", "apt-get install", "apt update", "apt-get update", "brew install"),
-    *("cargo build", "cargo install", "cargo test", "go build", "go test", "go install"),
-    *("make", "cmake", "ninja", "build", "pyinstaller"),
-    *("docker build", "docker pull", "docker run", "docker compose"),
-    *("git clone", "git fetch", "git pull", "git submodule", "git lfs", "pre-commit"),
-    *("pytest", "py.test", "tox", "nox", "unittest"),
-    *("ffmpeg", "whisper", "yt-dlp", "youtube-dl", "ollama", "wget", "rsync", "scp"),
-]
-
-# What `may_call` looks for. A call is only ever a site through an import (see
-# `pysource.scopes.qualname`): `import M [as X]` then `X.f`, or `from M import f [as g]`.
-# No pattern starts with `\b`: one starting with a literal lets `re` skip ahead fast.
-_SITE_FUNCTIONS = sorted((*RUNNERS, POPEN, *NO_TIMEOUT))  # "subprocess.run", "os.system"...
-_CALLABLE = {
-    module: tuple(n.rsplit(".", 1)[1] for n in _SITE_FUNCTIONS if n.startswith(f"{module}."))
-    for module in ("subprocess", "os")
-}
-_CONTINUED = r"[^\n;#]*(?:\\\r?\n[^\n;#]*)*"  # the rest of a logical line, across backslashes
-_GAP = r"(?:[ \t]|\\\r?\n)"  # a blank, or a backslash continuation
-_IMPORT = re.compile(rf"import{_GAP}+({_CONTINUED})")
-_FROM_IMPORT = re.compile(rf"from{_GAP}+([\w.]+){_GAP}+import{_GAP}*(\([^)]*\)|{_CONTINUED})")
-_PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[dmw]?|py")
-_WRAPPERS = frozenset({"sudo", "env", "exec", "nice", "nohup", "command", "time"})
-_GIT_VALUE_OPTIONS = frozenset(
-    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"}
+from migrate.transforms.timeout_rules import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    LONG_COMMANDS,
+    PACKAGE_MANAGERS,
+    TEST_RUNNERS,
+    TimeoutRules,
 )
-_SHELL_OPERATORS = frozenset({"&&", "||", ";", ";;", "|", "|&", "&", "(", ")"})
+
 _ADVICE = {
     "os.system": "has no timeout; use subprocess.run([...], timeout=...) instead",
     "os.popen": "has no timeout; use subprocess.run([...], capture_output=True, timeout=...)",
@@ -121,172 +79,6 @@ PARAMS: Mapping[str, Param] = {
 # own failure first (20 s: 15 s; 60 s: 45 s).
 HOOK_DEFAULT_TIMEOUT = 60
 HOOK_MARGIN = 0.25
-
-
-@dataclass(frozen=True)
-class TimeoutRules:
-    """The recipe's params, checked: seconds by category and the programs in each category."""
-
-    default: int = 10
-    seconds: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(DEFAULT_RULES))
-    test_runners: frozenset[str] = frozenset(TEST_RUNNERS)
-    package_managers: frozenset[str] = frozenset(PACKAGE_MANAGERS)
-    long_commands: tuple[tuple[str, ...], ...] = tuple(tuple(c.split()) for c in LONG_COMMANDS)
-    unsafe: bool = False
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> TimeoutRules:
-        """Missing params (and missing categories in `rules`) keep their defaults."""
-        return cls(
-            default=params.get("default", 10),
-            seconds=MappingProxyType({**DEFAULT_RULES, **params.get("rules", {})}),
-            test_runners=frozenset(params.get("test_runners", TEST_RUNNERS)),
-            package_managers=frozenset(params.get("package_managers", PACKAGE_MANAGERS)),
-            long_commands=tuple(
-                tuple(c.split()) for c in params.get("long_commands", LONG_COMMANDS) if c.split()
-            ),
-            unsafe=bool(params.get("unsafe", False)),
-        )
-
-    def long_command(self, command: Command) -> str | None:
-        """The entry of `long_commands` the command matches (`pip install`), or None."""
-        if command.shell is not None:
-            segments = _shell_segments(command.shell)
-        else:
-            segments = [command.words or (None,)]
-        for words in segments:
-            spoken = _spoken(words)
-            for entry in self.long_commands:
-                if spoken[: len(entry)] == entry:
-                    return " ".join(entry)
-        return None
-
-    def timeout_for(self, command: Command) -> tuple[int, str | None]:
-        """Seconds for the command, and the rule that chose them (None: not recognised)."""
-        if command.shell is not None:
-            verdicts = [self._classify(words) for words in _shell_segments(command.shell)]
-        else:
-            verdicts = [self._classify(command.words or (None,))]
-        known = [v for v in verdicts if v is not None]
-        if not known:
-            return self.default, None
-        categories = [v for v in known if v in self.seconds]
-        if not categories:
-            return self.default, "default"
-        best = max(categories, key=lambda c: self.seconds[c])
-        return self.seconds[best], CATEGORIES[best]
-
-    def _classify(self, words: tuple[str | None, ...]) -> str | None:
-        """A category, "" for a known command without one, None when the words do not say."""
-        words = _strip_wrappers(words)
-        program = _program(words[0]) if words else None
-        if program is None:
-            return None
-        rest = words[1:]
-        if _PYTHON.fullmatch(program):
-            program, rest = _python_module(rest)
-            if program is None:
-                return None
-        if program == "git":
-            sub = _git_subcommand(rest)
-            return None if sub is None else "git-push" if sub == "push" else ""
-        if program in self.test_runners:
-            return "tests"
-        if program in self.package_managers:
-            return "package-managers"
-        return ""
-
-
-def _spoken(words: tuple[str | None, ...]) -> tuple[str | None, ...]:
-    """The program and the words after it that are not options: `pip install` for
-    `sudo python3 -m pip --quiet install x`; () when the program is not known."""
-    words = _strip_wrappers(words)
-    program = _program(words[0]) if words else None
-    rest = words[1:]
-    if program is not None and _PYTHON.fullmatch(program):
-        program, rest = _python_module(rest)
-    if not program:
-        return ()
-    if program == "git":
-        return ("git", _git_subcommand(rest))
-    return (program, *(w for w in rest if w is None or not w.startswith("-")))
-
-
-def _program(word: str | None) -> str | None:
-    """`pip` for `/venv/bin/pip.exe` (or `f"{venv}/bin/pip"`); None when the name is unknown."""
-    if word is None:
-        return None
-    name = re.split(r"[\\/]", word)[-1].lower()
-    return None if HOLE in name else name.removesuffix(".exe")
-
-
-def _strip_wrappers(words: tuple[str | None, ...]) -> tuple[str | None, ...]:
-    """Drop `sudo`, `env`, their options and `NAME=value` assignments in front of the command."""
-    i = 0
-    while i < len(words):
-        word = words[i]
-        wrapper = word in _WRAPPERS and i + 1 < len(words)
-        assignment = word is not None and re.match(r"[A-Za-z_]\w*=", word) is not None
-        option = i > 0 and word is not None and word.startswith("-") and words[0] in _WRAPPERS
-        if not (wrapper or assignment or option):
-            break
-        i += 1
-    return words[i:]
-
-
-def _python_module(words: tuple[str | None, ...]) -> tuple[str | None, tuple[str | None, ...]]:
-    """The module of `python [options] -m module ...`; "" for a script or `-c`, None if unknown."""
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word is None:
-            return None, ()
-        if word == "-m":
-            return _program(words[i + 1]) if i + 1 < len(words) else None, words[i + 2 :]
-        if word in ("-c", "-") or not word.startswith("-"):
-            return "", ()
-        i += 2 if word in ("-W", "-X", "-Q") else 1
-    return "", ()
-
-
-def _git_subcommand(words: tuple[str | None, ...]) -> str | None:
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word is None or word.startswith(HOLE):
-            return None
-        if word in _GIT_VALUE_OPTIONS:
-            i += 2
-        elif word.startswith("-"):
-            i += 1
-        else:
-            return None if HOLE in word else word
-    return ""
-
-
-def _shell_segments(line: str) -> list[tuple[str | None, ...]]:
-    """The simple commands of a shell line: `cd x && pip install y` is `cd x` and `pip install y`.
-
-    A redirection and its target are dropped; a word starting with an f-string hole is None.
-    """
-    lexer = shlex.shlex(line.replace("\n", ";"), posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    try:
-        tokens = list(lexer)
-    except ValueError:  # unbalanced quotes
-        return [(None,)]
-    segments: list[list[str | None]] = [[]]
-    skip = False
-    for token in tokens:
-        if token in _SHELL_OPERATORS:
-            segments.append([])
-        elif set(token) <= set("<>&|;()"):
-            skip = True  # a redirection: the next word is its target
-        elif skip:
-            skip = False
-        else:
-            segments[-1].append(None if token.startswith(HOLE) else token)
-    return [tuple(s) for s in segments if s] or [(None,)]
 
 
 # -- where and how to write `timeout=` ----------------------------------------------------------
@@ -367,81 +159,6 @@ class FileScan:
     edits: tuple[Edit, ...] = ()
     findings: tuple[Finding, ...] = ()
     counts: Mapping[str, int] = field(default_factory=lambda: EMPTY)
-
-
-def may_call(text: str) -> bool:
-    """A cheap test on the raw text: False means the file has nothing to edit or report.
-
-    True when asyncio's create_subprocess_* is named, or when an import of subprocess or os
-    (anywhere, even in a string: this only decides what gets parsed) binds a name that is
-    then followed by `.run`, `.Popen`, `.system`... or imports such a function (or `*`).
-    """
-    if "create_subprocess" in text:
-        return True
-    wanted = {"subprocess"} if "subprocess" in text else set()
-    if "os" in text and ("system" in text or "popen" in text):
-        wanted.add("os")
-    if not wanted:
-        return False
-    functions = {module: _functions(module, text) for module in wanted}
-    for match in _words(_IMPORT, text):
-        for item in _names(match[1]):
-            dotted, _, alias = item.partition(" as ")
-            module = dotted.strip().split(".", 1)[0]
-            if module in wanted:
-                name = re.escape(alias.strip() or module)
-                uses = re.compile(rf"{name}[\s\\]*\.[\s\\]*(?:{'|'.join(functions[module])})\b")
-                if any(True for _ in _words(uses, text)):
-                    return True
-    for match in _words(_FROM_IMPORT, text):
-        if match[1] in wanted:
-            names = {item.partition(" as ")[0].strip() for item in _names(match[2])}
-            if names & {"*", *functions[match[1]]} or "#" in match[2]:
-                return True  # a comment in a parenthesised list may hide a `)`: assume so
-    return False
-
-
-def _functions(module: str, text: str) -> tuple[str, ...]:
-    """The functions of `module` that can make a site in `text`: `Popen(...)` itself never
-    does, only its `.wait()` or `.communicate()`."""
-    names = _CALLABLE[module]
-    if module == "subprocess" and "wait" not in text and "communicate" not in text:
-        return tuple(n for n in names if n != "Popen")
-    return names
-
-
-def _words(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches of `pattern` that do not start inside a longer name."""
-    for match in pattern.finditer(text):
-        start = match.start()
-        if not start or not (text[start - 1].isalnum() or text[start - 1] == "_"):
-            yield match
-
-
-def imported_names(text: str) -> list[tuple[str, str]]:
-    """What the imports in the raw text bind, found like `may_call` finds them (a superset:
-    strings included): (name, "m.n") for `from m import n [as name]`, (name, "a.b") for
-    `import a.b as name`, and ("*", "m.*") for `import *` or a list with a comment in it
-    (which may hide a `)`)."""
-    bound = []
-    for match in _words(_FROM_IMPORT, text):
-        if "#" in match[2]:
-            bound.append(("*", f"{match[1]}.*"))
-        for item in _names(match[2]):
-            name, _, alias = item.partition(" as ")
-            bound.append((alias.strip() or name.strip(), f"{match[1]}.{name.strip()}"))
-    for match in _words(_IMPORT, text):
-        for item in _names(match[1]):
-            dotted, _, alias = item.partition(" as ")
-            if alias.strip():
-                bound.append((alias.strip(), dotted.strip()))
-    return bound
-
-
-def _names(listing: str) -> list[str]:
-    """The items of an import list: `a.b as c, d` or `(a, b as c)`, across line breaks."""
-    flat = re.sub(r"\\\r?\n|[()\s]+", " ", listing)
-    return [item.strip() for item in flat.split(",") if item.strip()]
 
 
 def _has_timeout(site: Site) -> bool:
@@ -563,7 +280,7 @@ def _broken_call(text: str, edited: list[tuple[Layout, Edit]], parser: Parser) -
             for _, e in edited
             if start <= e.start and e.end <= end
         ]
-        if not expression_parses(apply_edits(text[start:end], inside), parser):
+        if not parses_expression(apply_edits(text[start:end], inside), parser):
             return i
     return None
 

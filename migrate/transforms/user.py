@@ -20,6 +20,7 @@ from libcst.codemod import Codemod, CodemodContext, SkipFile
 from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.model import FileChange, Finding, TransformResult
+from migrate.pysource.parse import Unparsable, parse_cst
 from migrate.transforms._signature import TransformFn
 
 
@@ -64,8 +65,8 @@ def _libcst_class(module: ModuleType, path: Path) -> type[Any]:
     return found[-1]
 
 
-def _transform_text(cls: type[Any], text: str, params: Mapping[str, Any]) -> str:
-    module = libcst.parse_module(text)
+def _transform_text(cls: type[Any], module: libcst.Module, params: Mapping[str, Any]) -> str:
+    text = module.code
     if issubclass(cls, Codemod):
         codemod = cls(CodemodContext(), **params)
         try:
@@ -83,9 +84,14 @@ def _run_libcst(
         source = snapshot.read(rel) if rel.endswith((".py", ".pyi")) else None
         if source is None:
             continue
+        module = parse_cst(source.text)
+        if isinstance(module, Unparsable):
+            message = f"LibCST cannot parse it: {module.reason}"
+            findings.append(Finding(rel, module.line, "parse-error", message))
+            continue
         try:
-            after = _guarded(path, rel, lambda t=source.text: _transform_text(cls, t, params))  # type: ignore[misc]
-        except libcst.ParserSyntaxError as e:
+            after = _guarded(path, rel, lambda m=module: _transform_text(cls, m, params))  # type: ignore[misc]
+        except libcst.ParserSyntaxError as e:  # the user's code parsing a snippet
             findings.append(
                 Finding(rel, e.raw_line, "parse-error", f"LibCST cannot parse it: {e.message}")
             )

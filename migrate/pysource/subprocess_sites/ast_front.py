@@ -1,84 +1,26 @@
-"""Where a module calls subprocess, `os.system` or asyncio subprocesses, with exact name resolution.
+"""The `ast` front end of `subprocess_sites`, on the hot path: a walk of the module that keeps
+the scopes and bindings (`walker`) and records candidate calls with their loop and `try`.
 
-Two front ends read a module into the same small facts (`_subprocess_model`: scopes, bindings,
-candidate calls): `ast` here, on the hot path, and LibCST (`_subprocess_sites_cst`, imported
-only when needed) for syntax this interpreter cannot parse. One resolver (in the model) turns
-those facts into `Site`s, so both parsers find the same calls.
+Two front ends read a module into the same small facts (`model`): `ast` here, and LibCST
+(`cst_front`, imported only when needed) for syntax this interpreter cannot parse. One resolver
+(`resolve`) turns those facts into `Site`s, so both parsers find the same calls.
 """
 
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from migrate.transforms._source import Lines, line_offsets, newer_syntax_possible
-from migrate.transforms._subprocess_model import (
-    CALLED_ATTRS,
-    HOLE,
-    OTHER,
-    POPEN_METHODS,
-    STAR,
-    CallNode,
-    Chain,
-    Concat,
-    Const,
-    Facts,
-    Handler,
-    Method,
-    Opaque,
-    Other,
-    Parser,
-    Pos,
-    RawLayout,
-    Ref,
-    Scope,
-    Seq,
-    Spread,
-    Text,
-    Unparsable,
-    Value,
-    Walker,
-)
-
-# -- ast front end ------------------------------------------------------------------------------
+from migrate.pysource.edits import Lines
+from migrate.pysource.subprocess_sites.ast_values import ast_func, call_node, value
+from migrate.pysource.subprocess_sites.model import Handler, Method, Pos, Ref, Scope
+from migrate.pysource.subprocess_sites.resolve import Facts
+from migrate.pysource.subprocess_sites.walker import Walker
 
 
-def ast_chain(node: ast.expr) -> Chain | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return tuple(reversed(parts))
-
-
-def _ast_func(node: ast.expr) -> Ref | Method | None:
-    if isinstance(node, ast.Name):
-        return Ref((node.id,))
-    if not isinstance(node, ast.Attribute) or node.attr not in CALLED_ATTRS:
-        return None
-    chain = ast_chain(node)
-    if chain is not None:
-        return Ref(chain)
-    if isinstance(node.value, ast.Call) and node.attr in POPEN_METHODS:
-        return Method(node.value, node.attr)
-    return None
-
-
-def _ast_start(node: ast.expr | ast.keyword) -> Pos:
-    return node.lineno, node.col_offset
-
-
-def _ast_end(node: ast.expr | ast.keyword) -> Pos:
-    return node.end_lineno or node.lineno, node.end_col_offset or 0
-
-
-class _AstFront(Walker):
+class AstFront(Walker):
     """Not an `ast.NodeVisitor`: a type dispatch skipping `ctx` and operator nodes is 2x faster."""
 
     def __init__(self, relevant: Callable[[ast.stmt], bool]) -> None:
@@ -111,7 +53,7 @@ class _AstFront(Walker):
 
     def facts(self, text: str) -> Facts:
         calls = tuple(
-            self.call_node(node, scope, func, fline, loop, guard)
+            call_node(node, scope, func, fline, loop, guard)
             for node, func, scope, fline, loop, guard in self.pending
             if self.is_candidate(func)
         )
@@ -122,58 +64,7 @@ class _AstFront(Walker):
                 lines.append(Lines(text))
             return lines[0].offset(*pos)
 
-        return Facts(calls, self.value, index, "ast")
-
-    def call_node(
-        self,
-        node: ast.Call,
-        scope: Scope,
-        func: Ref | Method | Other,
-        fline: int = 0,
-        loop: ast.stmt | None = None,
-        guard: tuple[Handler, ...] | None = None,
-    ) -> CallNode:
-        args = tuple(
-            STAR if isinstance(a, ast.Starred) else self.value(a, scope) for a in node.args
-        )
-        keywords = {k.arg: self.value(k.value, scope) for k in node.keywords if k.arg is not None}
-        parts: list[ast.expr | ast.keyword] = [*node.args, *node.keywords]
-        last = max(parts, key=_ast_start) if parts else None
-        raw = RawLayout(
-            _ast_start(node),
-            _ast_end(node.func),
-            _ast_end(node),
-            _ast_start(last) if last else None,
-            _ast_end(last) if last else None,
-        )
-        double_star = any(k.arg is None for k in node.keywords)
-        line = fline or node.lineno
-        trusted = None if fline else raw
-        return CallNode(func, args, keywords, double_star, scope, line, trusted, loop, guard)
-
-    def value(self, node: object, scope: Scope) -> Value:
-        if isinstance(node, ast.Name):
-            return Ref((node.id,))
-        if isinstance(node, ast.Attribute):
-            chain = ast_chain(node)
-            return Ref(chain) if chain else OTHER
-        if isinstance(node, ast.Constant):
-            return _constant(node.value)
-        if isinstance(node, ast.JoinedStr):
-            return Text("".join(_ast_text_part(v) for v in node.values), _ast_names(node))
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = (
-                Spread(_ast_names(e)) if isinstance(e, ast.Starred) else self.value(e, scope)
-                for e in node.elts
-            )
-            return Seq(tuple(items))
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return Concat(self.value(node.left, scope), self.value(node.right, scope))
-        if isinstance(node, ast.Call):
-            chain = ast_chain(node.func)
-            func = Ref(chain) if chain else _ast_func(node.func)
-            return self.call_node(node, scope, func or OTHER)
-        return Opaque(_ast_names(node)) if isinstance(node, ast.AST) else OTHER
+        return Facts(calls, value, index, "ast")
 
     # Scopes: what runs in the enclosing scope is visited before entering the new one.
 
@@ -368,15 +259,15 @@ class _AstFront(Walker):
             self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        func = _ast_func(node.func)
+        func = ast_func(node.func)
         if func is not None:
             self.pending.append((node, func, self.scope, self.fstring_line, self.loop, self.guard))
         self.generic_visit(node)
 
 
-_AST_HANDLERS: dict[type[ast.AST], Callable[[_AstFront, Any], None]] = {
+_AST_HANDLERS: dict[type[ast.AST], Callable[[AstFront, Any], None]] = {
     getattr(ast, name[6:]): method
-    for name, method in vars(_AstFront).items()
+    for name, method in vars(AstFront).items()
     if name.startswith("visit_") and hasattr(ast, name[6:])
 }
 _NOT_VISITED = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
@@ -400,10 +291,6 @@ def _ast_outer(args: ast.arguments) -> list[ast.expr]:
     return out
 
 
-def _ast_names(node: ast.AST) -> frozenset[str]:
-    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
-
-
 def _ast_kills(body: list[ast.stmt]) -> bool:
     """Whether the statements call `.kill()` or `.terminate()` (of the process, presumably)."""
     return any(
@@ -413,119 +300,3 @@ def _ast_kills(body: list[ast.stmt]) -> bool:
         for stmt in body
         for n in ast.walk(stmt)
     )
-
-
-def _ast_text_part(node: ast.expr) -> str:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return HOLE
-
-
-def _constant(value: object) -> Value:
-    if isinstance(value, str):
-        return Text(value)
-    if isinstance(value, bytes):
-        return Text(value.decode("latin-1"))
-    if value is None or isinstance(value, bool):
-        return Const(value)
-    return OTHER
-
-
-# -- reading a module --------------------------------------------------------------------------
-
-
-# A def or class whose text has none of these cannot hold a site nor change what a name outside
-# it means (its bindings are its own, bar `global`/`nonlocal`), so its body is not walked.
-_RELEVANT_WORDS = (
-    *("subprocess", "run", "call", "check_output", "wait", "communicate", "system", "popen"),
-    *("Popen", "global", "nonlocal"),
-)
-_MODULES = frozenset({"subprocess", "os", "asyncio"})
-
-
-class _Relevance:
-    """Whether a def or class mentions a word that can matter (also module-level import aliases)."""
-
-    def __init__(self, text: str, tree: ast.Module) -> None:
-        self.text = text
-        self.words = (*_RELEVANT_WORDS, *_module_aliases(tree))
-        # `ast` also ends lines at a lone CR, which `split("\n")` would miss.
-        lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-        self.offsets: list[int] | None = None if lone_cr else line_offsets(text)
-
-    def __call__(self, node: ast.stmt) -> bool:
-        if self.offsets is None:
-            return True
-        decorators = getattr(node, "decorator_list", ())
-        first = min([node.lineno, *(d.lineno for d in decorators)])
-        segment = self.text[self.offsets[first - 1] : self.offsets[node.end_lineno or node.lineno]]
-        return any(word in segment for word in self.words)
-
-
-def _module_aliases(tree: ast.Module) -> set[str]:
-    """Names that `from subprocess/os/asyncio import x as name` binds outside defs and classes."""
-    aliases: set[str] = set()
-    stack: list[ast.AST] = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.ImportFrom):
-            if not node.level and (node.module or "").split(".")[0] in _MODULES:
-                aliases.update(a.asname for a in node.names if a.asname)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                stack.extend(getattr(node, name, ()))
-    return aliases
-
-
-def read_facts(
-    text: str, path: str, parser: Parser = "ast", tree: ast.Module | None = None
-) -> Facts | Unparsable:
-    """The module's facts from `ast`, or LibCST when `ast` cannot parse it (or `parser` says).
-
-    `tree`: the module already parsed by `ast` (the audit parses each file once).
-    """
-    if parser == "libcst":
-        return _read_with_libcst(text, 1, "LibCST cannot parse it")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = tree or ast.parse(text, path)
-    except (SyntaxError, ValueError, MemoryError) as error:
-        line = getattr(error, "lineno", None) or 1
-        if not newer_syntax_possible(error):
-            return Unparsable(line, str(error))
-        return _read_with_libcst(text, line, str(error))
-    except RecursionError:
-        return Unparsable(1, "too deeply nested to parse")
-    front = _AstFront(_Relevance(text, tree))
-    try:
-        front.visit(tree)
-    except RecursionError:
-        return Unparsable(1, "too deeply nested to analyse")
-    return front.facts(text)
-
-
-def _read_with_libcst(text: str, line: int, reason: str) -> Facts | Unparsable:
-    # LibCST takes a third of a second to import: only files `ast` cannot parse pay for it.
-    from migrate.transforms._subprocess_sites_cst import read_with_libcst
-
-    return read_with_libcst(text, line, reason)
-
-
-def expression_parses(source: str, parser: Parser) -> bool:
-    """Whether `parser` (the one that read the module) reads `source` as an expression."""
-    try:
-        if parser == "ast":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ast.parse(f"({source})", mode="eval")
-        else:
-            import libcst as cst
-
-            try:
-                cst.parse_expression(f"({source})")
-            except cst.ParserSyntaxError:
-                return False
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True

@@ -1,4 +1,4 @@
-"""The LibCST front end of `_subprocess_sites`, for syntax this interpreter cannot parse.
+"""The LibCST front end of `subprocess_sites`, for syntax this interpreter cannot parse.
 
 A module of its own so that LibCST (a third of a second to import) is only loaded when a file
 needs it.
@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from migrate.transforms._source import Lines
-from migrate.transforms._subprocess_model import (
+from migrate.pysource.edits import Lines
+from migrate.pysource.parse import Unparsable
+from migrate.pysource.subprocess_sites.model import (
     CALLED_ATTRS,
     HOLE,
     OTHER,
@@ -22,7 +23,6 @@ from migrate.transforms._subprocess_model import (
     Chain,
     Concat,
     Const,
-    Facts,
     Handler,
     Method,
     Opaque,
@@ -34,21 +34,20 @@ from migrate.transforms._subprocess_model import (
     Seq,
     Spread,
     Text,
-    Unparsable,
     Value,
-    Walker,
 )
+from migrate.pysource.subprocess_sites.resolve import Facts
+from migrate.pysource.subprocess_sites.walker import Walker
 
 
-def read_with_libcst(text: str, line: int, reason: str) -> Facts | Unparsable:
-    """The module's facts from LibCST; `line` and `reason` say why `ast` could not."""
+def read_with_libcst(module: cst.Module, text: str) -> Facts | Unparsable:
+    """The facts of a module only LibCST can parse."""
     try:
-        module = cst.parse_module(text)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         front = _CstFront(wrapper.resolve(PositionProvider))
         module.visit(front)
-    except (cst.ParserSyntaxError, ValueError):
-        return Unparsable(line, reason)
+    except ValueError:
+        return Unparsable(1, "LibCST cannot parse it")
     except RecursionError:
         return Unparsable(1, "too deeply nested to analyse")
     return front.facts(text)

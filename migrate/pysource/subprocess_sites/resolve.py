@@ -1,185 +1,44 @@
-"""What a front end of `_subprocess_sites` reads from a module, and how it becomes `Site`s.
+"""How the facts a front end read from a module become `Site`s: which calls run a subprocess,
+the command each runs, and why adding a timeout to it may break a working program.
 
-The facts (scopes, bindings, candidate calls and the values they pass) are the same from `ast`
-(`_subprocess_sites`) and LibCST (`_subprocess_sites_cst`); the resolver here turns them into
-`Site`s, so both parsers find the same calls. Both front ends import this module, never
-each other.
+One resolver for both front ends (`ast_front`, `cst_front`), so both parsers find the same
+calls.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Literal, Union
 
-from migrate.pysource import scopes
-from migrate.pysource.scopes import Imported
+from migrate.pysource.parse import Parser
+from migrate.pysource.subprocess_sites.model import (
+    HOLE,
+    NO_TIMEOUT,
+    POPEN,
+    POPEN_METHODS,
+    RUNNERS,
+    CallNode,
+    Command,
+    Concat,
+    Const,
+    Layout,
+    Method,
+    Opaque,
+    Pos,
+    Ref,
+    Scope,
+    Seq,
+    Site,
+    Spread,
+    Star,
+    Text,
+    Value,
+    qualname,
+)
 
-Chain = tuple[str, ...]
-Pos = tuple[int, int]  # (line, column) in the front end's own units
-HOLE = "\x00"
-Parser = Literal["ast", "libcst"]  # stands for each formatted value of an f-string command
-
-RUNNERS = frozenset(f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output"))
-POPEN = "subprocess.Popen"
-POPEN_METHODS = frozenset({"wait", "communicate"})
-NO_TIMEOUT: Mapping[str, Literal["os-system", "asyncio-subprocess"]] = {
-    "os.system": "os-system",
-    "os.popen": "os-system",
-    "asyncio.create_subprocess_exec": "asyncio-subprocess",
-    "asyncio.create_subprocess_shell": "asyncio-subprocess",
-    "asyncio.subprocess.create_subprocess_exec": "asyncio-subprocess",
-    "asyncio.subprocess.create_subprocess_shell": "asyncio-subprocess",
-}
-# What `from <module> import *` binds among the names this module cares about.
-STAR_EXPORTS: Mapping[str, tuple[str, ...]] = {
-    "subprocess": ("run", "call", "check_call", "check_output", "Popen"),
-    "os": ("system", "popen"),
-    "asyncio": ("create_subprocess_exec", "create_subprocess_shell"),
-    "asyncio.subprocess": ("create_subprocess_exec", "create_subprocess_shell"),
-}
-CALLED_ATTRS = frozenset({n.rsplit(".", 1)[1] for n in (*RUNNERS, *NO_TIMEOUT)} | POPEN_METHODS)
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A name or dotted attribute: `subprocess.run`, `p.wait`, `cmd`."""
-
-    chain: Chain
-
-
-@dataclass(frozen=True)
-class Method:
-    """`<call>.wait` / `<call>.communicate`: `receiver` is the front end's node of the call."""
-
-    receiver: object
-    name: str
-
-
-@dataclass(frozen=True)
-class Text:
-    """A str or bytes constant, or an f-string with `HOLE` for each formatted value."""
-
-    text: str
-    names: frozenset[str] = frozenset()  # the names an f-string's formatted values read
-
-
-@dataclass(frozen=True)
-class Seq:
-    """A list or tuple literal."""
-
-    items: tuple[Value, ...]
-
-
-@dataclass(frozen=True)
-class Concat:
-    """`left + right`."""
-
-    left: Value
-    right: Value
-
-
-@dataclass(frozen=True)
-class Const:
-    """True, False or None."""
-
-    value: bool | None
-
-
-class Other:
-    """Any expression the resolver does not look into."""
-
-
-class Star(Other):
-    """A `*iterable` argument or list item."""
-
-
-@dataclass(frozen=True, eq=False)
-class Opaque(Other):
-    """An expression the resolver does not look into, and the names it reads."""
-
-    names: frozenset[str]
-
-
-@dataclass(frozen=True, eq=False)
-class Spread(Star):
-    """A `*iterable` list item, and the names it reads."""
-
-    names: frozenset[str]
-
-
-OTHER = Other()
-STAR = Star()
-
-
-@dataclass(frozen=True)
-class Binding:
-    """One way a name gets bound: by an import (`imported`), an assignment of `value`, as a
-    parameter, or to something derived from `derived` (a `for` target from its iterable)."""
-
-    imported: Imported | None = None
-    value: object = None  # the front end's node assigned by `=`, `:=` or `with ... as`
-    parameter: bool = False
-    derived: object = None
-
-
-@dataclass(frozen=True)
-class Handler:
-    """One `except` clause: its type expression (the front end's node; None when bare) and
-    whether its body kills or terminates a process."""
-
-    type: object
-    kills: bool
-
-
-# A module, function, class or comprehension's bindings (the model in `pysource.scopes`).
-Scope = scopes.Scope[Binding]
-
-
-@dataclass(frozen=True)
-class RawLayout:
-    """Positions of a call's parts in the front end's units; `last_*` is None without arguments."""
-
-    start: Pos
-    func_end: Pos
-    end: Pos
-    last_start: Pos | None
-    last_end: Pos | None
-
-
-@dataclass(frozen=True, eq=False)
-class CallNode:
-    func: Ref | Method | Other
-    args: tuple[Value, ...]
-    keywords: Mapping[str, Value]
-    double_star: bool
-    scope: Scope
-    line: int
-    raw: RawLayout | None  # None inside an f-string, where positions are not trusted
-    # The innermost `for`/`while` (the front end's node) that runs the call, in the call's own
-    # function or class body; None outside loops, and from LibCST, which does not record it.
-    loop: object = None
-    # The handlers of the innermost `try` (with handlers) whose body runs the call, in the
-    # call's own function or class body; None outside any.
-    guard: tuple[Handler, ...] | None = None
-
-
-Value = Union[Ref, Text, Seq, Concat, Const, Other, CallNode]  # noqa: UP007 - a runtime alias
 _Words = tuple[tuple[str | None, ...], bool]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """String indices: the call (`end` is after its `)`), the callee's end, the last argument."""
-
-    start: int
-    func_end: int
-    end: int
-    last_start: int | None
-    last_end: int | None
 
 
 @dataclass(frozen=True)
@@ -207,128 +66,6 @@ class Facts:
         return Layout(
             self.index(raw.start), self.index(raw.func_end), self.index(raw.end), start, end
         )
-
-
-@dataclass(frozen=True)
-class Command:
-    """The command a call runs, as far as the source says: argv words or a shell command line."""
-
-    words: tuple[str | None, ...] | None = None  # None: an unknown word
-    shell: str | None = None
-
-
-@dataclass(frozen=True)
-class Site:
-    """A call the recipe edits (`timeout`) or reports (`os-system`, `asyncio-subprocess`)."""
-
-    kind: Literal["timeout", "os-system", "asyncio-subprocess"]
-    name: str
-    call: CallNode
-    command: Command
-    # Why adding a timeout may break a working program (empty: the edit is safe), see `hazards`.
-    hazards: tuple[str, ...] = ()
-
-
-# -- scopes ------------------------------------------------------------------------------------
-
-
-def _import_of(binding: Binding) -> Imported | None:
-    return binding.imported
-
-
-def qualname(chain: Chain, scope: Scope) -> str | None:
-    """`subprocess.run` for `sp.run` after `import subprocess as sp`; None if not only imports."""
-    return scopes.qualname(chain, scope, _import_of)
-
-
-class Walker:
-    """Scope bookkeeping shared by both front ends."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.module = Scope(None, "module")
-        self.scope = self.module
-        self.imported: set[str] = set()
-        self.fstring_line = 0
-        self.guard: tuple[Handler, ...] | None = None  # see `CallNode.guard`
-
-    def bind(
-        self,
-        name: str,
-        imported: Imported | None = None,
-        value: object = None,
-        *,
-        parameter: bool = False,
-        derived: object = None,
-    ) -> None:
-        self.scope.bind(name, Binding(imported, value, parameter, derived))
-        if imported is not None:
-            self.imported.add(name)
-
-    def bind_walrus(self, name: str, value: object) -> None:
-        saved = self.scope
-        while self.scope.kind == "comprehension" and self.scope.parent is not None:
-            self.scope = self.scope.parent
-        self.bind(name, None, value)
-        self.scope = saved
-
-    def bind_import(self, dotted: str, asname: str | None) -> None:
-        self.bind(*scopes.by_import(dotted, asname))
-
-    def bind_from(self, module: str, level: int, name: str, asname: str | None) -> None:
-        if name == "*" and not level:
-            for star in STAR_EXPORTS.get(module, ()):
-                self.bind(star, Imported(module, star))
-        else:
-            self.bind(asname or name, scopes.by_from(module, level, name, asname))
-
-    @contextmanager
-    def enter(self, kind: Literal["function", "class", "comprehension"]) -> Iterator[None]:
-        saved, guard = self.scope, self.guard
-        self.scope = Scope(saved, kind)
-        if kind != "comprehension":
-            self.guard = None  # a body defined in a `try` does not run in it
-        try:
-            yield
-        finally:
-            self.scope, self.guard = saved, guard
-
-    @contextmanager
-    def guarded(self, handlers: tuple[Handler, ...]) -> Iterator[None]:
-        """The body of a `try` with these handlers (a `try`/`finally` alone guards nothing)."""
-        saved = self.guard
-        if handlers:
-            self.guard = handlers
-        try:
-            yield
-        finally:
-            self.guard = saved
-
-    @contextmanager
-    def fstring(self, line: int) -> Iterator[None]:
-        saved = self.fstring_line
-        self.fstring_line = saved or line
-        try:
-            yield
-        finally:
-            self.fstring_line = saved
-
-    def is_candidate(self, func: Ref | Method) -> bool:
-        if isinstance(func, Method):
-            return True
-        chain = func.chain
-        return chain[0] in self.imported or (len(chain) == 2 and chain[1] in POPEN_METHODS)
-
-
-@dataclass(frozen=True)
-class Unparsable:
-    """Neither parser could read the module."""
-
-    line: int
-    reason: str
-
-
-# -- resolving calls into sites -----------------------------------------------------------------
 
 
 class _Resolver:

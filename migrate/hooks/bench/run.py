@@ -1,181 +1,39 @@
-"""`migrate hooks bench`: hook latency per event, measured by replaying payloads in a scratch copy
-of the repository under three models of running the hooks registered for an event.
-
-- sequential: each matching handler after the other (what the plan assumed Claude Code does);
-- parallel: one process per matching handler, all started at once (what Claude Code does);
-- unified: every mergeable hook of the event behind one runtime process (a throwaway dispatcher,
-  as `parallel-hook-runner` would generate), the other handlers in parallel beside it.
-
-Figures are per payload (the latency of one prompt or tool call), averaged over the event's
-payloads that run at least one hook; each run starts from the same files, so runs compare.
-"""
+"""Running the bench: the scratch copy, the handlers of each event under each model, the files
+a run changed (every run starts from the same ones), and the timings."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-from rich.table import Table
 
 from migrate.engine import git
 from migrate.errors import UserError
 from migrate.files import Snapshot
 from migrate.hooks import replay, unified, verify
+from migrate.hooks.bench.results import (
+    MODELS,
+    Bench,
+    Comparison,
+    EventResult,
+    ModelResult,
+    Payload,
+    Stats,
+)
 from migrate.hooks.settings import HookRegistration
 from migrate.transforms.parallel_runner import dispatcher_path, dispatchers
 
-MODELS = ("sequential", "parallel", "unified")
 WARMUP = 1
 # Where the throwaway dispatchers go in the scratch copy: away from `.claude/hooks/`, whose
 # `_unified_runtime.py` (if the project has one) the registered unified hooks must keep using.
 BENCH_DIR = ".migrate-bench"
 _IGNORED = "__pycache__"  # bytecode written by the first run is kept, as in a real session
-
-Payload = Mapping[str, Any]
-
-
-# ---------------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Median, min and max of a series of milliseconds."""
-
-    median: float
-    min: float
-    max: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Stats:
-        return cls(statistics.median(values), min(values), max(values))
-
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "median": round(self.median, 3),
-            "min": round(self.min, 3),
-            "max": round(self.max, 3),
-        }
-
-
-@dataclass(frozen=True)
-class ModelResult:
-    """One model on one event: wall and CPU ms per payload, and what the hooks did."""
-
-    model: str
-    wall: Stats
-    cpu: Stats  # CPU of the hook processes and everything they started (user + system)
-    processes: int  # hook processes started for all the event's payloads, per run
-    effects: tuple[verify.Effect, ...] = field(compare=False)  # per payload, in the last run
-    files: Mapping[str, str] = field(compare=False)  # files the last run changed, normalised
-    # Every measured run, as verify sees a replay: effects and hook runs per payload.
-    sides: tuple[verify.Side, ...] = field(compare=False, default=())
-    # Runs that never got to run the hook's code ("command: cause"): the figures mean nothing.
-    cannot_start: tuple[str, ...] = field(compare=False, default=())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "wall_ms": self.wall.as_dict(),
-            "cpu_ms": self.cpu.as_dict(),
-            "processes": self.processes,
-        }
-
-
-@dataclass(frozen=True)
-class EventResult:
-    event: str
-    payloads: int
-    models: tuple[ModelResult, ...]
-
-    def model(self, name: str) -> ModelResult:
-        return next(m for m in self.models if m.model == name)
-
-    def same_effect(self) -> bool:
-        """Whether Claude Code gets the same from every model (as `hooks verify` compares)."""
-        return not self.differing()
-
-    def differing(self) -> list[str]:
-        """The models whose effect differs from the parallel model's (what Claude Code does),
-        compared as `hooks verify` compares: on what stays the same from run to run."""
-        reference = self.model("parallel")
-        payloads = [{"hook_event_name": self.event}] * self.payloads
-
-        def differs(m: ModelResult) -> bool:
-            if m.effects == reference.effects or not m.sides:
-                return m.effects != reference.effects
-            found = verify.reproduce(payloads, reference.sides, m.sides)[0]
-            return any(d.payload >= 0 for d in found)  # files: see bench/hooks.py
-
-        return [m.model for m in self.models if differs(m)]
-
-    def invalid(self) -> list[str]:
-        """Why the figures mean nothing: hooks that could not start, per model."""
-        return [f"{m.model}: {cause}" for m in self.models for cause in m.cannot_start]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "payloads": self.payloads,
-            "valid": not self.invalid(),
-            "invalid_because": self.invalid(),
-            "same_effect": self.same_effect(),
-            "differing_models": self.differing(),
-            "models": {m.model: m.as_dict() for m in self.models},
-        }
-
-
-@dataclass(frozen=True)
-class Bench:
-    """Every event with hooks at one revision (None: the work tree)."""
-
-    revision: str | None
-    runs: int
-    warmup: int
-    events: tuple[EventResult, ...]
-
-    def event(self, name: str) -> EventResult | None:
-        return next((e for e in self.events if e.event == name), None)
-
-    def ok(self) -> bool:
-        """Every figure valid and every model with the effect Claude Code's own has."""
-        return all(not e.invalid() and e.same_effect() for e in self.events)
-
-    def medians(self) -> dict[str, dict[str, float]]:
-        """Event -> model -> median wall ms per payload."""
-        return {e.event: {m.model: m.wall.median for m in e.models} for e in self.events}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "revision": self.revision or "work tree",
-            "runs": self.runs,
-            "warmup_runs": self.warmup,
-            "unit": "ms per payload",
-            "events": {e.event: e.as_dict() for e in self.events},
-        }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The same payloads against the registrations of two revisions."""
-
-    before: Bench
-    after: Bench
-
-    def ok(self) -> bool:
-        return self.before.ok() and self.after.ok()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"before": self.before.as_dict(), "after": self.after.as_dict()}
-
-
-# ---------------------------------------------------------------------------------- setup
 
 
 @dataclass(frozen=True)
@@ -239,9 +97,6 @@ def _events(tree: Path, payloads: Sequence[Payload]) -> list[_Event]:
     return found
 
 
-# ---------------------------------------------------------------------------------- state
-
-
 class _Baseline:
     """The scratch copy's files as they were before any run, to return to between runs."""
 
@@ -292,9 +147,6 @@ def _listing(tree: Path) -> tuple[dict[str, tuple[int, int]], set[str]]:
             stat = os.lstat(os.path.join(folder, name))
             files[f"{rel}/{name}" if rel != "." else name] = (stat.st_size, stat.st_mtime_ns)
     return files, {d for d in dirs if d != "."}
-
-
-# ---------------------------------------------------------------------------------- running
 
 
 def _children_cpu() -> float:
@@ -484,91 +336,3 @@ def latency_by_event(
     """
     firsts = {str(p["hook_event_name"]): p for p in reversed(payloads or replay.SAMPLES)}
     return measure(root, rev, list(firsts.values()), runs, warmup=0).medians()
-
-
-# ---------------------------------------------------------------------------------- table
-
-
-def _ms(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def _range(stats: Stats) -> str:
-    return f"{stats.min:.1f}–{stats.max:.1f}"
-
-
-def table(result: Bench | Comparison) -> Table:
-    """The results for the terminal: one row per event and model."""
-    if isinstance(result, Comparison):
-        return _comparison_table(result)
-    where = result.revision or "the work tree"
-    grid = Table(
-        title=f"Hook latency at {where}, ms per payload (median of {result.runs} runs)",
-        caption="sequential: one after another (the plan's assumption); parallel: one process"
-        " per hook at once (Claude Code); unified: mergeable hooks behind one process",
-    )
-    grid.add_column("event")
-    grid.add_column("payloads", justify="right")
-    grid.add_column("model")
-    for name in ("processes", "wall", "min–max", "CPU", "same effect"):
-        grid.add_column(name, justify="right")
-    for event in result.events:
-        differing = event.differing()
-        same = f"no: {', '.join(differing)}" if differing else "yes"
-        if event.invalid():
-            same = "INVALID: hooks could not start"
-        for i, m in enumerate(event.models):
-            first = i == 0
-            grid.add_row(
-                event.event if first else "",
-                str(event.payloads) if first else "",
-                m.model,
-                str(m.processes),
-                _ms(m.wall.median),
-                _range(m.wall),
-                _ms(m.cpu.median),
-                same if first else "",
-            )
-    return grid
-
-
-def problems(result: Bench | Comparison) -> list[str]:
-    """One line per invalid row or differing model, for the terminal (empty: all fine)."""
-    benches = [result] if isinstance(result, Bench) else [result.before, result.after]
-    lines = []
-    for one in benches:
-        where = one.revision or "the work tree"
-        for event in one.events:
-            lines += [f"{where}, {event.event}: invalid: {why}" for why in event.invalid()]
-            if event.differing():
-                models = ", ".join(event.differing())
-                lines.append(f"{where}, {event.event}: effect differs under {models}")
-    return lines
-
-
-def _comparison_table(result: Comparison) -> Table:
-    grid = Table(
-        title=f"Hook latency before ({result.before.revision or 'work tree'}) and after"
-        f" ({result.after.revision or 'work tree'}), ms per payload, medians"
-    )
-    grid.add_column("event")
-    grid.add_column("model")
-    for name in ("wall before", "wall after", "after/before", "CPU before", "CPU after"):
-        grid.add_column(name, justify="right")
-    events = dict.fromkeys([e.event for e in result.before.events + result.after.events])
-    for name in events:
-        old, new = result.before.event(name), result.after.event(name)
-        for i, model in enumerate(MODELS):
-            a = old.model(model) if old else None
-            b = new.model(model) if new else None
-            ratio = f"{b.wall.median / a.wall.median:.2f}×" if a and b and a.wall.median else "—"
-            grid.add_row(
-                name if i == 0 else "",
-                model,
-                _ms(a.wall.median) if a else "—",
-                _ms(b.wall.median) if b else "—",
-                ratio,
-                _ms(a.cpu.median) if a else "—",
-                _ms(b.cpu.median) if b else "—",
-            )
-    return grid

@@ -1,8 +1,10 @@
-"""What both readers of `max-workers` sites (`ast` in `max_workers`, LibCST in
-`_max_workers_cst`) share: the names the transform looks for and what a reader returns."""
+"""What every reader of pool calls shares (the `max-workers` transform's `ast` and LibCST
+readers, and the audit's): the names looked for, what a reader returns, and how a callee's name
+is seen through imports, so that the recipe edits exactly the calls the audit reports."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 KEYWORD = "max_workers"
@@ -18,6 +20,13 @@ class Candidate(NamedTuple):
     bare: bool  # the callee is a plain name, which an `import ... as` may have renamed
     start: int
     end: int
+
+
+def callee(name: str, bare: bool, renames: Mapping[str, str]) -> str:
+    """The name a call's callee is checked under: a bare name seen through the module's
+    `from m import X as name` (`renames`: every such import, relative ones too), else the
+    last dotted name as written."""
+    return renames.get(name, name) if bare else name
 
 
 class Found(NamedTuple):

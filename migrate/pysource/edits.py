@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -72,28 +71,3 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
-
-
-# How CPython words errors no Python accepts, later ones included: Python 2 syntax, characters
-# or bytes no Python allows, a bad encoding. LibCST, which is there to read syntax newer than
-# this interpreter (and takes a third of a second to import), would refuse them too.
-_NEVER_VALID = re.compile(
-    r"Missing parentheses in call to|leading zeros in decimal integer literals"
-    r"|invalid (?:non-printable )?character|null bytes|unknown encoding|encoding problem"
-    r"|\(unicode error\)"
-)
-
-
-def newer_syntax_possible(error: Exception) -> bool:
-    """Whether a later Python (so LibCST) may read what `ast` refused with `error`."""
-    return not _NEVER_VALID.search(str(error))
-
-
-def parse(text: str, path: str = "<unknown>") -> ast.Module | None:
-    """The module's AST, or None when this interpreter cannot parse it (newer syntax, errors)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None

@@ -10,19 +10,19 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from migrate._audit_shape import Call, Shape, Workers
-from migrate.transforms._pool_calls import KEYWORD
-from migrate.transforms._subprocess_sites_cst import cst_chain, cst_dotted
+from migrate.audit.shape import Call, Shape, Workers
+from migrate.pysource.pool_calls import KEYWORD
+from migrate.pysource.subprocess_sites.cst_front import cst_chain, cst_dotted
 
 
-def read_shape(tree: cst.Module, shape: Shape) -> None:
+def read_shape_cst(tree: cst.Module, shape: Shape) -> None:
     """Add the module's calls and imports to `shape` (without loops)."""
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     tree.visit(_CstReader(shape, wrapper.resolve(PositionProvider)))
 
 
 class _CstReader(cst.CSTVisitor):
-    """The same calls and imports as `_AstReader`, for syntax only LibCST can parse here."""
+    """The same calls and imports as `shape_ast`'s reader, for syntax only LibCST can parse here."""
 
     def __init__(self, shape: Shape, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
@@ -46,11 +46,11 @@ class _CstReader(cst.CSTVisitor):
             self.shape.add_import(cst_dotted(alias.name), _asname(alias))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        if isinstance(node.names, cst.ImportStar):
             return
-        module = cst_dotted(node.module)
+        module = cst_dotted(node.module) if node.module is not None else None
         for alias in node.names:
-            self.shape.add_from(module, 0, cst_dotted(alias.name), _asname(alias))
+            self.shape.add_from(module, len(node.relative), cst_dotted(alias.name), _asname(alias))
 
 
 def _asname(alias: cst.ImportAlias) -> str | None:

@@ -1,6 +1,6 @@
 """What the audit reads from a module besides its subprocess calls: pool calls and imports.
 
-Filled by the `ast` reader in `audit` and by the LibCST one in `_audit_cst`, which both import
+Filled by the `ast` reader in `shape_ast` and by the LibCST one in `shape_cst`, which both import
 this module and never each other.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from migrate.pysource import scopes
-from migrate.transforms._pool_calls import POOLS
+from migrate.pysource.pool_calls import POOLS, callee
 
 Workers = Union[int, Literal["dynamic"], None]  # noqa: UP007 - a runtime alias
 
@@ -44,6 +44,7 @@ class Shape:
     calls: list[Call] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> what it imports
     modules: set[str] = field(default_factory=set)  # dotted names of plain `import a.b`
+    renames: dict[str, str] = field(default_factory=dict)  # `from m import X as Y`: Y -> X
 
     def add_import(self, dotted: str, asname: str | None) -> None:
         """`import dotted [as asname]`: a plain import is kept whole (`imported` asks for it)."""
@@ -54,15 +55,16 @@ class Shape:
             self.imports[name] = imported.qualname
 
     def add_from(self, module: str | None, level: int, name: str, asname: str | None) -> None:
+        """`from module import name [as asname]`, relative too (only its rename is known)."""
+        if asname is not None:
+            self.renames[asname] = name
         imported = scopes.by_from(module, level, name, asname)
         if imported is not None:
             self.imports[asname or name] = imported.qualname
 
     def callee(self, call: Call) -> str:
-        """The last name of the callee, seen through `from x import Y as Z` (as `max-workers`)."""
-        if len(call.chain) == 1:
-            return self.imports.get(call.chain[0], call.chain[0]).rsplit(".", 1)[-1]
-        return call.chain[-1]
+        """The callee's name as the `max-workers` transform sees it (one rule: `callee`)."""
+        return callee(call.chain[-1], len(call.chain) == 1, self.renames)
 
     def pools(self, callees: Collection[str]) -> list[PoolCall]:
         out = []
@@ -83,4 +85,4 @@ class Shape:
 
     def aliases(self, names: frozenset[str]) -> set[str]:
         """Local names that imports bind to one of `names` (`from m import run as sh`: sh)."""
-        return {local for local, what in self.imports.items() if what.rsplit(".", 1)[-1] in names}
+        return {local for local, what in self.renames.items() if what in names}
