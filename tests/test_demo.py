@@ -46,3 +46,28 @@ def test_demo_applies_every_recipe_without_git_identity_and_cleans_up(tmp_path: 
     markdown = (made / "migrate-report.md").read_text(encoding="utf-8")
     assert "### Success metrics" in markdown
     assert "| Subprocess hangs | 32 risks → 0 risks |" in markdown
+
+
+def test_without_pytest_for_migrates_python_the_demo_says_so_and_builds_nothing(
+    tmp_path: Path,
+) -> None:
+    """Pattern: `pipx install migrate-plan` (pytest is not in migrate's own environment). A
+    `pytest` that cannot be imported stands first on PYTHONPATH, as a missing one would."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "pytest.py").write_text("raise ImportError('no pytest here')\n")
+    env = {**os.environ, "PYTHONPATH": f"{shadow}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("migrate: the demo runs the example's tests with pytest")
+    assert "pipx inject migrate-plan pytest" in result.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []  # no example project was built

@@ -4,14 +4,18 @@ on it without prompts; the folder is removed at the end unless the user keeps it
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 from migrate import example
+from migrate.errors import UserError
 from migrate.ui import guide, render
 
 
 def run(keep: Path | None, verbose: bool) -> int:
+    _need_pytest()
     out = render.console()
     folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="migrate-demo-")) / "project"
     project = example.build(folder)
@@ -29,3 +33,15 @@ def run(keep: Path | None, verbose: bool) -> int:
     else:
         out.print(f"the example project {project} was removed (--keep DIR keeps it).", markup=False)
     return code
+
+
+def _need_pytest() -> None:
+    """The example's tests run with migrate's own Python: without pytest there, every step
+    would be reverted for a check that cannot run; say so before anything is built."""
+    probe = [sys.executable, "-c", "import pytest"]
+    if subprocess.run(probe, capture_output=True, check=False, timeout=120).returncode:
+        raise UserError(
+            f"the demo runs the example's tests with pytest, which migrate's Python"
+            f" ({sys.executable}) cannot import; install it there (with pipx: pipx inject"
+            " migrate-plan pytest) and run `migrate demo` again."
+        )
