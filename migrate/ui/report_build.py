@@ -107,7 +107,7 @@ def build(
         RecipeReport(s, known.get(s.recipe, ""), left.get(s.recipe), _why(s)) for s in run.steps
     )
     return Report(
-        run, tip, metrics, _plan_vs_audit(before), reports, commits, _commands(run, commits)
+        run, tip, metrics, _plan_vs_audit(before), reports, commits, _commands(run, commits), root
     )
 
 

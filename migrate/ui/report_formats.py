@@ -18,7 +18,8 @@ from rich.text import Text
 from migrate.engine.journal import CheckResult
 from migrate.ui import render
 from migrate.ui.report_build import build
-from migrate.ui.report_model import ENVIRONMENT, LONG_LIST, SCHEMA, Left, RecipeReport, Report
+from migrate.ui.report_model import ENVIRONMENT, LONG_LIST, Left, RecipeReport, Report
+from migrate.ui.shapes import envelope
 
 if TYPE_CHECKING:
     pass
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
 def as_json(report: Report) -> dict[str, Any]:
     """The report as data; its shape is documented in docs/report.md (`"schema": 1`)."""
     run = report.run
-    return {
-        "schema": SCHEMA,
+    body = {
         "run": {
             "id": run.id,
             "branch": run.branch,
@@ -54,6 +54,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "commits": [{"sha": sha, "subject": subject} for sha, subject in report.commits],
         "commands": [{"what": what, "command": cmd} for what, cmd in report.commands],
     }
+    return envelope("report", report.root, body)
 
 
 def _recipe_json(r: RecipeReport) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migrate.engine.journal import Run, Step
@@ -102,6 +103,7 @@ class Report:
     recipes: tuple[RecipeReport, ...]
     commits: tuple[tuple[str, str], ...]  # (sha, subject), oldest first
     commands: tuple[tuple[str, str], ...]  # (what it does, command)
+    root: Path  # the repository's root
 
 
 def parse_time(text: str) -> dt.datetime | None:
