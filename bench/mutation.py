@@ -43,8 +43,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "writer": (
         "migrate/engine/writer.py",
         (
-            "tests/test_writer.py",
-            "tests/test_workflow.py",
+            "tests/engine/test_writer.py",
+            "tests/engine/test_workflow.py",
             "-k",
             "test_writer or parse or encodings or crlf_bom",
         ),
@@ -52,31 +52,38 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "journal": (
         "migrate/engine/journal.py",
         (
-            "tests/test_isolation.py",
-            "tests/test_workflow.py",
+            "tests/engine/test_isolation.py",
+            "tests/engine/test_workflow.py",
             "-k",
             "journal or two_recipes or keep_going or stale or second_apply or kill_9",
         ),
     ),
     "validate": (
         "migrate/engine/checks.py",
-        ("tests/test_validation.py", "tests/test_workflow.py"),
+        ("tests/engine/test_validation.py", "tests/engine/test_workflow.py"),
     ),
     "isolation": (
         "migrate/engine/safety.py",
-        ("tests/test_isolation.py", "tests/test_workflow.py"),
+        ("tests/engine/test_isolation.py", "tests/engine/test_workflow.py"),
     ),
     "rollback": (
         "migrate/engine/rollback.py",
-        ("tests/test_rollback.py", "tests/test_isolation.py"),
+        ("tests/engine/test_rollback.py", "tests/engine/test_isolation.py"),
     ),
     "workflow": (
         "migrate/engine/apply.py",
-        ("tests/test_workflow.py", "tests/test_validation.py", "tests/test_isolation.py"),
+        (
+            "tests/engine/test_workflow.py",
+            "tests/engine/test_validation.py",
+            "tests/engine/test_isolation.py",
+        ),
     ),
-    "gitrepo": ("migrate/engine/git.py", ("tests/test_workflow.py", "tests/test_isolation.py")),
-    "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/test_hooks_runtime.py",)),
-    "hooks-verify": ("migrate/hooks/verify.py", ("tests/test_hooks_verify.py",)),
+    "gitrepo": (
+        "migrate/engine/git.py",
+        ("tests/engine/test_workflow.py", "tests/engine/test_isolation.py"),
+    ),
+    "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/hooks/test_hooks_runtime.py",)),
+    "hooks-verify": ("migrate/hooks/verify.py", ("tests/hooks/test_hooks_verify.py",)),
 }
 
 KEPT = (

@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 
 from tests.helpers import one_hook_project, run_migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "migrate" / "schemas"
 KINDS = (
     "audit",

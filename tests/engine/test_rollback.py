@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.engine.test_workflow import FILES, PYTEST
 from tests.helpers import git, make_repo, run_migrate
-from tests.test_workflow import FILES, PYTEST
 
 SETTINGS = """{
   "permissions": {"allow": ["Bash(ls)"]},

@@ -18,7 +18,7 @@ from migrate.ui.agent_use import agent_metric, agent_use
 from migrate.ui.report_model import parse_time
 from tests.helpers import git, make_repo, run_migrate
 
-DOCS = Path(__file__).parent.parent / "docs" / "report.md"
+DOCS = Path(__file__).parents[2] / "docs" / "report.md"
 
 
 def schema() -> dict[str, Any]:

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from tests.fixture_21_prompt_hooks import build
 from tests.helpers import git, run_migrate
+from tests.hooks.fixture_21_prompt_hooks import build
 
 # remove-old-hooks runs too; which scripts it may delete is decided elsewhere (issue 12, 5).
 CHANGING_STEPS = ["create-unified-hooks", "update-settings", "parallel-hook-runner"]

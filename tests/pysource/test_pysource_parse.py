@@ -11,7 +11,7 @@ import pytest
 
 from migrate.pysource.parse import Unparsable, parse, parse_ast, parse_cst, parses
 
-PACKAGE = Path(__file__).resolve().parent.parent / "migrate"
+PACKAGE = Path(__file__).resolve().parents[2] / "migrate"
 POLICY = "pysource/parse.py"
 # Calls that read Python text, by the name they are called through.
 PARSERS = frozenset({"parse", "parse_module", "parse_expression", "parse_statement", "compile"})

@@ -28,7 +28,7 @@ from migrate.recipes import parse_recipe, read_toml
 from migrate.transforms import subprocess_timeouts as module
 from migrate.transforms.subprocess_timeouts import scan
 
-RECIPE = Path(__file__).parent.parent / "recipes" / "subprocess-timeouts.toml"
+RECIPE = Path(__file__).parents[2] / "recipes" / "subprocess-timeouts.toml"
 # Most calls here (`run(["ls"])`) are interactive runs, unsafe edits: the tests about where and
 # how `timeout=` is written make every edit; the safe/unsafe tests pass `unsafe=False`.
 DEFAULTS = {**{key: param.default for key, param in module.PARAMS.items()}, "unsafe": True}

@@ -30,7 +30,7 @@ def test_demo_applies_every_recipe_without_git_identity_and_cleans_up(tmp_path: 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "reverted" not in result.stdout
     applied = set(re.findall(r"^applied +(\S+)", result.stdout, re.MULTILINE))
-    shipped = {p.stem for p in (Path(__file__).parent.parent / "recipes").glob("*.toml")}
+    shipped = {p.stem for p in (Path(__file__).parents[2] / "recipes").glob("*.toml")}
     # remove-old-hooks runs before parallel-hook-runner: the registered unified hooks run
     # their members' scripts, so nothing is replaced yet and it changes nothing.
     assert applied == shipped - {"remove-old-hooks"}
