@@ -5,6 +5,7 @@ test files that cover it; a mutant the tests do not notice is a bug that would l
     .venv/bin/python bench/mutation.py writer journal  # only these
     .venv/bin/python bench/mutation.py --jobs 2        # two modules at a time (2 cores)
     .venv/bin/python bench/mutation.py --list          # the modules and their test files
+    .venv/bin/python bench/mutation.py --minutes 10 workflow  # a time box: a random sample
 
 Not part of the test suite and not in CI: run it before calling an engine issue resolved, and
 record the kill rate per module in docs/mutation.md (the survivors listed there are the
@@ -17,6 +18,9 @@ operators are the ones that make realistic one-line bugs (a comparison or boolea
 condition negated, a constant changed, an exception type, a loop skipped); the arithmetic
 and bitwise cross-product is left out. Results: `mutants/<module>/session.sqlite`,
 `cr-report mutants/<module>/session.sqlite --show-diff` shows each survivor's diff.
+
+cosmic-ray runs the mutants in random order, so a module stopped by `--minutes` has run a
+random sample of its mutants: the summary says how many of how many ("run").
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -126,7 +131,7 @@ def copy_tree(target: Path) -> None:
             shutil.copy2(source, target / rel)
 
 
-def run_module(name: str, timeout: float) -> dict[str, object]:
+def run_module(name: str, timeout: float, minutes: float | None = None) -> dict[str, object]:
     folder = OUT / name
     copy_tree(folder)
     (folder / "mutation.toml").write_text(config(name, timeout), encoding="utf-8")
@@ -141,25 +146,59 @@ def run_module(name: str, timeout: float) -> dict[str, object]:
     )
     if baseline.returncode != 0:  # a failing or empty selection would "kill" every mutant
         sys.exit(f"{name}: the tests fail (or none ran) without any mutant:\n{baseline.stdout}")
+    baseline_seconds = time.monotonic() - started
     for argv in (
         ["cosmic-ray", "init", "mutation.toml", "session.sqlite"],
         ["cr-filter-operators", "session.sqlite", "mutation.toml"],
-        ["cosmic-ray", "exec", "mutation.toml", "session.sqlite"],
     ):
-        argv[0] = str(BIN / argv[0])
-        subprocess.run(argv, cwd=folder, env=env, capture_output=True)
+        subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=folder, env=env, capture_output=True)
+    left = None if minutes is None else max(0.0, minutes * 60 - (time.monotonic() - started))
+    _run_for(
+        [str(BIN / "cosmic-ray"), "exec", "mutation.toml", "session.sqlite"], folder, env, left
+    )
     result = summary(folder / "session.sqlite")
-    result.update(module=name, minutes=round((time.monotonic() - started) / 60, 1))
+    result.update(
+        module=name,
+        minutes=round((time.monotonic() - started) / 60, 1),
+        baseline_seconds=round(baseline_seconds, 1),
+    )
     return result
 
 
+def _run_for(argv: list[str], cwd: Path, env: dict[str, str], seconds: float | None) -> None:
+    """Run `argv` in its own process group; past `seconds`, stop it and the tests it runs."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def summary(db: Path) -> dict[str, object]:
-    """Killed and surviving mutants (filtered ones are not counted)."""
+    """Killed and surviving mutants (filtered ones are not counted); `total` counts the mutants
+    made, run or not (a time box runs only some of them)."""
     with sqlite3.connect(db) as con:
         rows = con.execute(
             "SELECT r.test_outcome, r.worker_outcome, m.operator_name, m.start_pos_row"
             " FROM work_results r JOIN mutation_specs m ON m.job_id = r.job_id"
         ).fetchall()
+        filtered = con.execute(
+            "SELECT count(*) FROM work_results WHERE lower(worker_outcome) IN"
+            " ('skipped', 'exception')"
+        ).fetchone()[0]
+        made = con.execute("SELECT count(*) FROM work_items").fetchone()[0]
     # "skipped": an operator filtered out; "exception": cosmic-ray could not make the mutant
     # (it fails on some dotted names in `except (a.B, C)`): neither is a mutant the tests saw.
     counted = [r for r in rows if r[1].lower() in ("normal", "abnormal")]
@@ -167,11 +206,25 @@ def summary(db: Path) -> dict[str, object]:
     killed = len(counted) - len(survived)
     rate = round(100 * killed / len(counted), 1) if counted else 100.0
     return {
+        "total": made - filtered,
         "mutants": len(counted),
         "killed": killed,
         "rate": rate,
         "survivors": [f"line {r[3]}: {r[2].removeprefix('core/')}" for r in survived],
     }
+
+
+def report(r: dict[str, object]) -> None:
+    print(
+        f"{r['module']:14} {r['killed']}/{r['mutants']} killed ({r['rate']} %),"
+        f" {r['mutants']} of {r['total']} run, in {r['minutes']} min"
+        f" (unmutated tests: {r['baseline_seconds']} s)",
+        flush=True,
+    )
+    for line in r["survivors"]:  # type: ignore[attr-defined]
+        print(f"    survived {line}", flush=True)
+    # one file per module, so that runs of different modules do not overwrite each other
+    (OUT / f"summary-{r['module']}.json").write_text(json.dumps(r, indent=2), "utf-8")
 
 
 def main() -> int:
@@ -180,6 +233,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated at the same time")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant")
     parser.add_argument("--list", action="store_true", help="the modules and their tests")
+    parser.add_argument(
+        "--minutes", type=float, help="time box per module (then a random sample is run)"
+    )
     args = parser.parse_args()
     if args.list:
         for name, (path, tests) in MODULES.items():
@@ -187,16 +243,11 @@ def main() -> int:
         return 0
     names = args.modules or list(MODULES)
     OUT.mkdir(exist_ok=True)
+    results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda n: run_module(n, args.timeout), names))
-    for r in results:
-        print(
-            f"{r['module']:14} {r['killed']}/{r['mutants']} killed ({r['rate']} %)"
-            f" in {r['minutes']} min"
-        )
-        for line in r["survivors"]:  # type: ignore[attr-defined]
-            print(f"    survived {line}")
-    (OUT / "summary.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+        for r in pool.map(lambda n: run_module(n, args.timeout, args.minutes), names):
+            report(r)  # as each module ends: a long pass stopped half way keeps what it found
+            results.append(r)
     return 0 if all(float(r["rate"]) >= 90 for r in results) else 1  # type: ignore[arg-type]
 
 
