@@ -63,14 +63,51 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "journal or two_recipes or keep_going or stale or second_apply or kill_9",
         ),
     ),
-    "validate": ("migrate/validate.py", ("tests/test_validation.py", "tests/test_workflow.py")),
-    "isolation": ("migrate/isolation.py", ("tests/test_isolation.py", "tests/test_workflow.py")),
-    "rollback": ("migrate/rollback.py", ("tests/test_rollback.py", "tests/test_isolation.py")),
+    "validate": (
+        "migrate/validate.py",
+        (
+            "tests/test_validation.py",
+            "tests/test_workflow.py",
+            "-k",
+            "test_validation or failed_validation or stops_after_failure",
+        ),
+    ),
+    "isolation": (
+        "migrate/isolation.py",
+        (
+            "tests/test_isolation.py",
+            "tests/test_workflow.py",
+            "-k",
+            "kill or lock or two_applies or check or sigint or ctrl_c",
+        ),
+    ),
+    "rollback": (
+        "migrate/rollback.py",
+        ("tests/test_rollback.py", "tests/test_isolation.py", "-k", "rollback"),
+    ),
     "workflow": (
         "migrate/workflow.py",
-        ("tests/test_workflow.py", "tests/test_validation.py", "tests/test_isolation.py"),
+        (
+            "tests/test_workflow.py",
+            "tests/test_isolation.py",
+            "tests/test_validation.py",
+            "-k",
+            "test_workflow or kill_9 or two_applies or while_a_check or check_that_edits"
+            " or ignored or unreadable or intent_to_add or at_the_base or bisect"
+            " or validated_dry_run",
+        ),
     ),
-    "gitrepo": ("migrate/gitrepo.py", ("tests/test_workflow.py", "tests/test_isolation.py")),
+    "gitrepo": (
+        "migrate/gitrepo.py",
+        (
+            "tests/test_workflow.py",
+            "tests/test_isolation.py",
+            "-k",
+            "refusals or dirty or stash or two_recipes or journal_lost or in_place"
+            " or branch_option or git_hooks or second_apply or rollback_all or rebuilt"
+            " or intent_to_add or lock_record or refuses_to_commit",
+        ),
+    ),
     "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/test_hooks_runtime.py",)),
     "hooks-verify": ("migrate/hooks/verify.py", ("tests/test_hooks_verify.py",)),
 }
