@@ -201,6 +201,19 @@ def test_dirty_tree_is_left_alone_and_out_of_the_run(tmp_path: Path) -> None:
     assert "notes.txt" not in git(repo, "ls-tree", "-r", "--name-only", branch)
 
 
+def test_a_staged_rename_is_listed_once_by_its_new_name(tmp_path: Path) -> None:
+    """`git status -z` gives a rename as two entries (new, then old): the old one is no path
+    of its own in the dirty-tree listing."""
+    repo = project(tmp_path, {"notes/old-name.txt": "x\n"})
+    git(repo, "mv", "notes/old-name.txt", "notes/new-name.txt")
+    (repo / "zz.txt").write_text("mine\n")
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = re.search(r"not included \(.*\): (.*)", result.stdout)
+    assert listed is not None, result.stdout
+    assert listed.group(1) == "notes/new-name.txt, zz.txt"
+
+
 def test_stash_is_accepted_and_says_it_is_not_needed(tmp_path: Path) -> None:
     repo = project(tmp_path)
     (repo / "notes.txt").write_text("mine\n")
