@@ -59,8 +59,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "tests/test_isolation.py",
             "tests/test_workflow.py",
+            "tests/test_rollback.py",
             "-k",
-            "journal or two_recipes or keep_going or stale or second_apply or kill_9",
+            "journal or two_recipes or keep_going or stale or second_apply or kill_9"
+            " or run_trailer or base_branch or detached_head_is_found",
         ),
     ),
     "validate": (

@@ -144,3 +144,16 @@ def test_an_in_place_run_rolled_back_then_applied_again(tmp_path: Path) -> None:
         "max-workers",
         "applied",
     )
+
+
+def test_an_in_place_run_on_a_detached_head_is_found_and_rolled_back(tmp_path: Path) -> None:
+    """No branch to find the run by: HEAD being one of its commits is enough."""
+    repo = make_repo(tmp_path / "repo", {**FILES, ".migrate/config.toml": PYTEST})
+    git(repo, "checkout", "-q", "--detach")
+    base = git(repo, "rev-parse", "HEAD")
+    applied = run_migrate(repo, "apply", "max-workers", "--in-place")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert git(repo, "rev-parse", "HEAD~1") == base
+    rolled = run_migrate(repo, "rollback", "--all")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()

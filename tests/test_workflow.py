@@ -87,11 +87,29 @@ def test_apply_two_recipes_makes_two_commits_with_trailers(tmp_path: Path) -> No
 
 def test_journal_lost_status_comes_from_trailers(tmp_path: Path) -> None:
     repo = project(tmp_path)
-    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    base = head(repo)
+    applied = run_migrate(repo, "apply", "max-workers", "agent-parallelism-doc", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
     for path in (repo / ".git" / "migrate" / "runs").glob("*.json"):
         path.unlink()
-    steps = status_json(repo)["run"]["steps"]
-    assert [(s["recipe"], s["status"]) for s in steps] == [("max-workers", "applied")]
+    # a later commit of the user's that quotes a trailer in its body is no step of any run
+    quoted = "notes\n\nMigrate-Run: quoted, not a trailer\n\nlast paragraph"
+    git(repo, "commit", "-q", "--allow-empty", "-m", quoted)
+    run = status_json(repo)["run"]
+    assert [(s["recipe"], s["status"]) for s in run["steps"]] == [
+        ("max-workers", "applied"),
+        ("agent-parallelism-doc", "applied"),
+    ]
+    assert run["base_commit"] == base  # the first step's parent, not the last one's
+
+
+def test_a_commit_with_a_run_trailer_but_no_step_is_no_run(tmp_path: Path) -> None:
+    """A Migrate-Run trailer alone (a commit written by hand) rebuilds nothing."""
+    repo = project(tmp_path)
+    git(repo, "checkout", "-q", "-b", "topic")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "by hand\n\nMigrate-Run: 20260101-000000-abcd")
+    shown = status_json(repo)
+    assert shown["run"] is None
 
 
 def test_failed_validation_reverts_the_step(tmp_path: Path) -> None:
