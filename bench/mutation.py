@@ -6,6 +6,7 @@ test files that cover it; a mutant the tests do not notice is a bug that would l
     .venv/bin/python bench/mutation.py --jobs 2        # two modules at a time (2 cores)
     .venv/bin/python bench/mutation.py --list          # the modules and their test files
     .venv/bin/python bench/mutation.py --minutes 10 workflow  # a time box: a random sample
+    .venv/bin/python bench/mutation.py --survivors journal    # the last survivors, new tests
 
 Not part of the test suite and not in CI: run it before calling an engine issue resolved, and
 record the kill rate per module in docs/mutation.md (the survivors listed there are the
@@ -170,9 +171,17 @@ def copy_tree(target: Path) -> None:
             shutil.copy2(source, target / rel)
 
 
-def run_module(name: str, timeout: float, minutes: float | None = None) -> dict[str, object]:
+def run_module(
+    name: str, timeout: float, minutes: float | None = None, again: bool = False
+) -> dict[str, object]:
     folder = OUT / name
+    db = folder / "session.sqlite"
+    if again and not db.is_file():
+        return {"module": name, "error": "no earlier pass to run the survivors of", "rate": 0.0}
+    earlier = db.read_bytes() if again else None
     copy_tree(folder)
+    if earlier is not None:
+        db.write_bytes(earlier)
     (folder / "mutation.toml").write_text(config(name, timeout), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
@@ -187,22 +196,49 @@ def run_module(name: str, timeout: float, minutes: float | None = None) -> dict[
         print(f"{name}: the tests fail (or none ran) without any mutant:\n{baseline.stdout}")
         return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
     baseline_seconds = time.monotonic() - started
-    for argv in (
-        ["cosmic-ray", "init", "mutation.toml", "session.sqlite"],
-        ["cr-filter-operators", "session.sqlite", "mutation.toml"],
-    ):
-        subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=folder, env=env, capture_output=True)
+    if again:
+        _survivors_pending(db)
+    else:
+        for argv in (
+            ["cosmic-ray", "init", "mutation.toml", "session.sqlite"],
+            ["cr-filter-operators", "session.sqlite", "mutation.toml"],
+        ):
+            command = [str(BIN / argv[0]), *argv[1:]]
+            subprocess.run(command, cwd=folder, env=env, capture_output=True)
     left = None if minutes is None else max(0.0, minutes * 60 - (time.monotonic() - started))
     _run_for(
         [str(BIN / "cosmic-ray"), "exec", "mutation.toml", "session.sqlite"], folder, env, left
     )
-    result = summary(folder / "session.sqlite")
+    if again:
+        _never_run_pending(db)
+    result = summary(db)
     result.update(
         module=name,
         minutes=round((time.monotonic() - started) / 60, 1),
         baseline_seconds=round(baseline_seconds, 1),
     )
     return result
+
+
+_NOT_RUN = "not run by --survivors"
+
+
+def _survivors_pending(db: Path) -> None:
+    """Only the survivors of the earlier pass run again (against the tests as they are now);
+    the mutants a time box never ran are set aside, so that they stay unrun."""
+    with sqlite3.connect(db) as con:
+        con.execute(
+            "INSERT INTO work_results (job_id, worker_outcome, output)"
+            " SELECT job_id, 'SKIPPED', ? FROM work_items"
+            " WHERE job_id NOT IN (SELECT job_id FROM work_results)",
+            (_NOT_RUN,),
+        )
+        con.execute("DELETE FROM work_results WHERE lower(test_outcome) = 'survived'")
+
+
+def _never_run_pending(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM work_results WHERE output = ?", (_NOT_RUN,))
 
 
 def _run_for(argv: list[str], cwd: Path, env: dict[str, str], seconds: float | None) -> None:
@@ -279,6 +315,11 @@ def main() -> int:
     parser.add_argument(
         "--minutes", type=float, help="time box per module (then a random sample is run)"
     )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run only the last pass's survivors again, against the tests as they are now",
+    )
     args = parser.parse_args()
     if args.list:
         for name, (path, tests) in MODULES.items():
@@ -288,7 +329,9 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for r in pool.map(lambda n: run_module(n, args.timeout, args.minutes), names):
+        for r in pool.map(
+            lambda n: run_module(n, args.timeout, args.minutes, args.survivors), names
+        ):
             report(r)  # as each module ends: a long pass stopped half way keeps what it found
             results.append(r)
     return 0 if all(float(r["rate"]) >= 90 for r in results) else 1  # type: ignore[arg-type]
