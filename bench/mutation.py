@@ -321,6 +321,10 @@ def main() -> int:
         help="run only the last pass's survivors again, against the tests as they are now",
     )
     args = parser.parse_args()
+    # Started in the background by a shell, this process ignores SIGINT, and so would the tests'
+    # `migrate apply` (Python installs no KeyboardInterrupt handler then): the Ctrl-C tests
+    # would fail without any mutant. A handler here becomes the default again in each child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.list:
         for name, (path, tests) in MODULES.items():
             print(f"{name:14} {path:28} {' '.join(tests)}")
