@@ -81,7 +81,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/test_isolation.py",
             "tests/test_workflow.py",
             "-k",
-            "kill or lock or two_applies or check or sigint or ctrl_c",
+            "kill or lock or two_applies or check or sigint or ctrl_c or does_not_know",
         ),
     ),
     "rollback": (
@@ -108,7 +108,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "-k",
             "refusals or dirty or stash or two_recipes or journal_lost or in_place"
             " or branch_option or git_hooks or second_apply or rollback_all or rebuilt"
-            " or intent_to_add or lock_record or refuses_to_commit or staged_rename",
+            " or intent_to_add or lock_record or refuses_to_commit or staged_rename"
+            " or last_line_git or does_not_know or linked_worktree",
         ),
     ),
     "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/test_hooks_runtime.py",)),

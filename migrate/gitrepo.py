@@ -187,8 +187,14 @@ _NO_HOOKS = ("-c", "core.hooksPath=/dev/null")  # the user's git hooks never run
 
 
 def _refused(e: GitCommandError, what: str) -> RepoStateError:
-    lines = [ln.strip() for ln in str(e.stderr or e).splitlines() if ln.strip()]
-    why = lines[-1].removeprefix("stderr: ").strip("'") if lines else "unknown error"
+    # GitPython quotes stderr (`stderr: '...'`): a message ending in a newline leaves the
+    # closing quote alone on the last line, which is no reason
+    quoted = (
+        ln.strip().removeprefix("stderr: ").strip("'").strip()
+        for ln in str(e.stderr or e).splitlines()
+    )
+    lines = [ln for ln in quoted if ln]
+    why = lines[-1] if lines else "unknown error"
     return RepoStateError(f"git refused to {what}: {why}")
 
 

@@ -252,6 +252,27 @@ def test_rollback_that_git_refuses_to_commit_leaves_nothing_half_done(tmp_path: 
     assert run_migrate(repo, "rollback", "max-workers").returncode == 0
 
 
+def test_a_refused_commit_is_explained_by_the_last_line_git_printed(tmp_path: Path) -> None:
+    """A signing program that fails in three lines: the last one says why."""
+    repo = repo_with(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    signer = tmp_path / "ssh-keygen"
+    signer.write_text(
+        "#!/bin/sh\necho loading >&2\necho trying >&2\necho 'no key, no signature' >&2\nexit 1\n"
+    )
+    signer.chmod(0o755)
+    for key, value in {
+        "commit.gpgsign": "true",
+        "gpg.format": "ssh",
+        "gpg.ssh.program": str(signer),
+        "user.signingkey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE",
+    }.items():
+        git(repo, "config", key, value)
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.rstrip().endswith("no key, no signature"), result.stderr
+
+
 def test_a_damaged_journal_is_rebuilt_from_the_commits(tmp_path: Path) -> None:
     repo = repo_with(tmp_path)
     assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
@@ -462,3 +483,19 @@ def test_a_lock_record_naming_a_folder_outside_migrates_own_is_never_removed(
     assert result.returncode == 0, result.stdout + result.stderr
     assert (repo / "README.md").read_text() == "# readme\n"
     assert (repo / "CLAUDE.md").read_text() == CLAUDE
+
+
+def test_a_dead_runs_folder_that_git_does_not_know_as_a_worktree_is_removed(
+    tmp_path: Path,
+) -> None:
+    """`git worktree remove` refuses a folder it has no record of: it is deleted all the same."""
+    repo = repo_with(tmp_path)
+    leftover = repo / ".git/migrate/worktrees/20260101-000000-dead"
+    leftover.mkdir(parents=True)
+    (leftover / "CLAUDE.md").write_text("half written\n")
+    record = {"pid": 1, "start": "forged", "command": "apply", "worktree": str(leftover)}
+    (repo / ".git/migrate/lock.json").write_text(json.dumps(record))
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cleared the lock" in result.stdout
+    assert not leftover.exists()

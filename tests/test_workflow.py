@@ -265,6 +265,19 @@ def test_second_apply_on_the_run_branch_joins_the_run(tmp_path: Path) -> None:
     assert head(repo) == base
 
 
+def test_in_place_on_a_detached_head_in_a_linked_worktree_moves_that_head(tmp_path: Path) -> None:
+    """The user's own second worktree, detached: the steps land on its HEAD, not aside."""
+    repo = project(tmp_path)
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "--detach", str(linked))
+    base = head(linked)
+    result = run_migrate(linked, "apply", "max-workers", "--in-place")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(linked, "rev-parse", "HEAD~1") == base
+    assert "max_workers=50" in (linked / ".claude/hooks/detect_batch.py").read_text()
+    assert head(repo) == base  # the main worktree's branch did not move
+
+
 def test_branch_option_refuses_an_existing_branch_of_the_user(tmp_path: Path) -> None:
     repo = project(tmp_path)
     git(repo, "branch", "feature")
