@@ -278,6 +278,20 @@ def test_in_place_on_a_detached_head_in_a_linked_worktree_moves_that_head(tmp_pa
     assert head(repo) == base  # the main worktree's branch did not move
 
 
+def test_in_place_with_local_changes_leaves_the_branch_and_puts_the_steps_aside(
+    tmp_path: Path,
+) -> None:
+    """Even a one-letter file name counts as a local change (`git status` gives "XY a")."""
+    repo = project(tmp_path, {"a": "1\n"})
+    (repo / "a").write_text("2\n")
+    base = head(repo)
+    result = run_migrate(repo, "apply", "max-workers", "--in-place", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "main has local changes or moved" in result.stdout
+    assert head(repo) == base
+    assert (repo / "a").read_text() == "2\n"
+
+
 def test_branch_option_refuses_an_existing_branch_of_the_user(tmp_path: Path) -> None:
     repo = project(tmp_path)
     git(repo, "branch", "feature")
