@@ -110,7 +110,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             " or branch_option or git_hooks or second_apply or rollback_all or rebuilt"
             " or intent_to_add or lock_record or refuses_to_commit or staged_rename"
             " or last_line_git or does_not_know or linked_worktree or local_changes_leaves"
-            " or run_created",
+            " or run_created or user_errors_are_one_sentence or changed_again",
         ),
     ),
     "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/test_hooks_runtime.py",)),

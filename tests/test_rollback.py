@@ -157,3 +157,20 @@ def test_an_in_place_run_on_a_detached_head_is_found_and_rolled_back(tmp_path: P
     rolled = run_migrate(repo, "rollback", "--all")
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
+
+
+def test_a_step_later_commits_changed_again_is_refused_and_nothing_changes(
+    tmp_path: Path,
+) -> None:
+    """The user edited the same line after the run: the revert conflicts, nothing is left."""
+    repo, _ = applied_repo(tmp_path)
+    hook = repo / ".claude/hooks/detect_batch.py"
+    hook.write_text(hook.read_text().replace("max_workers=50", "max_workers=64"))
+    git(repo, "commit", "-qam", "more workers")
+    tip = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "cannot be reverted cleanly" in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == tip
+    assert git(repo, "status", "--porcelain") == ""
+    assert "max_workers=64" in hook.read_text()
