@@ -295,3 +295,33 @@ def test_the_hooks_verify_check_reports_its_own_duration(tmp_path: Path) -> None
     checks = {c["name"]: c for c in shown["run"]["steps"][-1]["checks"]}
     assert checks["hooks verify"]["outcome"] == "passed"
     assert 0 <= checks["hooks verify"]["seconds"] < 120
+
+
+def test_python_that_parses_but_does_not_compile_fails_py_compile(tmp_path: Path) -> None:
+    """`return` outside a function parses (ast, LibCST) but does not compile: the step's
+    output compiled before the step, so the failure is the step's."""
+    transform = (
+        "import libcst\n"
+        "class T(libcst.CSTTransformer):\n"
+        "    def leave_Module(self, o, u):\n"
+        "        return u.with_changes(body=[*u.body, libcst.parse_statement('return 1\\n')])\n"
+    )
+    recipe = (
+        'id = "ret"\ntitle = "t"\ntransform = "libcst:ret.py"\npaths = ["app.py"]\n'
+        "[validate]\npytest = false\n"
+    )
+    files = {".migrate/recipes/ret.toml": recipe, ".migrate/recipes/ret.py": transform}
+    repo = project(tmp_path, {**files, "app.py": "x = 1\n"})
+    result = run_migrate(repo, "apply", "ret", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "py_compile" in result.stdout and "'return' outside function" in result.stdout
+    assert (repo / "app.py").read_text() == "x = 1\n"
+
+
+def test_a_pytest_command_that_cannot_start_fails_with_exit_127(tmp_path: Path) -> None:
+    config = '[validate]\npytest_command = ["no-such-pytest-program"]\n'
+    files = {".migrate/config.toml": config, "tests/test_ok.py": "def test_ok():\n    pass\n"}
+    repo = project(tmp_path, files)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "exit code 127" in result.stdout
