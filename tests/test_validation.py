@@ -325,3 +325,13 @@ def test_a_pytest_command_that_cannot_start_fails_with_exit_127(tmp_path: Path) 
     result = run_migrate(repo, "apply", "doc", "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "exit code 127" in result.stdout
+
+
+def test_a_failing_check_shows_the_last_twenty_lines_of_its_output(tmp_path: Path) -> None:
+    command = "if grep -q Performance CLAUDE.md; then seq -f 'line-%02g' 1 30; exit 1; fi"
+    config = f"[validate]\npytest = false\ncommands = [{json.dumps(command)}]\n"
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "line-11" in result.stdout and "line-30" in result.stdout
+    assert "line-10" not in result.stdout
