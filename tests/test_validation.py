@@ -335,3 +335,15 @@ def test_a_failing_check_shows_the_last_twenty_lines_of_its_output(tmp_path: Pat
     assert result.returncode == 1, result.stdout + result.stderr
     assert "line-11" in result.stdout and "line-30" in result.stdout
     assert "line-10" not in result.stdout
+
+
+def test_a_check_command_failing_the_same_way_at_the_base_is_not_the_steps(
+    tmp_path: Path,
+) -> None:
+    """Exit 3 before and after the step: the step is kept, the commit says why."""
+    config = '[validate]\npytest = false\ncommands = ["echo broken already; exit 3"]\n'
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fails at the base too (exit code 3, the same exit code)" in result.stdout
+    assert "Migrate-Recipe: doc" in git(repo, "log", "-1", "--format=%B")
