@@ -226,6 +226,24 @@ def test_rollback_refuses_a_step_a_later_applied_step_requires(tmp_path: Path) -
     assert (repo / "scripts/pool.py").read_text() == POOL
 
 
+def test_rollback_refused_for_a_chain_of_dependents_names_the_newest_first(
+    tmp_path: Path,
+) -> None:
+    """doc-two requires doc-check, which requires max-workers: doc-two is undone first."""
+    two = (
+        'id = "doc-two"\ntitle = "Timeouts"\ntransform = "subprocess-timeouts"\n'
+        'paths = ["scripts/run.py"]\nrequires = ["doc-check"]\n[validate]\npytest = false\n'
+    )
+    run_py = "import subprocess\nsubprocess.run(['ls'], capture_output=True)\n"
+    extra = {**doc_recipe("true", requires="max-workers"), "scripts/run.py": run_py}
+    repo = repo_with(tmp_path, {**extra, ".migrate/recipes/doc-two.toml": two})
+    applied = run_migrate(repo, "apply", "max-workers", "doc-check", "doc-two", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    refused = run_migrate(repo, "rollback", "max-workers")
+    assert refused.returncode == 2
+    assert "roll back 'doc-two' first" in refused.stderr, refused.stderr
+
+
 def test_rollback_file_never_touched_is_exit_2(tmp_path: Path) -> None:
     repo = repo_with(tmp_path)
     assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0

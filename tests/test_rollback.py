@@ -78,6 +78,7 @@ def test_rollback_all_yes_deletes_branch_keeps_backup(tmp_path: Path) -> None:
 
 def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
     repo, _ = applied_repo(tmp_path)
+    reverted = git(repo, "rev-parse", "HEAD~1")  # max-workers' commit
     result = run_migrate(repo, "rollback", "max-workers")
     assert result.returncode == 0, result.stderr
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
@@ -88,6 +89,7 @@ def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""
     steps = json.loads(run_migrate(repo, "status", "--json").stdout)["run"]["steps"]
     assert steps[-1]["status"] == "rolled-back"
+    assert steps[-1]["pre_commit"] == reverted  # the journal names the commit it reverted
 
 
 def test_rollback_file_restores_one_file(tmp_path: Path) -> None:
@@ -154,9 +156,11 @@ def test_an_in_place_run_on_a_detached_head_is_found_and_rolled_back(tmp_path: P
     applied = run_migrate(repo, "apply", "max-workers", "--in-place")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert git(repo, "rev-parse", "HEAD~1") == base
+    one = run_migrate(repo, "rollback", "max-workers")  # one step, still detached
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
     rolled = run_migrate(repo, "rollback", "--all")
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
-    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
 
 
 def test_a_step_later_commits_changed_again_is_refused_and_nothing_changes(
