@@ -106,6 +106,8 @@ def test_disable_hook_removes_only_its_registrations(tmp_path: Path) -> None:
     repo, _ = applied_repo(tmp_path)
     result = run_migrate(repo, "rollback", "--disable-hook", "a.py")
     assert result.returncode == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert f"disabled hook a.py with commit {sha[:10]}." in result.stdout
     text = (repo / ".claude/settings.json").read_text()
     data = json.loads(text)
     assert "Stop" not in data["hooks"]
