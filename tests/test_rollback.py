@@ -180,3 +180,16 @@ def test_a_step_later_commits_changed_again_is_refused_and_nothing_changes(
     assert git(repo, "rev-parse", "HEAD") == tip
     assert git(repo, "status", "--porcelain") == ""
     assert "max_workers=64" in hook.read_text()
+
+
+def test_a_run_rolled_back_elsewhere_is_not_this_branchs(tmp_path: Path) -> None:
+    """The closed run was started from main: on another branch there is nothing to roll back."""
+    repo, _ = applied_repo(tmp_path)
+    assert run_migrate(repo, "rollback", "--all").returncode == 0
+    assert run_migrate(repo, "rollback", "--all").stdout.endswith(
+        "already rolled back; nothing to do.\n"
+    )
+    git(repo, "checkout", "-q", "-b", "elsewhere", "main")
+    result = run_migrate(repo, "rollback", "--all")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no open migration run here" in result.stderr
