@@ -202,7 +202,9 @@ def test_rollback_all_of_a_merged_run_makes_revert_commits(tmp_path: Path, journ
         subprocess.run(["rm", "-rf", str(repo / ".git/migrate")], check=True)
     result = run_migrate(repo, "rollback", "--all", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "not reset" in result.stdout
+    revert = git(repo, "rev-parse", "HEAD")
+    assert "main holds commits migrate did not make" in result.stdout
+    assert f"not reset: commit {revert[:10]} reverts the run's 1 step(s)" in result.stdout
     assert git(repo, "rev-parse", "HEAD~1") == mine  # the user's commit is still there
     assert (repo / "README.md").read_text() == "# readme\nlater user work\n"
     assert (repo / "scripts/pool.py").read_text() == POOL

@@ -193,3 +193,20 @@ def test_a_run_rolled_back_elsewhere_is_not_this_branchs(tmp_path: Path) -> None
     result = run_migrate(repo, "rollback", "--all")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no open migration run here" in result.stderr
+
+
+def test_a_branch_the_journal_does_not_say_migrate_created_is_never_deleted(
+    tmp_path: Path,
+) -> None:
+    """A journal entry without `created_branch` (an older journal): revert commits, the
+    branch is kept even with --yes."""
+    repo, _ = applied_repo(tmp_path)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    entry = next((repo / ".git/migrate/runs").glob("*.json"))
+    data = json.loads(entry.read_text())
+    del data["created_branch"]
+    entry.write_text(json.dumps(data))
+    result = run_migrate(repo, "rollback", "--all", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not reset" in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
