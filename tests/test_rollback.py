@@ -81,6 +81,8 @@ def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
     reverted = git(repo, "rev-parse", "HEAD~1")  # max-workers' commit
     result = run_migrate(repo, "rollback", "max-workers")
     assert result.returncode == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert f"rolled back 'max-workers' with commit {sha[:10]}." in result.stdout
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
     assert "Performance checklist: parallel agents" in (repo / "CLAUDE.md").read_text()
     assert "Migrate-Rollback: max-workers" in git(repo, "log", "-1", "--format=%B")
@@ -210,3 +212,19 @@ def test_a_branch_the_journal_does_not_say_migrate_created_is_never_deleted(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "not reset" in result.stdout
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
+
+
+def test_a_run_branch_holding_a_commit_of_the_users_is_not_deleted(tmp_path: Path) -> None:
+    """The user committed on the run's branch: rollback --all --yes reverts, never deletes."""
+    repo, _ = applied_repo(tmp_path)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    (repo / "notes.txt").write_text("mine\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-qm", "my own commit on the run's branch")
+    mine = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "--all", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not reset" in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
+    assert git(repo, "rev-parse", "HEAD~1") == mine
+    assert (repo / "notes.txt").read_text() == "mine\n"
