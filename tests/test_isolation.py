@@ -519,3 +519,14 @@ def test_a_dead_runs_folder_that_git_does_not_know_as_a_worktree_is_removed(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cleared the lock" in result.stdout
     assert not leftover.exists()
+
+
+def test_a_lock_record_whose_pid_was_reused_is_a_dead_run(tmp_path: Path) -> None:
+    """pid 1 is alive but did not start when the record says: the run that wrote it is dead."""
+    repo = repo_with(tmp_path)
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"pid": 1, "start": "not-its-start", "command": "apply"}))
+    result = run_migrate(repo, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["interrupted"] is True
