@@ -81,7 +81,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/test_isolation.py",
             "tests/test_workflow.py",
             "-k",
-            "kill or lock or two_applies or check or sigint or ctrl_c or does_not_know or pid_was_reused",
+            "kill or lock or two_applies or check or sigint or ctrl_c or does_not_know"
+            " or pid_was_reused",
         ),
     ),
     "rollback": (
