@@ -530,3 +530,17 @@ def test_a_lock_record_whose_pid_was_reused_is_a_dead_run(tmp_path: Path) -> Non
     result = run_migrate(repo, "status", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["interrupted"] is True
+
+
+def test_a_torn_lock_record_is_a_dead_run_and_is_cleared(tmp_path: Path) -> None:
+    """A record cut short by a crash mid-write names nobody alive."""
+    repo = repo_with(tmp_path)
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    lock.write_text('{"pid": 12')
+    shown = run_migrate(repo, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["interrupted"] is True
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cleared the lock of a migrate run that died" in result.stdout
