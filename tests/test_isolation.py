@@ -522,25 +522,48 @@ def test_a_dead_runs_folder_that_git_does_not_know_as_a_worktree_is_removed(
 
 
 def test_a_lock_record_whose_pid_was_reused_is_a_dead_run(tmp_path: Path) -> None:
-    """pid 1 is alive but did not start when the record says: the run that wrote it is dead."""
+    """The pid is alive but its process did not start when the record says (start "0": no
+    process starts at boot tick 0): the run that wrote the record is dead."""
     repo = repo_with(tmp_path)
     lock = repo / ".git/migrate/lock.json"
     lock.parent.mkdir(parents=True)
-    lock.write_text(json.dumps({"pid": 1, "start": "not-its-start", "command": "apply"}))
-    result = run_migrate(repo, "status", "--json")
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        lock.write_text(json.dumps({"pid": other.pid, "start": "0", "command": "apply"}))
+        result = run_migrate(repo, "status", "--json")
+    finally:
+        other.kill()
+        other.wait()
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["interrupted"] is True
 
 
-def test_a_torn_lock_record_is_a_dead_run_and_is_cleared(tmp_path: Path) -> None:
-    """A record cut short by a crash mid-write names nobody alive."""
+@pytest.mark.parametrize("record", ['{"pid": 12', '{"owner": "someone"}'], ids=["cut", "alien"])
+def test_a_torn_lock_record_is_a_dead_run_and_is_cleared(tmp_path: Path, record: str) -> None:
+    """A record cut short by a crash mid-write, or not ours, names nobody alive."""
     repo = repo_with(tmp_path)
     lock = repo / ".git/migrate/lock.json"
     lock.parent.mkdir(parents=True)
-    lock.write_text('{"pid": 12')
+    lock.write_text(record)
     shown = run_migrate(repo, "status", "--json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["interrupted"] is True
     result = run_migrate(repo, "apply", "max-workers", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cleared the lock of a migrate run that died" in result.stdout
+
+
+def test_status_during_a_run_is_not_an_interrupted_one(tmp_path: Path) -> None:
+    """The holder is alive and is the process that took the lock: nothing was interrupted."""
+    started, go = tmp_path / "check-started", tmp_path / "go-on"
+    check = f"touch {started}; while [ ! -e {go} ]; do sleep 0.05; done"
+    repo = repo_with(tmp_path, doc_recipe(check))
+    proc = start_apply(repo, "doc-check", "--yes")
+    try:
+        wait_for(started)
+        shown = run_migrate(repo, "status", "--json")
+    finally:
+        go.touch()
+        proc.communicate(timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["interrupted"] is False
