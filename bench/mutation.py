@@ -106,6 +106,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "tests/test_workflow.py",
             "tests/test_isolation.py",
+            "tests/test_rollback.py",
             "-k",
             "refusals or dirty or stash or two_recipes or journal_lost or in_place"
             " or branch_option or git_hooks or second_apply or rollback_all or rebuilt"
