@@ -315,9 +315,11 @@ def test_branch_option_names_a_new_branch_and_continues_it(tmp_path: Path) -> No
 def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
     repo = project(tmp_path)
     base = head(repo)
-    assert run_migrate(repo, "apply", "max-workers", "--in-place").returncode == 0
+    applied = run_migrate(repo, "apply", "max-workers", "--in-place")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert git(repo, "rev-parse", "HEAD~1") == base
+    assert f"main moved forward to {head(repo)[:10]}" in applied.stdout
     rolled = run_migrate(repo, "rollback", "--all")
     assert rolled.returncode == 0, rolled.stderr
     assert "not reset" in rolled.stdout  # main is the user's branch: a revert commit
