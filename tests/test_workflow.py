@@ -73,6 +73,7 @@ def test_apply_two_recipes_makes_two_commits_with_trailers(tmp_path: Path) -> No
     assert "Migrate-Recipe: max-workers" in messages[1]
     run_ids = {line for m in messages for line in m.splitlines() if line.startswith("Migrate-Run:")}
     assert len(run_ids) == 1
+    assert re.fullmatch(r"Migrate-Run: \d{8}-\d{6}-[0-9a-f]{4}", run_ids.pop())
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").startswith("migrate/")
     assert "max_workers=50" in (repo / ".claude/hooks/detect_batch.py").read_text()
@@ -290,6 +291,22 @@ def test_in_place_with_local_changes_leaves_the_branch_and_puts_the_steps_aside(
     assert "main has local changes or moved" in result.stdout
     assert head(repo) == base
     assert (repo / "a").read_text() == "2\n"
+
+
+def test_a_second_apply_beside_local_changes_on_the_run_branch_goes_to_a_run_ref(
+    tmp_path: Path,
+) -> None:
+    """The run's own branch is checked out with a local change: the steps wait on the run's
+    ref, and the user is told how to take them."""
+    repo = project(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    tip = head(repo)
+    (repo / "tests/test_ok.py").write_text(FILES["tests/test_ok.py"] + "# mine\n")
+    result = run_migrate(repo, "apply", "agent-parallelism-doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "take the steps with: git merge --ff-only refs/migrate/runs/" in result.stdout
+    assert head(repo) == tip
+    assert (repo / "tests/test_ok.py").read_text().endswith("# mine\n")
 
 
 def test_branch_option_refuses_an_existing_branch_of_the_user(tmp_path: Path) -> None:
