@@ -5,6 +5,8 @@ test files that cover it; a mutant the tests do not notice is a bug that would l
     .venv/bin/python bench/mutation.py writer journal  # only these
     .venv/bin/python bench/mutation.py --jobs 2        # two modules at a time (2 cores)
     .venv/bin/python bench/mutation.py --list          # the modules and their test files
+    .venv/bin/python bench/mutation.py --minutes 10 workflow  # a time box: a random sample
+    .venv/bin/python bench/mutation.py --survivors journal    # the last survivors, new tests
 
 Not part of the test suite and not in CI: run it before calling an engine issue resolved, and
 record the kill rate per module in docs/mutation.md (the survivors listed there are the
@@ -17,6 +19,9 @@ operators are the ones that make realistic one-line bugs (a comparison or boolea
 condition negated, a constant changed, an exception type, a loop skipped); the arithmetic
 and bitwise cross-product is left out. Results: `mutants/<module>/session.sqlite`,
 `cr-report mutants/<module>/session.sqlite --show-diff` shows each survivor's diff.
+
+cosmic-ray runs the mutants in random order, so a module stopped by `--minutes` has run a
+random sample of its mutants: the summary says how many of how many ("run").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -39,6 +45,16 @@ BIN = Path(sys.executable).parent
 
 # module -> (file, the tests that cover it: files, then `-k` to keep the ones that reach the
 # module; -x stops at the first failure, so a killed mutant costs one failing test)
+RUN_TESTS = (
+    "tests/engine/test_workflow.py",
+    "tests/engine/test_isolation.py",
+    "tests/engine/test_validation.py",
+    "-k",
+    "test_workflow or kill_9 or two_applies or while_a_check or check_that_edits"
+    " or ignored or unreadable or intent_to_add or at_the_base or bisect"
+    " or validated_dry_run",
+)
+
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "writer": (
         "migrate/engine/writer.py",
@@ -54,33 +70,55 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "tests/engine/test_isolation.py",
             "tests/engine/test_workflow.py",
+            "tests/engine/test_rollback.py",
             "-k",
-            "journal or two_recipes or keep_going or stale or second_apply or kill_9",
+            "journal or two_recipes or keep_going or stale or second_apply or kill_9"
+            " or run_trailer or base_branch or detached_head_is_found",
         ),
     ),
     "validate": (
         "migrate/engine/checks.py",
-        ("tests/engine/test_validation.py", "tests/engine/test_workflow.py"),
+        (
+            "tests/engine/test_validation.py",
+            "tests/engine/test_workflow.py",
+            "-k",
+            "test_validation or failed_validation or stops_after_failure",
+        ),
     ),
     "isolation": (
         "migrate/engine/safety.py",
-        ("tests/engine/test_isolation.py", "tests/engine/test_workflow.py"),
+        (
+            "tests/engine/test_isolation.py",
+            "tests/engine/test_workflow.py",
+            "-k",
+            "kill or lock or two_applies or check or sigint or ctrl_c or does_not_know"
+            " or pid_was_reused or torn_lock or during_a_run",
+        ),
     ),
     "rollback": (
         "migrate/engine/rollback.py",
-        ("tests/engine/test_rollback.py", "tests/engine/test_isolation.py"),
+        ("tests/engine/test_rollback.py", "tests/engine/test_isolation.py", "-k", "rollback"),
     ),
-    "workflow": (
-        "migrate/engine/apply.py",
-        (
-            "tests/engine/test_workflow.py",
-            "tests/engine/test_validation.py",
-            "tests/engine/test_isolation.py",
-        ),
-    ),
+    # The run loop and its parts (one module, workflow.py, before the engine became a
+    # package): the same tests reach each of them.
+    "workflow": ("migrate/engine/apply.py", RUN_TESTS),
+    "compute": ("migrate/engine/compute.py", RUN_TESTS),
+    "step": ("migrate/engine/step.py", RUN_TESTS),
+    "publish": ("migrate/engine/publish.py", RUN_TESTS),
+    "recover": ("migrate/engine/recover.py", RUN_TESTS),
     "gitrepo": (
         "migrate/engine/git.py",
-        ("tests/engine/test_workflow.py", "tests/engine/test_isolation.py"),
+        (
+            "tests/engine/test_workflow.py",
+            "tests/engine/test_isolation.py",
+            "tests/engine/test_rollback.py",
+            "-k",
+            "refusals or dirty or stash or two_recipes or journal_lost or in_place"
+            " or branch_option or git_hooks or second_apply or rollback_all or rebuilt"
+            " or intent_to_add or lock_record or refuses_to_commit or staged_rename"
+            " or last_line_git or does_not_know or linked_worktree or local_changes_leaves"
+            " or run_created or user_errors_are_one_sentence or changed_again",
+        ),
     ),
     "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/hooks/test_hooks_runtime.py",)),
     "hooks-verify": ("migrate/hooks/verify.py", ("tests/hooks/test_hooks_verify.py",)),
@@ -106,7 +144,9 @@ EXCLUDE = "core/(?!(" + "|".join(KEPT) + ")$)"
 
 def test_command(name: str) -> list[str]:
     tests = MODULES[name][1]
-    return [str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    # -n 0: one process (the suite's own -n auto would start a worker per core per mutant)
+    cmd = [str(BIN / "python"), "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider"]
+    return [*cmd, *tests]
 
 
 def config(name: str, timeout: float) -> str:
@@ -142,9 +182,17 @@ def copy_tree(target: Path) -> None:
             shutil.copy2(source, target / rel)
 
 
-def run_module(name: str, timeout: float) -> dict[str, object]:
+def run_module(
+    name: str, timeout: float, minutes: float | None = None, again: bool = False
+) -> dict[str, object]:
     folder = OUT / name
+    db = folder / "session.sqlite"
+    if again and not db.is_file():
+        return {"module": name, "error": "no earlier pass to run the survivors of", "rate": 0.0}
+    earlier = db.read_bytes() if again else None
     copy_tree(folder)
+    if earlier is not None:
+        db.write_bytes(earlier)
     (folder / "mutation.toml").write_text(config(name, timeout), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
@@ -156,26 +204,88 @@ def run_module(name: str, timeout: float) -> dict[str, object]:
         text=True,
     )
     if baseline.returncode != 0:  # a failing or empty selection would "kill" every mutant
-        sys.exit(f"{name}: the tests fail (or none ran) without any mutant:\n{baseline.stdout}")
-    for argv in (
-        ["cosmic-ray", "init", "mutation.toml", "session.sqlite"],
-        ["cr-filter-operators", "session.sqlite", "mutation.toml"],
-        ["cosmic-ray", "exec", "mutation.toml", "session.sqlite"],
-    ):
-        argv[0] = str(BIN / argv[0])
-        subprocess.run(argv, cwd=folder, env=env, capture_output=True)
-    result = summary(folder / "session.sqlite")
-    result.update(module=name, minutes=round((time.monotonic() - started) / 60, 1))
+        print(f"{name}: the tests fail (or none ran) without any mutant:\n{baseline.stdout}")
+        return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
+    baseline_seconds = time.monotonic() - started
+    if again:
+        _survivors_pending(db)
+    else:
+        for argv in (
+            ["cosmic-ray", "init", "mutation.toml", "session.sqlite"],
+            ["cr-filter-operators", "session.sqlite", "mutation.toml"],
+        ):
+            command = [str(BIN / argv[0]), *argv[1:]]
+            subprocess.run(command, cwd=folder, env=env, capture_output=True)
+    left = None if minutes is None else max(0.0, minutes * 60 - (time.monotonic() - started))
+    _run_for(
+        [str(BIN / "cosmic-ray"), "exec", "mutation.toml", "session.sqlite"], folder, env, left
+    )
+    if again:
+        _never_run_pending(db)
+    result = summary(db)
+    result.update(
+        module=name,
+        minutes=round((time.monotonic() - started) / 60, 1),
+        baseline_seconds=round(baseline_seconds, 1),
+    )
     return result
 
 
+_NOT_RUN = "not run by --survivors"
+
+
+def _survivors_pending(db: Path) -> None:
+    """Only the survivors of the earlier pass run again (against the tests as they are now);
+    the mutants a time box never ran are set aside, so that they stay unrun."""
+    with sqlite3.connect(db) as con:
+        con.execute(
+            "INSERT INTO work_results (job_id, worker_outcome, output)"
+            " SELECT job_id, 'SKIPPED', ? FROM work_items"
+            " WHERE job_id NOT IN (SELECT job_id FROM work_results)",
+            (_NOT_RUN,),
+        )
+        con.execute("DELETE FROM work_results WHERE lower(test_outcome) = 'survived'")
+
+
+def _never_run_pending(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM work_results WHERE output = ?", (_NOT_RUN,))
+
+
+def _run_for(argv: list[str], cwd: Path, env: dict[str, str], seconds: float | None) -> None:
+    """Run `argv` in its own process group; past `seconds`, stop it and the tests it runs."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def summary(db: Path) -> dict[str, object]:
-    """Killed and surviving mutants (filtered ones are not counted)."""
+    """Killed and surviving mutants (filtered ones are not counted); `total` counts the mutants
+    made, run or not (a time box runs only some of them)."""
     with sqlite3.connect(db) as con:
         rows = con.execute(
             "SELECT r.test_outcome, r.worker_outcome, m.operator_name, m.start_pos_row"
             " FROM work_results r JOIN mutation_specs m ON m.job_id = r.job_id"
         ).fetchall()
+        filtered = con.execute(
+            "SELECT count(*) FROM work_results WHERE lower(worker_outcome) IN"
+            " ('skipped', 'exception')"
+        ).fetchone()[0]
+        made = con.execute("SELECT count(*) FROM work_items").fetchone()[0]
     # "skipped": an operator filtered out; "exception": cosmic-ray could not make the mutant
     # (it fails on some dotted names in `except (a.B, C)`): neither is a mutant the tests saw.
     counted = [r for r in rows if r[1].lower() in ("normal", "abnormal")]
@@ -183,11 +293,28 @@ def summary(db: Path) -> dict[str, object]:
     killed = len(counted) - len(survived)
     rate = round(100 * killed / len(counted), 1) if counted else 100.0
     return {
+        "total": made - filtered,
         "mutants": len(counted),
         "killed": killed,
         "rate": rate,
         "survivors": [f"line {r[3]}: {r[2].removeprefix('core/')}" for r in survived],
     }
+
+
+def report(r: dict[str, object]) -> None:
+    if "error" in r:
+        print(f"{r['module']:14} not run: {r['error']}", flush=True)
+        return
+    print(
+        f"{r['module']:14} {r['killed']}/{r['mutants']} killed ({r['rate']} %),"
+        f" {r['mutants']} of {r['total']} run, in {r['minutes']} min"
+        f" (unmutated tests: {r['baseline_seconds']} s)",
+        flush=True,
+    )
+    for line in r["survivors"]:  # type: ignore[attr-defined]
+        print(f"    survived {line}", flush=True)
+    # one file per module, so that runs of different modules do not overwrite each other
+    (OUT / f"summary-{r['module']}.json").write_text(json.dumps(r, indent=2), "utf-8")
 
 
 def main() -> int:
@@ -196,23 +323,32 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated at the same time")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant")
     parser.add_argument("--list", action="store_true", help="the modules and their tests")
+    parser.add_argument(
+        "--minutes", type=float, help="time box per module (then a random sample is run)"
+    )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run only the last pass's survivors again, against the tests as they are now",
+    )
     args = parser.parse_args()
+    # Started in the background by a shell, this process ignores SIGINT, and so would the tests'
+    # `migrate apply` (Python installs no KeyboardInterrupt handler then): the Ctrl-C tests
+    # would fail without any mutant. A handler here becomes the default again in each child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.list:
         for name, (path, tests) in MODULES.items():
             print(f"{name:14} {path:28} {' '.join(tests)}")
         return 0
     names = args.modules or list(MODULES)
     OUT.mkdir(exist_ok=True)
+    results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda n: run_module(n, args.timeout), names))
-    for r in results:
-        print(
-            f"{r['module']:14} {r['killed']}/{r['mutants']} killed ({r['rate']} %)"
-            f" in {r['minutes']} min"
-        )
-        for line in r["survivors"]:  # type: ignore[attr-defined]
-            print(f"    survived {line}")
-    (OUT / "summary.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+        for r in pool.map(
+            lambda n: run_module(n, args.timeout, args.minutes, args.survivors), names
+        ):
+            report(r)  # as each module ends: a long pass stopped half way keeps what it found
+            results.append(r)
     return 0 if all(float(r["rate"]) >= 90 for r in results) else 1  # type: ignore[arg-type]
 
 

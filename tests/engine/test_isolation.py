@@ -202,7 +202,9 @@ def test_rollback_all_of_a_merged_run_makes_revert_commits(tmp_path: Path, journ
         subprocess.run(["rm", "-rf", str(repo / ".git/migrate")], check=True)
     result = run_migrate(repo, "rollback", "--all", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "not reset" in result.stdout
+    revert = git(repo, "rev-parse", "HEAD")
+    assert "main holds commits migrate did not make" in result.stdout
+    assert f"not reset: commit {revert[:10]} reverts the run's 1 step(s)" in result.stdout
     assert git(repo, "rev-parse", "HEAD~1") == mine  # the user's commit is still there
     assert (repo / "README.md").read_text() == "# readme\nlater user work\n"
     assert (repo / "scripts/pool.py").read_text() == POOL
@@ -224,6 +226,24 @@ def test_rollback_refuses_a_step_a_later_applied_step_requires(tmp_path: Path) -
     assert both.returncode == 0, both.stderr
     assert (repo / "CLAUDE.md").read_text() == CLAUDE
     assert (repo / "scripts/pool.py").read_text() == POOL
+
+
+def test_rollback_refused_for_a_chain_of_dependents_names_the_newest_first(
+    tmp_path: Path,
+) -> None:
+    """doc-two requires doc-check, which requires max-workers: doc-two is undone first."""
+    two = (
+        'id = "doc-two"\ntitle = "Timeouts"\ntransform = "subprocess-timeouts"\n'
+        'paths = ["scripts/run.py"]\nrequires = ["doc-check"]\n[validate]\npytest = false\n'
+    )
+    run_py = "import subprocess\nsubprocess.run(['ls'], capture_output=True)\n"
+    extra = {**doc_recipe("true", requires="max-workers"), "scripts/run.py": run_py}
+    repo = repo_with(tmp_path, {**extra, ".migrate/recipes/doc-two.toml": two})
+    applied = run_migrate(repo, "apply", "max-workers", "doc-check", "doc-two", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    refused = run_migrate(repo, "rollback", "max-workers")
+    assert refused.returncode == 2
+    assert "roll back 'doc-two' first" in refused.stderr, refused.stderr
 
 
 def test_rollback_file_never_touched_is_exit_2(tmp_path: Path) -> None:
@@ -250,6 +270,27 @@ def test_rollback_that_git_refuses_to_commit_leaves_nothing_half_done(tmp_path: 
     assert not (repo / ".git/REVERT_HEAD").exists()
     git(repo, "config", "commit.gpgsign", "false")
     assert run_migrate(repo, "rollback", "max-workers").returncode == 0
+
+
+def test_a_refused_commit_is_explained_by_the_last_line_git_printed(tmp_path: Path) -> None:
+    """A signing program that fails in three lines: the last one says why."""
+    repo = repo_with(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    signer = tmp_path / "ssh-keygen"
+    signer.write_text(
+        "#!/bin/sh\necho loading >&2\necho trying >&2\necho 'no key, no signature' >&2\nexit 1\n"
+    )
+    signer.chmod(0o755)
+    for key, value in {
+        "commit.gpgsign": "true",
+        "gpg.format": "ssh",
+        "gpg.ssh.program": str(signer),
+        "user.signingkey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE",
+    }.items():
+        git(repo, "config", key, value)
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.rstrip().endswith("no key, no signature"), result.stderr
 
 
 def test_a_damaged_journal_is_rebuilt_from_the_commits(tmp_path: Path) -> None:
@@ -462,3 +503,67 @@ def test_a_lock_record_naming_a_folder_outside_migrates_own_is_never_removed(
     assert result.returncode == 0, result.stdout + result.stderr
     assert (repo / "README.md").read_text() == "# readme\n"
     assert (repo / "CLAUDE.md").read_text() == CLAUDE
+
+
+def test_a_dead_runs_folder_that_git_does_not_know_as_a_worktree_is_removed(
+    tmp_path: Path,
+) -> None:
+    """`git worktree remove` refuses a folder it has no record of: it is deleted all the same."""
+    repo = repo_with(tmp_path)
+    leftover = repo / ".git/migrate/worktrees/20260101-000000-dead"
+    leftover.mkdir(parents=True)
+    (leftover / "CLAUDE.md").write_text("half written\n")
+    record = {"pid": 1, "start": "forged", "command": "apply", "worktree": str(leftover)}
+    (repo / ".git/migrate/lock.json").write_text(json.dumps(record))
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cleared the lock" in result.stdout
+    assert not leftover.exists()
+
+
+def test_a_lock_record_whose_pid_was_reused_is_a_dead_run(tmp_path: Path) -> None:
+    """The pid is alive but its process did not start when the record says (start "0": no
+    process starts at boot tick 0): the run that wrote the record is dead."""
+    repo = repo_with(tmp_path)
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        lock.write_text(json.dumps({"pid": other.pid, "start": "0", "command": "apply"}))
+        result = run_migrate(repo, "status", "--json")
+    finally:
+        other.kill()
+        other.wait()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["interrupted"] is True
+
+
+@pytest.mark.parametrize("record", ['{"pid": 12', '{"owner": "someone"}'], ids=["cut", "alien"])
+def test_a_torn_lock_record_is_a_dead_run_and_is_cleared(tmp_path: Path, record: str) -> None:
+    """A record cut short by a crash mid-write, or not ours, names nobody alive."""
+    repo = repo_with(tmp_path)
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(record)
+    shown = run_migrate(repo, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["interrupted"] is True
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cleared the lock of a migrate run that died" in result.stdout
+
+
+def test_status_during_a_run_is_not_an_interrupted_one(tmp_path: Path) -> None:
+    """The holder is alive and is the process that took the lock: nothing was interrupted."""
+    started, go = tmp_path / "check-started", tmp_path / "go-on"
+    check = f"touch {started}; while [ ! -e {go} ]; do sleep 0.05; done"
+    repo = repo_with(tmp_path, doc_recipe(check))
+    proc = start_apply(repo, "doc-check", "--yes")
+    try:
+        wait_for(started)
+        shown = run_migrate(repo, "status", "--json")
+    finally:
+        go.touch()
+        proc.communicate(timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["interrupted"] is False

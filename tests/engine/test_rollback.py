@@ -78,8 +78,11 @@ def test_rollback_all_yes_deletes_branch_keeps_backup(tmp_path: Path) -> None:
 
 def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
     repo, _ = applied_repo(tmp_path)
+    reverted = git(repo, "rev-parse", "HEAD~1")  # max-workers' commit
     result = run_migrate(repo, "rollback", "max-workers")
     assert result.returncode == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert f"rolled back 'max-workers' with commit {sha[:10]}." in result.stdout
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
     assert "Performance checklist: parallel agents" in (repo / "CLAUDE.md").read_text()
     assert "Migrate-Rollback: max-workers" in git(repo, "log", "-1", "--format=%B")
@@ -88,6 +91,7 @@ def test_rollback_recipe_reverts_only_that_commit(tmp_path: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""
     steps = json.loads(run_migrate(repo, "status", "--json").stdout)["run"]["steps"]
     assert steps[-1]["status"] == "rolled-back"
+    assert steps[-1]["pre_commit"] == reverted  # the journal names the commit it reverted
 
 
 def test_rollback_file_restores_one_file(tmp_path: Path) -> None:
@@ -104,6 +108,8 @@ def test_disable_hook_removes_only_its_registrations(tmp_path: Path) -> None:
     repo, _ = applied_repo(tmp_path)
     result = run_migrate(repo, "rollback", "--disable-hook", "a.py")
     assert result.returncode == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert f"disabled hook a.py with commit {sha[:10]}." in result.stdout
     text = (repo / ".claude/settings.json").read_text()
     data = json.loads(text)
     assert "Stop" not in data["hooks"]
@@ -144,3 +150,81 @@ def test_an_in_place_run_rolled_back_then_applied_again(tmp_path: Path) -> None:
         "max-workers",
         "applied",
     )
+
+
+def test_an_in_place_run_on_a_detached_head_is_found_and_rolled_back(tmp_path: Path) -> None:
+    """No branch to find the run by: HEAD being one of its commits is enough."""
+    repo = make_repo(tmp_path / "repo", {**FILES, ".migrate/config.toml": PYTEST})
+    git(repo, "checkout", "-q", "--detach")
+    base = git(repo, "rev-parse", "HEAD")
+    applied = run_migrate(repo, "apply", "max-workers", "--in-place")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert git(repo, "rev-parse", "HEAD~1") == base
+    one = run_migrate(repo, "rollback", "max-workers")  # one step, still detached
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    rolled = run_migrate(repo, "rollback", "--all")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+
+
+def test_a_step_later_commits_changed_again_is_refused_and_nothing_changes(
+    tmp_path: Path,
+) -> None:
+    """The user edited the same line after the run: the revert conflicts, nothing is left."""
+    repo, _ = applied_repo(tmp_path)
+    hook = repo / ".claude/hooks/detect_batch.py"
+    hook.write_text(hook.read_text().replace("max_workers=50", "max_workers=64"))
+    git(repo, "commit", "-qam", "more workers")
+    tip = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "max-workers")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "cannot be reverted cleanly" in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == tip
+    assert git(repo, "status", "--porcelain") == ""
+    assert "max_workers=64" in hook.read_text()
+
+
+def test_a_run_rolled_back_elsewhere_is_not_this_branchs(tmp_path: Path) -> None:
+    """The closed run was started from main: on another branch there is nothing to roll back."""
+    repo, _ = applied_repo(tmp_path)
+    assert run_migrate(repo, "rollback", "--all").returncode == 0
+    assert run_migrate(repo, "rollback", "--all").stdout.endswith(
+        "already rolled back; nothing to do.\n"
+    )
+    git(repo, "checkout", "-q", "-b", "elsewhere", "main")
+    result = run_migrate(repo, "rollback", "--all")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no open migration run here" in result.stderr
+
+
+def test_a_branch_the_journal_does_not_say_migrate_created_is_never_deleted(
+    tmp_path: Path,
+) -> None:
+    """A journal entry without `created_branch` (an older journal): revert commits, the
+    branch is kept even with --yes."""
+    repo, _ = applied_repo(tmp_path)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    entry = next((repo / ".git/migrate/runs").glob("*.json"))
+    data = json.loads(entry.read_text())
+    del data["created_branch"]
+    entry.write_text(json.dumps(data))
+    result = run_migrate(repo, "rollback", "--all", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not reset" in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
+
+
+def test_a_run_branch_holding_a_commit_of_the_users_is_not_deleted(tmp_path: Path) -> None:
+    """The user committed on the run's branch: rollback --all --yes reverts, never deletes."""
+    repo, _ = applied_repo(tmp_path)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    (repo / "notes.txt").write_text("mine\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-qm", "my own commit on the run's branch")
+    mine = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "--all", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not reset" in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
+    assert git(repo, "rev-parse", "HEAD~1") == mine
+    assert (repo / "notes.txt").read_text() == "mine\n"

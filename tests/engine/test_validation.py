@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import git, make_repo, run_migrate
+from tests.helpers import git, make_repo, one_hook_project, run_migrate
 
 CLAUDE = "# Project\n\nInstructions.\n"
 # A check the recipe's edit breaks: CLAUDE.md must not mention agents.
@@ -125,6 +125,18 @@ def test_a_config_typo_is_found_by_the_dry_run(tmp_path: Path) -> None:
     assert "pytest_timout" in result.stderr and "config.toml" in result.stderr
 
 
+def test_an_unknown_table_in_the_config_is_named_with_a_hint(tmp_path: Path) -> None:
+    """A near miss gets a suggestion; anything else is told the only table there is."""
+    near = project(tmp_path / "near", {".migrate/config.toml": "[valdate]\npytest = false\n"})
+    result = run_migrate(near, "apply", "doc", "--dry-run")
+    assert result.returncode == 2
+    assert "unknown key 'valdate'; did you mean 'validate'?" in result.stderr
+    far = project(tmp_path / "far", {".migrate/config.toml": "[tools]\nx = 1\n"})
+    result = run_migrate(far, "apply", "doc", "--dry-run")
+    assert result.returncode == 2
+    assert "unknown key 'tools' (the only table is [validate])." in result.stderr
+
+
 def test_an_uncommitted_migrate_folder_is_the_users_config(tmp_path: Path) -> None:
     repo = project(tmp_path, {})
     config = '[validate]\npytest = false\ncommands = ["! grep -q Performance CLAUDE.md"]\n'
@@ -215,7 +227,7 @@ def test_pytest_collecting_no_tests_is_said_and_not_a_pass(tmp_path: Path) -> No
     result = run_migrate(repo, "apply", "doc", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     message = git(repo, "log", "-1", "--format=%B")
-    assert "pytest: no tests ((" in message and "no tests collected" in message
+    assert "pytest: no tests ((migrate's Python) no tests collected" in message
     assert "pytest: passed" not in message
 
 
@@ -247,8 +259,10 @@ def test_pytest_past_its_timeout_fails_the_step(tmp_path: Path) -> None:
 
 
 def test_a_uv_lock_without_uv_is_named_when_the_checks_fall_back(tmp_path: Path) -> None:
-    """Pattern from public Claude Code projects: `uv.lock` committed, uv not installed here."""
-    repo = project(tmp_path, {"tests/test_ok.py": "def test_ok():\n    pass\n", "uv.lock": ""})
+    """Pattern from public Claude Code projects: `uv.lock` committed, uv not installed here
+    (a stale poetry.lock beside it: uv is looked for first, and named first)."""
+    files = {"tests/test_ok.py": "def test_ok():\n    pass\n", "uv.lock": "", "poetry.lock": ""}
+    repo = project(tmp_path, files)
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
     result = run_migrate(repo, "apply", "doc", "--yes", env=env)
     assert "uv.lock found but uv is not installed" in result.stdout, result.stdout
@@ -264,3 +278,72 @@ def test_a_command_that_cannot_start_before_or_after_the_step_is_never_the_same_
     assert result.returncode == 1, result.stdout + result.stderr
     assert "fails at the base" not in result.stdout
     assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+
+
+def test_the_hooks_verify_check_reports_its_own_duration(tmp_path: Path) -> None:
+    """A recipe validated by replaying the hooks: the check passes and says how long it took."""
+    repo = one_hook_project(tmp_path)
+    recipe = DOC_RECIPE + "[validate]\npytest = false\nhooks_verify = true\n"
+    (repo / ".migrate/recipes").mkdir(parents=True)
+    (repo / ".migrate/recipes/doc.toml").write_text(recipe)
+    (repo / "CLAUDE.md").write_text(CLAUDE)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a recipe validated by hooks verify")
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(run_migrate(repo, "status", "--json").stdout)
+    checks = {c["name"]: c for c in shown["run"]["steps"][-1]["checks"]}
+    assert checks["hooks verify"]["outcome"] == "passed"
+    assert 0 <= checks["hooks verify"]["seconds"] < 120
+
+
+def test_python_that_parses_but_does_not_compile_fails_py_compile(tmp_path: Path) -> None:
+    """`return` outside a function parses (ast, LibCST) but does not compile: the step's
+    output compiled before the step, so the failure is the step's."""
+    transform = (
+        "import libcst\n"
+        "class T(libcst.CSTTransformer):\n"
+        "    def leave_Module(self, o, u):\n"
+        "        return u.with_changes(body=[*u.body, libcst.parse_statement('return 1\\n')])\n"
+    )
+    recipe = (
+        'id = "ret"\ntitle = "t"\ntransform = "libcst:ret.py"\npaths = ["app.py"]\n'
+        "[validate]\npytest = false\n"
+    )
+    files = {".migrate/recipes/ret.toml": recipe, ".migrate/recipes/ret.py": transform}
+    repo = project(tmp_path, {**files, "app.py": "x = 1\n"})
+    result = run_migrate(repo, "apply", "ret", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "py_compile" in result.stdout and "'return' outside function" in result.stdout
+    assert (repo / "app.py").read_text() == "x = 1\n"
+
+
+def test_a_pytest_command_that_cannot_start_fails_with_exit_127(tmp_path: Path) -> None:
+    config = '[validate]\npytest_command = ["no-such-pytest-program"]\n'
+    files = {".migrate/config.toml": config, "tests/test_ok.py": "def test_ok():\n    pass\n"}
+    repo = project(tmp_path, files)
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "exit code 127" in result.stdout
+
+
+def test_a_failing_check_shows_the_last_twenty_lines_of_its_output(tmp_path: Path) -> None:
+    command = "if grep -q Performance CLAUDE.md; then seq -f 'line-%02g' 1 30; exit 1; fi"
+    config = f"[validate]\npytest = false\ncommands = [{json.dumps(command)}]\n"
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "line-11" in result.stdout and "line-30" in result.stdout
+    assert "line-10" not in result.stdout
+
+
+def test_a_check_command_failing_the_same_way_at_the_base_is_not_the_steps(
+    tmp_path: Path,
+) -> None:
+    """Exit 3 before and after the step: the step is kept, the commit says why."""
+    config = '[validate]\npytest = false\ncommands = ["echo broken already; exit 3"]\n'
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fails at the base too (exit code 3, the same exit code)" in result.stdout
+    assert "Migrate-Recipe: doc" in git(repo, "log", "-1", "--format=%B")

@@ -73,6 +73,7 @@ def test_apply_two_recipes_makes_two_commits_with_trailers(tmp_path: Path) -> No
     assert "Migrate-Recipe: max-workers" in messages[1]
     run_ids = {line for m in messages for line in m.splitlines() if line.startswith("Migrate-Run:")}
     assert len(run_ids) == 1
+    assert re.fullmatch(r"Migrate-Run: \d{8}-\d{6}-[0-9a-f]{4}", run_ids.pop())
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").startswith("migrate/")
     assert "max_workers=50" in (repo / ".claude/hooks/detect_batch.py").read_text()
@@ -87,11 +88,29 @@ def test_apply_two_recipes_makes_two_commits_with_trailers(tmp_path: Path) -> No
 
 def test_journal_lost_status_comes_from_trailers(tmp_path: Path) -> None:
     repo = project(tmp_path)
-    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    base = head(repo)
+    applied = run_migrate(repo, "apply", "max-workers", "agent-parallelism-doc", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
     for path in (repo / ".git" / "migrate" / "runs").glob("*.json"):
         path.unlink()
-    steps = status_json(repo)["run"]["steps"]
-    assert [(s["recipe"], s["status"]) for s in steps] == [("max-workers", "applied")]
+    # a later commit of the user's that quotes a trailer in its body is no step of any run
+    quoted = "notes\n\nMigrate-Run: quoted, not a trailer\n\nlast paragraph"
+    git(repo, "commit", "-q", "--allow-empty", "-m", quoted)
+    run = status_json(repo)["run"]
+    assert [(s["recipe"], s["status"]) for s in run["steps"]] == [
+        ("max-workers", "applied"),
+        ("agent-parallelism-doc", "applied"),
+    ]
+    assert run["base_commit"] == base  # the first step's parent, not the last one's
+
+
+def test_a_commit_with_a_run_trailer_but_no_step_is_no_run(tmp_path: Path) -> None:
+    """A Migrate-Run trailer alone (a commit written by hand) rebuilds nothing."""
+    repo = project(tmp_path)
+    git(repo, "checkout", "-q", "-b", "topic")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "by hand\n\nMigrate-Run: 20260101-000000-abcd")
+    shown = status_json(repo)
+    assert shown["run"] is None
 
 
 def test_failed_validation_reverts_the_step(tmp_path: Path) -> None:
@@ -201,6 +220,19 @@ def test_dirty_tree_is_left_alone_and_out_of_the_run(tmp_path: Path) -> None:
     assert "notes.txt" not in git(repo, "ls-tree", "-r", "--name-only", branch)
 
 
+def test_a_staged_rename_is_listed_once_by_its_new_name(tmp_path: Path) -> None:
+    """`git status -z` gives a rename as two entries (new, then old): the old one is no path
+    of its own in the dirty-tree listing."""
+    repo = project(tmp_path, {"notes/old-name.txt": "x\n"})
+    git(repo, "mv", "notes/old-name.txt", "notes/new-name.txt")
+    (repo / "zz.txt").write_text("mine\n")
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = re.search(r"not included \(.*\): (.*)", result.stdout)
+    assert listed is not None, result.stdout
+    assert listed.group(1) == "notes/new-name.txt, zz.txt"
+
+
 def test_stash_is_accepted_and_says_it_is_not_needed(tmp_path: Path) -> None:
     repo = project(tmp_path)
     (repo / "notes.txt").write_text("mine\n")
@@ -234,6 +266,49 @@ def test_second_apply_on_the_run_branch_joins_the_run(tmp_path: Path) -> None:
     assert head(repo) == base
 
 
+def test_in_place_on_a_detached_head_in_a_linked_worktree_moves_that_head(tmp_path: Path) -> None:
+    """The user's own second worktree, detached: the steps land on its HEAD, not aside."""
+    repo = project(tmp_path)
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "--detach", str(linked))
+    base = head(linked)
+    result = run_migrate(linked, "apply", "max-workers", "--in-place")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(linked, "rev-parse", "HEAD~1") == base
+    assert "max_workers=50" in (linked / ".claude/hooks/detect_batch.py").read_text()
+    assert head(repo) == base  # the main worktree's branch did not move
+
+
+def test_in_place_with_local_changes_leaves_the_branch_and_puts_the_steps_aside(
+    tmp_path: Path,
+) -> None:
+    """Even a one-letter file name counts as a local change (`git status` gives "XY a")."""
+    repo = project(tmp_path, {"a": "1\n"})
+    (repo / "a").write_text("2\n")
+    base = head(repo)
+    result = run_migrate(repo, "apply", "max-workers", "--in-place", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "main has local changes or moved" in result.stdout
+    assert head(repo) == base
+    assert (repo / "a").read_text() == "2\n"
+
+
+def test_a_second_apply_beside_local_changes_on_the_run_branch_goes_to_a_run_ref(
+    tmp_path: Path,
+) -> None:
+    """The run's own branch is checked out with a local change: the steps wait on the run's
+    ref, and the user is told how to take them."""
+    repo = project(tmp_path)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    tip = head(repo)
+    (repo / "tests/test_ok.py").write_text(FILES["tests/test_ok.py"] + "# mine\n")
+    result = run_migrate(repo, "apply", "agent-parallelism-doc", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "take the steps with: git merge --ff-only refs/migrate/runs/" in result.stdout
+    assert head(repo) == tip
+    assert (repo / "tests/test_ok.py").read_text().endswith("# mine\n")
+
+
 def test_branch_option_refuses_an_existing_branch_of_the_user(tmp_path: Path) -> None:
     repo = project(tmp_path)
     git(repo, "branch", "feature")
@@ -257,9 +332,11 @@ def test_branch_option_names_a_new_branch_and_continues_it(tmp_path: Path) -> No
 def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
     repo = project(tmp_path)
     base = head(repo)
-    assert run_migrate(repo, "apply", "max-workers", "--in-place").returncode == 0
+    applied = run_migrate(repo, "apply", "max-workers", "--in-place")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert git(repo, "rev-parse", "HEAD~1") == base
+    assert f"main moved forward to {head(repo)[:10]}" in applied.stdout
     rolled = run_migrate(repo, "rollback", "--all")
     assert rolled.returncode == 0, rolled.stderr
     assert "not reset" in rolled.stdout  # main is the user's branch: a revert commit

@@ -72,3 +72,17 @@ def test_the_writer_itself_refuses_to_write_through_a_symlink(tmp_path: Path, wh
         writer.write(root, [fine, FileChange(path, "theirs\n", "changed\n")])
     assert (outside / "a.txt").read_text() == "theirs\n"
     assert not (root / "ok.txt").exists()  # nothing at all was written
+
+
+def test_a_new_file_two_new_folders_deep_is_created(tmp_path: Path) -> None:
+    writer.write(tmp_path, [FileChange("pkg/sub/new.py", None, "z = 3\n")])
+    assert (tmp_path / "pkg/sub/new.py").read_text() == "z = 3\n"
+
+
+def test_a_write_that_fails_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """os.replace refuses to put a file over a folder: the temporary copy is removed."""
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken/inside.txt").write_text("x\n")
+    with pytest.raises(OSError):
+        writer.atomic_write(tmp_path / "taken", b"data\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]

@@ -214,6 +214,7 @@ def test_a_hook_that_writes_a_file_on_one_side_only_differs(tmp_path: Path, side
     report = verify.verify(repo, "HEAD", None, PROMPTS)
     assert not report.ok
     assert any(".claude/state.log" in line for line in report.failure_lines())
+    assert any(line.startswith("files changed by the hooks") for line in report.failure_lines())
     assert report.as_dict()["handler_runs"] == {"before": 3, "after": 3}
 
 
