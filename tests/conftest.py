@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import IDENTITY
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A suite started in the background (`.ci/run &`) inherits SIGINT ignored, and so would
+    every migrate the tests start: the Ctrl-C tests need it delivered, as in a terminal."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
