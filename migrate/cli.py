@@ -8,7 +8,6 @@ import, and `migrate audit --json` needs neither.
 from __future__ import annotations
 
 import errno
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -168,7 +167,9 @@ def audit(
     if as_json or sarif:
         report = auditing.audit(root, chosen, options=options)
         shown = auditing.as_json(report) if as_json else auditing.as_sarif(report)
-        click.echo(json.dumps(shown, indent=2))
+        from migrate.ui import shapes
+
+        shapes.echo(shown)
     else:
         from migrate.ui import audit_view, progress, render
 
@@ -240,20 +241,20 @@ def apply(
     """
     from migrate.ui import run_view
 
-    flags = {
-        "all_recipes": all_recipes,
-        "in_place": in_place,
-        "stash": stash,
-        "dry_run": dry_run,
-        "validated": validated,
-        "bisect": bisect,
-        "unsafe": unsafe,
-        "keep_going": keep_going,
-        "skip_unparsable": skip_unparsable,
-        "skip_unreadable": skip_unreadable,
-        "check": check,
-        "as_json": as_json,
-    }
+    flags = run_view.ApplyFlags(
+        all_recipes=all_recipes,
+        in_place=in_place,
+        stash=stash,
+        dry_run=dry_run,
+        validated=validated,
+        bisect=bisect,
+        unsafe=unsafe,
+        keep_going=keep_going,
+        skip_unparsable=skip_unparsable,
+        skip_unreadable=skip_unreadable,
+        check=check,
+        as_json=as_json,
+    )
     return run_view.run_apply(repo, recipe_dirs, recipe_ids, flags, branch)
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import html
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,7 +18,7 @@ from migrate.engine.journal import CheckResult
 from migrate.ui import render
 from migrate.ui.report_build import build
 from migrate.ui.report_model import ENVIRONMENT, LONG_LIST, Left, RecipeReport, Report
-from migrate.ui.shapes import envelope
+from migrate.ui.shapes import echo, envelope
 
 if TYPE_CHECKING:
     pass
@@ -238,7 +237,7 @@ def show(repo: Path, run_id: str | None, fmt: str) -> None:
     out = render.console(stderr=fmt != "table")
     built = build(repo, run_id, status=lambda what: out.status(what))
     if fmt == "json":
-        sys.stdout.write(json.dumps(as_json(built), indent=2) + "\n")
+        echo(as_json(built))
     elif fmt == "markdown":
         sys.stdout.write(as_markdown(built))
     else:

@@ -4,6 +4,7 @@ the engine called, its result printed (or printed as JSON)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from migrate import recipes
@@ -17,38 +18,56 @@ from migrate.ui import live, render, shapes
 from migrate.ui.recipe_view import load
 
 
+@dataclass(frozen=True)
+class ApplyFlags:
+    """The boolean options of `migrate apply`."""
+
+    all_recipes: bool
+    in_place: bool
+    stash: bool
+    dry_run: bool
+    validated: bool
+    bisect: bool
+    unsafe: bool
+    keep_going: bool
+    skip_unparsable: bool
+    skip_unreadable: bool
+    check: bool
+    as_json: bool
+
+
 def run_apply(
     repo: Path,
     extra: Sequence[Path],
     recipe_ids: Sequence[str],
-    flags: Mapping[str, bool],
+    flags: ApplyFlags,
     branch: str | None,
 ) -> int:
-    """`migrate apply`: `flags` are its boolean options by name."""
+    """`migrate apply`."""
     known = load(repo, extra)
-    if not recipe_ids and not flags["all_recipes"]:
+    if not recipe_ids and not flags.all_recipes:
         raise UserError("name the recipes to apply (see `migrate list`), or pass --all.")
-    chosen = recipes.select_recipes(known, list(known) if flags["all_recipes"] else recipe_ids)
-    if flags["unsafe"]:
+    chosen = recipes.select_recipes(known, list(known) if flags.all_recipes else recipe_ids)
+    if flags.unsafe:
         chosen = [recipes.with_unsafe(r) for r in chosen]
-    dry_run, validated, as_json = flags["dry_run"], flags["validated"], flags["as_json"]
+    dry_run, validated, as_json = flags.dry_run, flags.validated, flags.as_json
     options = ApplyOptions(
         branch,
-        flags["in_place"],
-        flags["keep_going"],
-        skip_unparsable=flags["skip_unparsable"],
-        skip_unreadable=flags["skip_unreadable"],
+        flags.in_place,
+        flags.keep_going,
+        skip_unparsable=flags.skip_unparsable,
+        skip_unreadable=flags.skip_unreadable,
         dry=dry_run and validated,
-        bisect=flags["bisect"],
+        bisect=flags.bisect,
     )
     if validated and not dry_run:
         raise UserError("--validate goes with --dry-run (a real apply always validates).")
-    if flags["check"] and not dry_run:
+    if flags.check and not dry_run:
         raise UserError("--check goes with --dry-run (it reports, it never applies).")
     if dry_run and not validated:
-        return _dry_run(repo, chosen, as_json, options, flags["check"])
+        return _dry_run(repo, chosen, as_json, options, flags.check)
     listener = live.StepPrinter(quiet=as_json, diffs=options.dry)
-    if flags["stash"]:
+    if flags.stash:
         listener.note(
             "--stash is no longer needed: a run works in its own worktree and never touches"
             " your uncommitted changes."
