@@ -27,6 +27,8 @@ random sample of its mutants: the summary says how many of how many ("run").
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import json
 import os
 import shlex
@@ -142,11 +144,18 @@ KEPT = (
 EXCLUDE = "core/(?!(" + "|".join(KEPT) + ")$)"
 
 
+PYTEST = ("-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider")
+# -n 0: one process (the suite's own -n auto would start a worker per core per mutant)
+
+
 def test_command(name: str) -> list[str]:
-    tests = MODULES[name][1]
-    # -n 0: one process (the suite's own -n auto would start a worker per core per mutant)
-    cmd = [str(BIN / "python"), "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider"]
-    return [*cmd, *tests]
+    """What cosmic-ray runs for each mutant: the module's tests, those that reach the mutated
+    lines first (see `run_tests`)."""
+    return [str(BIN / "python"), str(Path(__file__).resolve()), "--run-tests", name]
+
+
+def selection_command(name: str, tests: tuple[str, ...] | list[str]) -> list[str]:
+    return [str(BIN / "python"), *PYTEST, *tests]
 
 
 def config(name: str, timeout: float) -> str:
@@ -183,7 +192,7 @@ def copy_tree(target: Path) -> None:
 
 
 def run_module(
-    name: str, timeout: float, minutes: float | None = None, again: bool = False
+    name: str, timeout: float | None, minutes: float | None = None, again: bool = False
 ) -> dict[str, object]:
     folder = OUT / name
     db = folder / "session.sqlite"
@@ -193,20 +202,26 @@ def run_module(
     copy_tree(folder)
     if earlier is not None:
         db.write_bytes(earlier)
-    (folder / "mutation.toml").write_text(config(name, timeout), encoding="utf-8")
+    path = MODULES[name][0]
+    (folder / UNMUTATED).write_bytes((folder / path).read_bytes())
     env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
-    baseline = subprocess.run(
-        test_command(name),
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if baseline.returncode != 0:  # a failing or empty selection would "kill" every mutant
-        print(f"{name}: the tests fail (or none ran) without any mutant:\n{baseline.stdout}")
+    tests = build_map(name, folder, env)
+    if tests is None:  # a failing or empty selection would "kill" every mutant
         return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
-    baseline_seconds = time.monotonic() - started
+    # the selection once more, as each mutant runs it: by node id, without coverage
+    checked = time.monotonic()
+    baseline = subprocess.run(
+        selection_command(name, tests), cwd=folder, env=env, capture_output=True, text=True
+    )
+    if baseline.returncode != 0:
+        print(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
+        return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
+    baseline_seconds = time.monotonic() - checked
+    # a mutant that hangs is killed (cosmic-ray counts a timeout as a kill) once it has taken
+    # far longer than the whole selection
+    limit = timeout if timeout is not None else max(60.0, 4 * baseline_seconds + 30)
+    (folder / "mutation.toml").write_text(config(name, limit), encoding="utf-8")
     if again:
         _survivors_pending(db)
     else:
@@ -229,6 +244,111 @@ def run_module(
         baseline_seconds=round(baseline_seconds, 1),
     )
     return result
+
+
+UNMUTATED = "unmutated.txt"  # the module as it was copied, beside its mutants
+COVERAGE = HERE / "bench" / "mutation_coverage"  # sitecustomize + the pytest plugin
+
+
+def build_map(name: str, folder: Path, env: dict[str, str]) -> list[str] | None:
+    """Run the module's test selection once under coverage, each test a context of its own
+    (in the processes it starts too), and write `map.json`: for each line of the module, the
+    tests that ran it, and every test, quickest first. None if the selection fails."""
+    path, selection = MODULES[name]
+    data = folder / "map" / ".coverage"
+    shutil.rmtree(data.parent, ignore_errors=True)
+    data.parent.mkdir()
+    rc = folder / "map" / "coveragerc"
+    # the hooks runtime runs as the `_unified_runtime.py` copy that unified hooks ship with
+    include = [str(folder / path)] + (["*/_unified_runtime.py"] if name == "hooks-runtime" else [])
+    rc.write_text(
+        "[run]\n"
+        f"data_file = {data}\n"
+        "parallel = true\n"
+        f"include = {', '.join(include)}\n"
+        "context = ${MUTATION_TEST-}\n",
+        encoding="utf-8",
+    )
+    durations = folder / "map" / "durations.json"
+    mapping_env = {
+        **env,
+        "PYTHONPATH": f"{folder}{os.pathsep}{COVERAGE}",
+        "COVERAGE_PROCESS_START": str(rc),
+        "MUTATION_DURATIONS": str(durations),
+    }
+    run = subprocess.run(
+        [*selection_command(name, selection), "-p", "mutation_contexts"],
+        cwd=folder,
+        env=mapping_env,
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0 or not durations.is_file():
+        print(f"{name}: the tests fail (or none ran) without any mutant:\n{run.stdout[-3000:]}")
+        return None
+    import coverage  # only here: the rest of the bench runs without it
+
+    cov = coverage.Coverage(data_file=str(data), config_file=str(rc))
+    cov.combine(keep=False, data_paths=[str(data.parent)])
+    measured = cov.get_data()
+    lines: dict[int, set[str]] = {}
+    for file in measured.measured_files():
+        for line, contexts in measured.contexts_by_lineno(file).items():
+            # "static|dynamic": the test's id is the part that is not empty ("" at import
+            # time in the pytest process: a line that may reach every test)
+            lines.setdefault(line, set()).update(c.strip("|") for c in contexts)
+    took = json.loads(durations.read_text("utf-8"))
+    tests = sorted(took, key=took.__getitem__)
+    plan = {"tests": tests, "lines": {str(n): sorted(ids) for n, ids in lines.items()}}
+    (folder / "map.json").write_text(json.dumps(plan), encoding="utf-8")
+    return tests
+
+
+def changed_lines(before: str, after: str) -> set[int]:
+    """The lines of `before` that the mutant changed (1-based)."""
+    old, new = before.splitlines(), after.splitlines()
+    changed: set[int] = set()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(range(i1 + 1, max(i2, i1 + 1) + 1))
+    return changed
+
+
+def statement_lines(source: str, changed: set[int]) -> set[int]:
+    """The lines of the statements holding `changed`: a simple statement whole, a compound
+    one's header only (coverage marks a statement's lines, not each line of an expression)."""
+    found = set(changed)
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.stmt):
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            body = getattr(node, "body", None)
+            last = body[0].lineno - 1 if isinstance(body, list) and body else node.end_lineno
+            spans.append((first, last or first))
+    for line in changed:
+        holding = [s for s in spans if s[0] <= line <= s[1]]
+        if holding:
+            first, last = min(holding, key=lambda s: s[1] - s[0])
+            found.update(range(first, last + 1))
+    return found
+
+
+def run_tests(name: str) -> int:
+    """cosmic-ray's test command: the module's tests for the mutant in place, the tests that
+    ran the mutated lines first (quickest first), then all the others, stopping at the first
+    failure. The map only orders: a mutant survives only when the whole selection passes."""
+    folder = OUT / name
+    plan = json.loads((folder / "map.json").read_text("utf-8"))
+    before = (folder / UNMUTATED).read_text("utf-8")
+    after = (folder / MODULES[name][0]).read_text("utf-8")
+    reach: set[str] = set()
+    for line in statement_lines(before, changed_lines(before, after)):
+        reach.update(plan["lines"].get(str(line), ()))
+    reach.discard("")  # run at import: every test may see it; all run, quickest first
+    first = [t for t in plan["tests"] if t in reach]
+    rest = [t for t in plan["tests"] if t not in reach]
+    return subprocess.run(selection_command(name, first + rest)).returncode
 
 
 _NOT_RUN = "not run by --survivors"
@@ -321,11 +441,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=[])
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated at the same time")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds per mutant (default: four times the unmutated selection, at least 60)",
+    )
     parser.add_argument("--list", action="store_true", help="the modules and their tests")
     parser.add_argument(
         "--minutes", type=float, help="time box per module (then a random sample is run)"
     )
+    parser.add_argument("--run-tests", metavar="MODULE", help=argparse.SUPPRESS)
     parser.add_argument(
         "--survivors",
         action="store_true",
@@ -336,6 +461,8 @@ def main() -> int:
     # `migrate apply` (Python installs no KeyboardInterrupt handler then): the Ctrl-C tests
     # would fail without any mutant. A handler here becomes the default again in each child.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if args.run_tests:
+        return run_tests(args.run_tests)
     if args.list:
         for name, (path, tests) in MODULES.items():
             print(f"{name:14} {path:28} {' '.join(tests)}")
