@@ -75,7 +75,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/engine/test_rollback.py",
             "-k",
             "journal or two_recipes or keep_going or stale or second_apply or kill_9"
-            " or run_trailer or base_branch or detached_head_is_found",
+            " or run_trailer or base_branch or detached_head_is_found or never_written",
         ),
     ),
     "validate": (
@@ -148,19 +148,20 @@ PYTEST = ("-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider")
 # -n 0: one process (the suite's own -n auto would start a worker per core per mutant)
 
 
-def test_command(name: str) -> list[str]:
-    """What cosmic-ray runs for each mutant: the module's tests, those that reach the mutated
-    lines first (see `run_tests`)."""
-    return [str(BIN / "python"), str(Path(__file__).resolve()), "--run-tests", name]
+def test_command(name: str, thorough: bool) -> list[str]:
+    """What cosmic-ray runs for each mutant: the module's tests that reach the mutated lines
+    (see `run_tests`)."""
+    command = [str(BIN / "python"), str(Path(__file__).resolve()), "--run-tests", name]
+    return [*command, "--thorough"] if thorough else command
 
 
 def selection_command(name: str, tests: tuple[str, ...] | list[str]) -> list[str]:
     return [str(BIN / "python"), *PYTEST, *tests]
 
 
-def config(name: str, timeout: float) -> str:
+def config(name: str, timeout: float, thorough: bool) -> str:
     path = MODULES[name][0]
-    command = test_command(name)
+    command = test_command(name, thorough)
     return (
         "[cosmic-ray]\n"
         f"module-path = {json.dumps(path)}\n"
@@ -221,7 +222,7 @@ def run_module(
     # a mutant that hangs is killed (cosmic-ray counts a timeout as a kill) once it has taken
     # far longer than the whole selection
     limit = timeout if timeout is not None else max(60.0, 4 * baseline_seconds + 30)
-    (folder / "mutation.toml").write_text(config(name, limit), encoding="utf-8")
+    (folder / "mutation.toml").write_text(config(name, limit, thorough=again), encoding="utf-8")
     if again:
         _survivors_pending(db)
     else:
@@ -334,10 +335,15 @@ def statement_lines(source: str, changed: set[int]) -> set[int]:
     return found
 
 
-def run_tests(name: str) -> int:
-    """cosmic-ray's test command: the module's tests for the mutant in place, the tests that
-    ran the mutated lines first (quickest first), then all the others, stopping at the first
-    failure. The map only orders: a mutant survives only when the whole selection passes."""
+def run_tests(name: str, thorough: bool) -> int:
+    """cosmic-ray's test command: the module's tests against the mutant in place.
+
+    A first pass runs only the tests that ran the mutated lines (quickest first, stopping at
+    the first failure): a test that never runs a line cannot see it change. Every test runs
+    when no measured test ran the lines (a measurement can be lost: a process killed with
+    SIGKILL saves none) or when they run at import in the pytest process. `thorough`
+    (`--survivors`) runs those tests first and then all the others, so that a survivor it
+    reports has passed the whole selection."""
     folder = OUT / name
     plan = json.loads((folder / "map.json").read_text("utf-8"))
     before = (folder / UNMUTATED).read_text("utf-8")
@@ -345,10 +351,12 @@ def run_tests(name: str) -> int:
     reach: set[str] = set()
     for line in statement_lines(before, changed_lines(before, after)):
         reach.update(plan["lines"].get(str(line), ()))
-    reach.discard("")  # run at import: every test may see it; all run, quickest first
     first = [t for t in plan["tests"] if t in reach]
     rest = [t for t in plan["tests"] if t not in reach]
-    return subprocess.run(selection_command(name, first + rest)).returncode
+    if "" in reach or not first:
+        first, rest = plan["tests"], []
+    tests = first + rest if thorough else first
+    return subprocess.run(selection_command(name, tests)).returncode
 
 
 _NOT_RUN = "not run by --survivors"
@@ -451,6 +459,7 @@ def main() -> int:
         "--minutes", type=float, help="time box per module (then a random sample is run)"
     )
     parser.add_argument("--run-tests", metavar="MODULE", help=argparse.SUPPRESS)
+    parser.add_argument("--thorough", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--survivors",
         action="store_true",
@@ -462,7 +471,7 @@ def main() -> int:
     # would fail without any mutant. A handler here becomes the default again in each child.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.run_tests:
-        return run_tests(args.run_tests)
+        return run_tests(args.run_tests, args.thorough)
     if args.list:
         for name, (path, tests) in MODULES.items():
             print(f"{name:14} {path:28} {' '.join(tests)}")

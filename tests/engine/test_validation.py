@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import site
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import git, make_repo, one_hook_project, run_migrate
 
@@ -347,3 +350,55 @@ def test_a_check_command_failing_the_same_way_at_the_base_is_not_the_steps(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "fails at the base too (exit code 3, the same exit code)" in result.stdout
     assert "Migrate-Recipe: doc" in git(repo, "log", "-1", "--format=%B")
+
+
+def test_a_failing_commands_log_is_named_for_it_and_says_how_long_it_ran(tmp_path: Path) -> None:
+    """The first command's log is `<step>-command1.log`; its last line and the step's JSON say
+    the exit code and the seconds it ran (not a clock reading)."""
+    failing = "if grep -q Performance CLAUDE.md; then echo failing; exit 3; fi"
+    config = f'[validate]\npytest = false\ncommands = ["true", {json.dumps(failing)}]\n'
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    checks = {c["name"]: c for c in json.loads(result.stdout)["steps"][0]["checks"]}
+    first, second = checks["true"], checks[failing]
+    assert first["log"].endswith("-command1.log") and second["log"].endswith("-command2.log")
+    assert 0 < second["seconds"] < 60
+    log = (repo / second["log"]).read_text("utf-8").splitlines()
+    assert log[-1].startswith("# exit code 3 after ") and float(log[-1].split()[-2]) < 60
+
+
+def test_uv_on_path_without_a_uv_lock_is_not_how_the_checks_run(tmp_path: Path) -> None:
+    """Only a project with a uv.lock runs its checks through uv: a `uv` on PATH (here one that
+    fails whatever it is asked) is not used for the others."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "uv").write_text("#!/bin/sh\necho 'uv was called'\nexit 9\n")
+    (tools / "uv").chmod(0o755)
+    repo = project(tmp_path, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    path = f"{tools}:{os.environ['PATH']}"
+    result = run_migrate(repo, "apply", "doc", "--yes", "--json", env={"PATH": path})
+    assert result.returncode == 0, result.stdout + result.stderr
+    pytest_check = next(
+        c for c in json.loads(result.stdout)["steps"][0]["checks"] if c["name"] == "pytest"
+    )
+    assert pytest_check["outcome"] == "passed"
+    assert "uv was called" not in (repo / pytest_check["log"]).read_text("utf-8")
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this syntax compiles from 3.12 on")
+def test_a_file_with_syntax_newer_than_the_interpreter_passes_py_compile_when_it_parses(
+    tmp_path: Path,
+) -> None:
+    """A 3.12 `type` statement does not compile on 3.11, before the step or after it; LibCST
+    parses it, so py_compile is not the step's failure."""
+    source = "import subprocess\ntype Alias = int\nsubprocess.run(['git', 'status'], capture_output=True)\n"
+    repo = project(
+        tmp_path, {"scripts/new.py": source, ".migrate/config.toml": "[validate]\npytest = false\n"}
+    )
+    result = run_migrate(repo, "apply", "subprocess-timeouts", "--yes", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    step = json.loads(result.stdout)["steps"][0]
+    assert step["status"] == "applied"
+    assert [c["outcome"] for c in step["checks"] if c["name"] == "py_compile"] == ["passed"]
+    assert "timeout=" in git(repo, "show", "HEAD:scripts/new.py")

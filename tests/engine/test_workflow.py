@@ -84,6 +84,15 @@ def test_apply_two_recipes_makes_two_commits_with_trailers(tmp_path: Path) -> No
     ]
     assert not (repo / ".migrate" / "runs").exists()
     assert list((repo / ".git" / "migrate" / "runs").glob("*.json"))
+    # what `list` says of each recipe comes from the run HEAD is on
+    listed = json.loads(run_migrate(repo, "list", "--json").stdout)["recipes"]
+    status = {r["id"]: r["status"] for r in listed}
+    assert status["max-workers"] == status["agent-parallelism-doc"] == "applied"
+    assert status["subprocess-timeouts"] == "pending"
+    # the journal file of the run is what `report --run` reads
+    run_id = status_json(repo)["run"]["id"]
+    report = run_migrate(repo, "report", "--run", run_id, "--format", "json")
+    assert report.returncode == 0 and json.loads(report.stdout)["run"]["id"] == run_id
 
 
 def test_journal_lost_status_comes_from_trailers(tmp_path: Path) -> None:
@@ -542,6 +551,7 @@ def test_a_transform_whose_output_does_not_parse_is_never_written(tmp_path: Path
     step = json.loads(result.stdout)["steps"][0]
     assert step["status"] == "reverted"
     assert step["checks"][0]["name"] == "write"
+    assert step["checks"][0]["seconds"] == 0  # never ran: no duration, and none printed
     assert (
         "src/a.py: the transformed file does not parse; not written." in step["checks"][0]["detail"]
     )
