@@ -45,8 +45,8 @@ class Context:
     base_commit: str
     log_dir: Path
     prefix: str
-    env: Environment = Environment(("python3",), "python3 on PATH")
-    started: Callable[[int], None] | None = None  # told each check's process group
+    env: Environment
+    started: Callable[[int], None]  # told each check's process group (see `run_command`)
 
 
 def project_validation(root: Path) -> Validation:
@@ -114,7 +114,7 @@ def run_command(
     cwd: Path,
     timeout: float,
     log: Path,
-    on_start: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None],
 ) -> tuple[int | None, str, float]:
     """Run a check in its own session (killed whole on timeout, Ctrl-C or SIGTERM; `on_start`
     records the group so that a later command can kill it after a kill -9 of migrate).
@@ -138,10 +138,10 @@ def run_command(
             )
         except OSError as e:  # not found, not executable: the check cannot run
             out.write(f"{argv[0]}: {e.strerror}\n# exit code 127\n".encode())
+            out.flush()  # read back below, before the file is closed
             return 127, log.read_text("utf-8", "replace"), time.monotonic() - started
         try:
-            if on_start is not None:
-                on_start(proc.pid)
+            on_start(proc.pid)
             code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             code = None
@@ -150,8 +150,7 @@ def run_command(
         seconds = time.monotonic() - started
         ending = "timed out" if code is None else f"exit code {code}"
         out.write(f"\n# {ending} after {seconds:.1f} s\n".encode())
-    output = log.read_text("utf-8", "replace")
-    return code, output, seconds
+    return code, log.read_text("utf-8", "replace"), seconds
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

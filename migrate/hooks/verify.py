@@ -366,6 +366,11 @@ def verify(
         problems = cannot_verify(old_side, len(chosen))
         if new_side.registered and not sum(map(len, new_side.runs)):
             problems += [f"after the change: {p}" for p in cannot_verify(new_side, len(chosen))]
+        if not old_side.registered and not new_side.registered:
+            problems.append(
+                "cannot verify: no command hook is registered before the change or after it;"
+                " there is nothing to compare"
+            )
         differences = compare(chosen, old_side, new_side)
         varying: list[Nondeterministic] = []
         befores, afters = [old_side], [new_side]

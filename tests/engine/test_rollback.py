@@ -228,3 +228,19 @@ def test_a_run_branch_holding_a_commit_of_the_users_is_not_deleted(tmp_path: Pat
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
     assert git(repo, "rev-parse", "HEAD~1") == mine
     assert (repo / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_newer_run_rolled_back_does_not_hide_an_older_open_one(tmp_path: Path) -> None:
+    """Run A stays open on its branch; run B, started later from main, is rolled back. Back on
+    A's branch, A is the run HEAD is on (the journal is read past B, newest first)."""
+    repo, _ = applied_repo(tmp_path)
+    first = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    git(repo, "checkout", "-q", "main")
+    second = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert second.returncode == 0, second.stdout + second.stderr
+    rolled = run_migrate(repo, "rollback", "--all", "--yes")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    git(repo, "checkout", "-q", first)
+    shown = json.loads(run_migrate(repo, "status", "--json").stdout)["run"]
+    assert shown is not None and shown["branch"] == first
+    assert [s["recipe"] for s in shown["steps"]] == ["max-workers", "agent-parallelism-doc"]

@@ -328,6 +328,7 @@ def test_a_pytest_command_that_cannot_start_fails_with_exit_127(tmp_path: Path) 
     result = run_migrate(repo, "apply", "doc", "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "exit code 127" in result.stdout
+    assert "no-such-pytest-program: No such file or directory" in result.stdout  # the program
 
 
 def test_a_failing_check_shows_the_last_twenty_lines_of_its_output(tmp_path: Path) -> None:
@@ -392,7 +393,10 @@ def test_a_file_with_syntax_newer_than_the_interpreter_passes_py_compile_when_it
 ) -> None:
     """A 3.12 `type` statement does not compile on 3.11, before the step or after it; LibCST
     parses it, so py_compile is not the step's failure."""
-    source = "import subprocess\ntype Alias = int\nsubprocess.run(['git', 'status'], capture_output=True)\n"
+    source = (
+        "import subprocess\ntype Alias = int\n"
+        "subprocess.run(['git', 'status'], capture_output=True)\n"
+    )
     repo = project(
         tmp_path, {"scripts/new.py": source, ".migrate/config.toml": "[validate]\npytest = false\n"}
     )

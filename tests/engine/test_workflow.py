@@ -111,6 +111,8 @@ def test_journal_lost_status_comes_from_trailers(tmp_path: Path) -> None:
         ("agent-parallelism-doc", "applied"),
     ]
     assert run["base_commit"] == base  # the first step's parent, not the last one's
+    # nothing says the run was made in place: `status` says "on branch", not "in place on"
+    assert run["in_place"] is False
 
 
 def test_a_commit_with_a_run_trailer_but_no_step_is_no_run(tmp_path: Path) -> None:

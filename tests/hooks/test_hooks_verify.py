@@ -265,3 +265,41 @@ def test_a_random_tip_drawn_alike_by_chance_is_run_again_before_it_counts(tmp_pa
     assert report.ok, report.failure_lines()
     assert {n.members for n in report.nondeterministic} == {("tip.py",)}
     assert (tmp_path / "before.count").read_text() == "8"  # run four times again
+
+
+def test_without_a_run_verify_compares_with_head_1_and_no_hooks_cannot_verify(
+    tmp_path: Path,
+) -> None:
+    """The default base without a run is HEAD~1; with no command hook on either side there
+    is nothing to compare, and that is said, never "same effect"."""
+    repo = make_repo(tmp_path / "repo", {"README.md": "one\n"})
+    (repo / "notes.md").write_text("two\n")
+    git(repo, "add", "notes.md")
+    git(repo, "commit", "-q", "-m", "second")
+    result = run_migrate(repo, "hooks", "verify", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["before"] == "HEAD~1" and shown["ok"] is False
+    assert shown["handler_runs"] == {"before": 0, "after": 0}
+    assert any("no command hook is registered" in p for p in shown["problems"])
+    assert "same effect" not in run_migrate(repo, "hooks", "verify").stdout
+
+
+@pytest.mark.parametrize(
+    ("commits", "message"),
+    [
+        (0, "the repository has no commits yet; nothing to compare with."),
+        (1, "HEAD has no parent to compare with; pass --before REV."),
+    ],
+)
+def test_without_a_run_or_a_parent_there_is_nothing_to_compare_with(
+    tmp_path: Path, commits: int, message: str
+) -> None:
+    repo = tmp_path / "repo"
+    if commits:
+        make_repo(repo, {"README.md": "one\n"})
+    else:
+        repo.mkdir()
+        git(repo, "init", "-q")
+    result = run_migrate(repo, "hooks", "verify")
+    assert (result.returncode, result.stderr.strip()) == (2, f"migrate: {message}")
