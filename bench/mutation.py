@@ -41,6 +41,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from migrate.compat import tomllib
+
 HERE = Path(__file__).resolve().parent.parent
 OUT = HERE / "mutants"
 BIN = Path(sys.executable).parent
@@ -318,6 +320,37 @@ def changed_lines(before: str, after: str) -> set[int]:
     return changed
 
 
+DOC = HERE / "docs" / "mutation.md"
+EQUIVALENT = "equivalent (docs/mutation.md):"
+
+
+def equivalents() -> dict[tuple[str, str, str], str]:
+    """The mutants docs/mutation.md lists as equivalent, each with its reason: the toml block
+    of its "Equivalent mutants" section, (module, line before, line after) -> why. A listed
+    mutant is not run again; matching the line's text, not its number, keeps the list true
+    while the rest of the module changes."""
+    text = DOC.read_text("utf-8")
+    block = text.split("## Equivalent mutants", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    entries = tomllib.loads(block)["equivalent"]
+    return {(e["module"], e["before"], e["after"]): e["why"] for e in entries}
+
+
+def changed_pair(before: str, after: str) -> tuple[str, str] | None:
+    """The one line the mutant changed, before and after (stripped); None if not one line."""
+    old, new = before.splitlines(), after.splitlines()
+    edits = [
+        op
+        for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]
+    if len(edits) != 1 or edits[0][0] != "replace":
+        return None
+    _, i1, i2, j1, j2 = edits[0]
+    if i2 - i1 != 1 or j2 - j1 != 1:
+        return None
+    return old[i1].strip(), new[j1].strip()
+
+
 def statement_lines(source: str, changed: set[int]) -> set[int]:
     """The lines of the statements holding `changed`: a simple statement whole, a compound
     one's header only (coverage marks a statement's lines, not each line of an expression)."""
@@ -350,6 +383,11 @@ def run_tests(name: str, thorough: bool) -> int:
     plan = json.loads((folder / "map.json").read_text("utf-8"))
     before = (folder / UNMUTATED).read_text("utf-8")
     after = (folder / MODULES[name][0]).read_text("utf-8")
+    pair = changed_pair(before, after)
+    why = equivalents().get((name, *pair)) if pair else None
+    if why is not None:
+        print(f"{EQUIVALENT} {why}")
+        return 0
     reach: set[str] = set()
     for line in statement_lines(before, changed_lines(before, after)):
         reach.update(plan["lines"].get(str(line), ()))
@@ -358,7 +396,11 @@ def run_tests(name: str, thorough: bool) -> int:
     if "" in reach or not first:
         first, rest = plan["tests"], []
     tests = first + rest if thorough else first
-    return subprocess.run(selection_command(name, tests)).returncode
+    started = time.monotonic()
+    code = subprocess.run(selection_command(name, tests)).returncode
+    with (folder / "timings.log").open("a", encoding="utf-8") as log:
+        log.write(f"{len(tests)}\t{time.monotonic() - started:.1f}\t{code}\n")
+    return code
 
 
 _NOT_RUN = "not run by --survivors"
@@ -405,10 +447,12 @@ def _run_for(argv: list[str], cwd: Path, env: dict[str, str], seconds: float | N
 
 def summary(db: Path) -> dict[str, object]:
     """Killed and surviving mutants (filtered ones are not counted); `total` counts the mutants
-    made, run or not (a time box runs only some of them)."""
+    made, run or not (a time box runs only some of them). The rate leaves out the mutants
+    docs/mutation.md lists as equivalent."""
     with sqlite3.connect(db) as con:
         rows = con.execute(
-            "SELECT r.test_outcome, r.worker_outcome, m.operator_name, m.start_pos_row"
+            "SELECT r.test_outcome, r.worker_outcome, m.operator_name, m.start_pos_row,"
+            " r.output, r.diff"
             " FROM work_results r JOIN mutation_specs m ON m.job_id = r.job_id"
         ).fetchall()
         filtered = con.execute(
@@ -420,15 +464,27 @@ def summary(db: Path) -> dict[str, object]:
     # (it fails on some dotted names in `except (a.B, C)`): neither is a mutant the tests saw.
     counted = [r for r in rows if r[1].lower() in ("normal", "abnormal")]
     survived = [r for r in counted if r[0].lower() == "survived"]
+    equivalent = [r for r in survived if (r[4] or "").startswith(EQUIVALENT)]
+    unexplained = [r for r in survived if r not in equivalent]
     killed = len(counted) - len(survived)
-    rate = round(100 * killed / len(counted), 1) if counted else 100.0
+    judged = len(counted) - len(equivalent)
+    rate = round(100 * killed / judged, 1) if judged else 100.0
     return {
         "total": made - filtered,
         "mutants": len(counted),
         "killed": killed,
+        "equivalent": len(equivalent),
         "rate": rate,
-        "survivors": [f"line {r[3]}: {r[2].removeprefix('core/')}" for r in survived],
+        "survivors": [_survivor(r[3], r[2], r[5] or "") for r in unexplained],
     }
+
+
+def _survivor(line: int, operator: str, diff: str) -> str:
+    """A survivor, with its line before and after (as docs/mutation.md would list it)."""
+    old = [d[1:].strip() for d in diff.splitlines() if d.startswith("-") and d[1:2] != "-"]
+    new = [d[1:].strip() for d in diff.splitlines() if d.startswith("+") and d[1:2] != "+"]
+    changed = f"\n      before = {json.dumps(old[0])}\n      after = {json.dumps(new[0])}"
+    return f"line {line}: {operator.removeprefix('core/')}" + (changed if old and new else "")
 
 
 def report(r: dict[str, object]) -> None:
@@ -436,8 +492,9 @@ def report(r: dict[str, object]) -> None:
         print(f"{r['module']:14} not run: {r['error']}", flush=True)
         return
     print(
-        f"{r['module']:14} {r['killed']}/{r['mutants']} killed ({r['rate']} %),"
-        f" {r['mutants']} of {r['total']} run, in {r['minutes']} min"
+        f"{r['module']:14} {r['rate']} % killed: {r['killed']} killed,"
+        f" {r['equivalent']} equivalent, {len(r['survivors'])} not explained"  # type: ignore[arg-type]
+        f"; {r['mutants']} of {r['total']} run, in {r['minutes']} min"
         f" (unmutated tests: {r['baseline_seconds']} s)",
         flush=True,
     )
