@@ -242,7 +242,7 @@ def run_module(
     )
     if again:
         _never_run_pending(db)
-    result = summary(db)
+    result = summary(name, db)
     result.update(
         module=name,
         minutes=round((time.monotonic() - started) / 60, 1),
@@ -445,14 +445,13 @@ def _run_for(argv: list[str], cwd: Path, env: dict[str, str], seconds: float | N
             proc.wait()
 
 
-def summary(db: Path) -> dict[str, object]:
+def summary(name: str, db: Path) -> dict[str, object]:
     """Killed and surviving mutants (filtered ones are not counted); `total` counts the mutants
     made, run or not (a time box runs only some of them). The rate leaves out the mutants
     docs/mutation.md lists as equivalent."""
     with sqlite3.connect(db) as con:
         rows = con.execute(
-            "SELECT r.test_outcome, r.worker_outcome, m.operator_name, m.start_pos_row,"
-            " r.output, r.diff"
+            "SELECT r.test_outcome, r.worker_outcome, m.operator_name, m.start_pos_row, r.diff"
             " FROM work_results r JOIN mutation_specs m ON m.job_id = r.job_id"
         ).fetchall()
         filtered = con.execute(
@@ -464,7 +463,8 @@ def summary(db: Path) -> dict[str, object]:
     # (it fails on some dotted names in `except (a.B, C)`): neither is a mutant the tests saw.
     counted = [r for r in rows if r[1].lower() in ("normal", "abnormal")]
     survived = [r for r in counted if r[0].lower() == "survived"]
-    equivalent = [r for r in survived if (r[4] or "").startswith(EQUIVALENT)]
+    listed = equivalents()
+    equivalent = [r for r in survived if (name, *_diff_pair(r[4] or "")) in listed]
     unexplained = [r for r in survived if r not in equivalent]
     killed = len(counted) - len(survived)
     judged = len(counted) - len(equivalent)
@@ -475,27 +475,36 @@ def summary(db: Path) -> dict[str, object]:
         "killed": killed,
         "equivalent": len(equivalent),
         "rate": rate,
-        "survivors": [_survivor(r[3], r[2], r[5] or "") for r in unexplained],
+        "survivors": [_survivor(r[3], r[2], r[4] or "") for r in unexplained],
     }
+
+
+def _diff_pair(diff: str) -> tuple[str, str]:
+    """The line a mutant changed, before and after (stripped), from its diff."""
+    lines = diff.splitlines()
+    old = [d[1:].strip() for d in lines if d.startswith("-") and not d.startswith("---")]
+    new = [d[1:].strip() for d in lines if d.startswith("+") and not d.startswith("+++")]
+    return (old[0] if old else "", new[0] if new else "")
 
 
 def _survivor(line: int, operator: str, diff: str) -> str:
     """A survivor, with its line before and after (as docs/mutation.md would list it)."""
-    old = [d[1:].strip() for d in diff.splitlines() if d.startswith("-") and d[1:2] != "-"]
-    new = [d[1:].strip() for d in diff.splitlines() if d.startswith("+") and d[1:2] != "+"]
-    changed = f"\n      before = {json.dumps(old[0])}\n      after = {json.dumps(new[0])}"
-    return f"line {line}: {operator.removeprefix('core/')}" + (changed if old and new else "")
+    old, new = _diff_pair(diff)
+    return (
+        f"line {line}: {operator.removeprefix('core/')}"
+        f"\n      before = {json.dumps(old)}\n      after = {json.dumps(new)}"
+    )
 
 
 def report(r: dict[str, object]) -> None:
     if "error" in r:
         print(f"{r['module']:14} not run: {r['error']}", flush=True)
         return
+    took = f", in {r.get('minutes')} min (unmutated tests: {r.get('baseline_seconds')} s)"
     print(
         f"{r['module']:14} {r['rate']} % killed: {r['killed']} killed,"
         f" {r['equivalent']} equivalent, {len(r['survivors'])} not explained"  # type: ignore[arg-type]
-        f"; {r['mutants']} of {r['total']} run, in {r['minutes']} min"
-        f" (unmutated tests: {r['baseline_seconds']} s)",
+        f"; {r['mutants']} of {r['total']} run" + (took if "minutes" in r else ""),
         flush=True,
     )
     for line in r["survivors"]:  # type: ignore[attr-defined]
@@ -515,6 +524,9 @@ def main() -> int:
     )
     parser.add_argument("--list", action="store_true", help="the modules and their tests")
     parser.add_argument(
+        "--report", action="store_true", help="the last pass's results again, without running"
+    )
+    parser.add_argument(
         "--minutes", type=float, help="time box per module (then a random sample is run)"
     )
     parser.add_argument("--run-tests", metavar="MODULE", help=argparse.SUPPRESS)
@@ -531,6 +543,11 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.run_tests:
         return run_tests(args.run_tests, args.thorough)
+    if args.report:
+        for name in args.modules or list(MODULES):
+            if (OUT / name / "session.sqlite").is_file():
+                report({**summary(name, OUT / name / "session.sqlite"), "module": name})
+        return 0
     if args.list:
         for name, (path, tests) in MODULES.items():
             print(f"{name:14} {path:28} {' '.join(tests)}")
