@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import site
 import subprocess
 import sys
@@ -325,10 +326,12 @@ def test_a_pytest_command_that_cannot_start_fails_with_exit_127(tmp_path: Path) 
     config = '[validate]\npytest_command = ["no-such-pytest-program"]\n'
     files = {".migrate/config.toml": config, "tests/test_ok.py": "def test_ok():\n    pass\n"}
     repo = project(tmp_path, files)
-    result = run_migrate(repo, "apply", "doc", "--yes")
+    result = run_migrate(repo, "apply", "doc", "--yes", "--json")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "exit code 127" in result.stdout
-    assert "no-such-pytest-program: No such file or directory" in result.stdout  # the program
+    check = json.loads(result.stdout)["steps"][0]["checks"][-1]
+    assert "exit code 127" in check["detail"]
+    assert "no-such-pytest-program: No such file or directory" in check["detail"]  # the program
+    assert 0 <= check["seconds"] < 60
 
 
 def test_a_failing_check_shows_the_last_twenty_lines_of_its_output(tmp_path: Path) -> None:
@@ -369,22 +372,26 @@ def test_a_failing_commands_log_is_named_for_it_and_says_how_long_it_ran(tmp_pat
     assert log[-1].startswith("# exit code 3 after ") and float(log[-1].split()[-2]) < 60
 
 
-def test_uv_on_path_without_a_uv_lock_is_not_how_the_checks_run(tmp_path: Path) -> None:
-    """Only a project with a uv.lock runs its checks through uv: a `uv` on PATH (here one that
-    fails whatever it is asked) is not used for the others."""
+def test_uv_or_poetry_on_path_without_their_lock_file_is_not_how_the_checks_run(
+    tmp_path: Path,
+) -> None:
+    """Only a project with a uv.lock (a poetry.lock) runs its checks through uv (poetry): a
+    `uv` and a `poetry` on PATH (here ones that fail whatever they are asked) are not used for
+    the others."""
     tools = tmp_path / "bin"
     tools.mkdir()
-    (tools / "uv").write_text("#!/bin/sh\necho 'uv was called'\nexit 9\n")
-    (tools / "uv").chmod(0o755)
+    for tool in ("uv", "poetry"):
+        (tools / tool).write_text(f"#!/bin/sh\necho '{tool} was called'\nexit 9\n")
+        (tools / tool).chmod(0o755)
     repo = project(tmp_path, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
     path = f"{tools}:{os.environ['PATH']}"
     result = run_migrate(repo, "apply", "doc", "--yes", "--json", env={"PATH": path})
     assert result.returncode == 0, result.stdout + result.stderr
-    pytest_check = next(
-        c for c in json.loads(result.stdout)["steps"][0]["checks"] if c["name"] == "pytest"
-    )
+    checks = json.loads(result.stdout)["steps"][0]["checks"]
+    pytest_check = next(c for c in checks if c["name"] == "pytest")
     assert pytest_check["outcome"] == "passed"
-    assert "uv was called" not in (repo / pytest_check["log"]).read_text("utf-8")
+    assert pytest_check["detail"].startswith("(python3 on PATH) 1 passed in ")  # pytest's last line
+    assert "was called" not in (repo / pytest_check["log"]).read_text("utf-8")
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="this syntax compiles from 3.12 on")
@@ -404,5 +411,60 @@ def test_a_file_with_syntax_newer_than_the_interpreter_passes_py_compile_when_it
     assert result.returncode == 0, result.stdout + result.stderr
     step = json.loads(result.stdout)["steps"][0]
     assert step["status"] == "applied"
-    assert [c["outcome"] for c in step["checks"] if c["name"] == "py_compile"] == ["passed"]
+    compiled = next(c for c in step["checks"] if c["name"] == "py_compile")
+    assert compiled["outcome"] == "passed" and 0 <= compiled["seconds"] < 60
     assert "timeout=" in git(repo, "show", "HEAD:scripts/new.py")
+
+
+def test_a_check_printing_an_exit_code_line_is_judged_by_its_own_exit_code(
+    tmp_path: Path,
+) -> None:
+    """The command prints a line like the log's own `# exit code N` and exits 3 at the base, 4
+    after the step: the exit codes differ, so the failure is the step's."""
+    command = "echo '# exit code 9'; if grep -q Performance CLAUDE.md; then exit 4; fi; exit 3"
+    config = f"[validate]\npytest = false\ncommands = [{json.dumps(command)}]\n"
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fails at the base" not in result.stdout and "exit code 4" in result.stdout
+
+
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="the `type` statement compiles from 3.12 on"
+)
+def test_a_file_excused_for_newer_syntax_does_not_end_py_compile(tmp_path: Path) -> None:
+    """Two files get a module-level `return`: a_newer.py (a 3.12 `type` statement, which no
+    3.11 compile accepts, before or after) is excused; app.py, checked after it, still fails."""
+    transform = (
+        "import libcst\n"
+        "class T(libcst.CSTTransformer):\n"
+        "    def leave_Module(self, o, u):\n"
+        "        return u.with_changes(body=[*u.body, libcst.parse_statement('return 1\\n')])\n"
+    )
+    recipe = (
+        'id = "ret"\ntitle = "t"\ntransform = "libcst:ret.py"\npaths = ["*.py"]\n'
+        "[validate]\npytest = false\n"
+    )
+    files = {".migrate/recipes/ret.toml": recipe, ".migrate/recipes/ret.py": transform}
+    repo = project(tmp_path, {**files, "a_newer.py": "type A = int\n", "app.py": "x = 1\n"})
+    result = run_migrate(repo, "apply", "ret", "--yes", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    compiled = next(c for c in json.loads(result.stdout)["steps"][0]["checks"])
+    assert compiled["name"] == "py_compile" and compiled["outcome"] == "failed"
+    assert "app.py: 'return' outside function" in compiled["detail"]
+    assert "a_newer.py" not in compiled["detail"]
+
+
+def test_bisect_names_at_most_five_of_the_tests_a_file_fails(tmp_path: Path) -> None:
+    checks = "".join(
+        f"def test_c_{i}():\n    assert 'max_workers=10' in open('scripts/c.py').read()\n"
+        for i in range(1, 8)
+    )
+    repo = five_scripts(tmp_path)
+    (repo / "tests/test_c.py").write_text(checks)
+    git(repo, "commit", "-qam", "seven checks of c.py")
+    result = run_migrate(repo, "apply", "max-workers", "--bisect", "--yes", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = next(c for c in json.loads(result.stdout)["steps"][0]["checks"] if c["name"] == "bisect")
+    named = re.findall(r"test_c_\d", note["detail"])
+    assert named == [f"test_c_{i}" for i in range(1, 6)], note["detail"]
