@@ -135,6 +135,10 @@ def parse_recipe(path: Path, data: Mapping[str, Any]) -> Recipe:
     _check_user_transform(path, data["transform"])
     params = _check_params(path, data["transform"], values["params"])
     check_validation(path, values["validate"])
+    if "share" in values["validate"]:  # one worktree serves every step of a run
+        raise UserError(
+            f"{path}: key 'validate.share' is a project setting; set it in .migrate/config.toml."
+        )
     return Recipe(
         id=data["id"],
         title=data["title"],

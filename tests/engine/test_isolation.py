@@ -567,3 +567,79 @@ def test_status_during_a_run_is_not_an_interrupted_one(tmp_path: Path) -> None:
         proc.communicate(timeout=60)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["interrupted"] is False
+
+
+def test_share_goes_past_entries_it_cannot_share_and_makes_missing_parents(
+    tmp_path: Path,
+) -> None:
+    """`share` lists a folder that does not exist and one behind a committed symlink (neither
+    shared), then an ignored folder two levels deep, which the check needs."""
+    config = '[validate]\nshare = ["no-such-folder", "linked/cache", "deep/er/data"]\n'
+    recipe = doc_recipe("test -f deep/er/data/x && test ! -e linked/cache")
+    files = {**recipe, ".migrate/config.toml": config, ".gitignore": "deep/\n", "real/keep": ""}
+    repo = repo_with(tmp_path, files)
+    os.symlink("real", repo / "linked")
+    git(repo, "add", "linked")
+    git(repo, "commit", "-qm", "a linked folder")
+    (repo / "deep/er/data").mkdir(parents=True)
+    (repo / "deep/er/data/x").write_text("needed\n")
+    (repo / "real/cache").mkdir()
+    result = run_migrate(repo, "apply", "doc-check", "--yes", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = json.loads(result.stdout)["steps"][0]["checks"][0]
+    assert check["outcome"] == "passed"  # not "fails at base", where share runs too
+    # the lock file is the user's alone (it names the command and process running)
+    assert (repo / ".git/migrate/lock.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_dead_runs_check_group_whose_number_was_reused_is_not_killed(tmp_path: Path) -> None:
+    """The record names a check's process group, but the process leading that group now did
+    not start when the record says: it is somebody else's, and it lives on."""
+    repo = repo_with(tmp_path)
+    lock = repo / ".git/migrate/lock.json"
+    lock.parent.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    other = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        record = {"pid": dead.pid, "start": "0", "command": "apply", "group": other.pid}
+        lock.write_text(json.dumps({**record, "group_start": "0"}))
+        result = run_migrate(repo, "apply", "max-workers", "--yes")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert other.poll() is None  # still running
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_transform_failing_in_the_run_removes_the_worktree_and_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    """A user's transform that raises is the user's error, not a bug of migrate's: one
+    sentence, and the run's worktree is removed (it is kept only after a bug of ours)."""
+    transform = (
+        "import libcst\n"
+        "class Boom(libcst.CSTTransformer):\n"
+        "    def leave_Name(self, original, updated):\n"
+        "        raise RuntimeError('boom')\n"
+    )
+    recipe = 'id = "boom"\ntitle = "Boom"\ntransform = "libcst:boom.py"\npaths = ["scripts/*.py"]\n'
+    repo = repo_with(
+        tmp_path, {".migrate/recipes/boom.toml": recipe, ".migrate/recipes/boom.py": transform}
+    )
+    result = run_migrate(repo, "apply", "boom", "--yes")
+    assert result.returncode in (2, 3), result.stdout + result.stderr
+    assert "the transform failed on scripts/pool.py" in result.stderr
+    assert "kept for inspection" not in result.stderr
+    assert list((repo / ".git/migrate/worktrees").glob("*")) == []
+
+
+def test_share_in_a_recipe_is_refused_it_is_the_projects(tmp_path: Path) -> None:
+    """A run's one worktree serves every step: `share` belongs to .migrate/config.toml."""
+    recipe = doc_recipe("true")
+    recipe[".migrate/recipes/doc-check.toml"] += 'share = [".cache"]\n'  # type: ignore[operator]
+    repo = repo_with(tmp_path, recipe)
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "key 'validate.share' is a project setting" in result.stderr
+    assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
