@@ -438,6 +438,8 @@ def test_rollback_file_the_run_created_deletes_it_in_a_commit(tmp_path: Path) ->
     assert (repo / "CLAUDE.md").exists()
     result = run_migrate(repo, "rollback", "--file", "CLAUDE.md")
     assert result.returncode == 0, result.stderr
+    short = git(repo, "rev-parse", "--short=10", "HEAD")
+    assert result.stdout.endswith(f"restored CLAUDE.md with commit {short}.\n")
     assert not (repo / "CLAUDE.md").exists()
     assert git(repo, "status", "--porcelain") == ""
     assert "Migrate-Rollback-File: CLAUDE.md" in git(repo, "log", "-1", "--format=%B")

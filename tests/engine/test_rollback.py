@@ -60,7 +60,8 @@ def test_rollback_all_from_the_base_branch(tmp_path: Path) -> None:
     tip = git(repo, "rev-parse", "HEAD")
     git(repo, "checkout", "-q", "main")
     assert "open on branch migrate/" in run_migrate(repo, "status").stdout
-    assert run_migrate(repo, "rollback", "--all").returncode == 0
+    rolled = run_migrate(repo, "rollback", "--all")
+    assert rolled.returncode == 0 and ": back on main; " in rolled.stdout
     assert git(repo, "rev-parse", "HEAD") == base
     backups = git(repo, "for-each-ref", "--format=%(objectname)", "refs/migrate/backup/")
     assert backups == tip
@@ -244,3 +245,23 @@ def test_a_newer_run_rolled_back_does_not_hide_an_older_open_one(tmp_path: Path)
     shown = json.loads(run_migrate(repo, "status", "--json").stdout)["run"]
     assert shown is not None and shown["branch"] == first
     assert [s["recipe"] for s in shown["steps"]] == ["max-workers", "agent-parallelism-doc"]
+
+
+def test_rollback_of_a_recipe_the_run_did_not_apply_is_refused(tmp_path: Path) -> None:
+    repo, _ = applied_repo(tmp_path)
+    tip = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "subprocess-timeouts")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "recipe 'subprocess-timeouts' has no applied step in run " in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == tip
+
+
+def test_rolling_back_again_names_the_newest_of_the_runs_rolled_back(tmp_path: Path) -> None:
+    repo, _ = applied_repo(tmp_path)
+    assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
+    again = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    newest = json.loads(run_migrate(repo, "status", "--json").stdout)["run"]["id"]
+    assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
+    result = run_migrate(repo, "rollback", "--all")
+    assert result.stdout == f"run {newest} is already rolled back; nothing to do.\n"
