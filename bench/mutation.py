@@ -79,7 +79,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "-k",
             "journal or two_recipes or keep_going or stale or second_apply or kill_9"
             " or run_trailer or base_branch or detached_head_is_found or never_written"
-            " or does_not_hide or nothing_to_compare or head_1",
+            " or does_not_hide or nothing_to_compare or head_1 or interleave"
+            " or in_place_commits",
         ),
     ),
     "validate": (

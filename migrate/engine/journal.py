@@ -170,12 +170,11 @@ def from_git(repo: Repo) -> Run | None:
     for sha, message in git.log_messages(repo):
         found = git.trailers_all(message)
         run_of = found.get("Migrate-Run", [None])[0]
-        if run_of is None:
+        run_id = run_id or run_of
+        # every commit of the newest run: merged beside another run's, its commits and the
+        # other's interleave by date, so the whole history is read
+        if run_of is None or run_of != run_id:
             continue
-        if run_id is None:
-            run_id = run_of
-        if run_of != run_id:
-            break
         rolled_back.update(found.get("Migrate-Rollback", []))
         for recipe in found.get("Migrate-Recipe", []):
             parent = git.parent_of(repo, sha)

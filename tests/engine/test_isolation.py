@@ -645,3 +645,38 @@ def test_share_in_a_recipe_is_refused_it_is_the_projects(tmp_path: Path) -> None
     assert result.returncode == 2, result.stdout + result.stderr
     assert "key 'validate.share' is a project setting" in result.stderr
     assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+
+
+def test_the_journal_is_rebuilt_from_a_run_whose_commits_interleave_with_anothers(
+    tmp_path: Path,
+) -> None:
+    """Run A's first step, then run B (from main), then A's second step, both branches merged
+    into main: by date, A's commits come before and after B's. With the journal lost, A is
+    rebuilt with both of its steps."""
+    readme = (
+        'id = "readme-doc"\ntitle = "Readme"\ntransform = "agent-parallelism-doc"\n'
+        'paths = ["README.md"]\n[validate]\npytest = false\n'
+    )
+    repo = repo_with(tmp_path, {".migrate/recipes/readme-doc.toml": readme})
+
+    def apply(recipe: str, second: int) -> str:
+        when = f"2026-01-01T00:00:{second:02d}"
+        dated = {"GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when}
+        applied = run_migrate(repo, "apply", recipe, "--yes", env=dated)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        return git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+
+    run_a = apply("max-workers", 1)
+    git(repo, "checkout", "-q", "main")
+    run_b = apply("readme-doc", 2)
+    git(repo, "checkout", "-q", run_a)
+    assert apply("agent-parallelism-doc", 3) == run_a  # joins run A
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--ff-only", run_a)
+    git(repo, "merge", "-q", "--no-edit", run_b)
+    subprocess.run(["rm", "-rf", str(repo / ".git/migrate")], check=True)
+    shown = run_migrate(repo, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    run = json.loads(shown.stdout)["run"]
+    assert run["id"] == run_a.removeprefix("migrate/")
+    assert [s["recipe"] for s in run["steps"]] == ["max-workers", "agent-parallelism-doc"]
