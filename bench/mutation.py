@@ -88,8 +88,9 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "tests/engine/test_validation.py",
             "tests/engine/test_workflow.py",
+            "tests/transforms/test_parallel_runner.py",
             "-k",
-            "test_validation or failed_validation or stops_after_failure",
+            "test_validation or failed_validation or stops_after_failure or verify_and_roll_back",
         ),
     ),
     "isolation": (

@@ -366,6 +366,7 @@ def test_a_failing_commands_log_is_named_for_it_and_says_how_long_it_ran(tmp_pat
     assert result.returncode == 1, result.stdout + result.stderr
     checks = {c["name"]: c for c in json.loads(result.stdout)["steps"][0]["checks"]}
     first, second = checks["true"], checks[failing]
+    assert first["outcome"] == "passed" and second["outcome"] == "failed"
     assert first["log"].endswith("-command1.log") and second["log"].endswith("-command2.log")
     assert 0 < second["seconds"] < 60
     log = (repo / second["log"]).read_text("utf-8").splitlines()
@@ -383,14 +384,16 @@ def test_uv_or_poetry_on_path_without_their_lock_file_is_not_how_the_checks_run(
     for tool in ("uv", "poetry"):
         (tools / tool).write_text(f"#!/bin/sh\necho '{tool} was called'\nexit 9\n")
         (tools / tool).chmod(0o755)
-    repo = project(tmp_path, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    warns = "import warnings\n\ndef test_ok():\n    warnings.warn('a warning')\n"
+    repo = project(tmp_path, {"tests/test_ok.py": warns})
     path = f"{tools}:{os.environ['PATH']}"
     result = run_migrate(repo, "apply", "doc", "--yes", "--json", env={"PATH": path})
     assert result.returncode == 0, result.stdout + result.stderr
     checks = json.loads(result.stdout)["steps"][0]["checks"]
     pytest_check = next(c for c in checks if c["name"] == "pytest")
     assert pytest_check["outcome"] == "passed"
-    assert pytest_check["detail"].startswith("(python3 on PATH) 1 passed in ")  # pytest's last line
+    # pytest's last line, after its warnings summary
+    assert pytest_check["detail"].startswith("(python3 on PATH) 1 passed, 1 warning in ")
     assert "was called" not in (repo / pytest_check["log"]).read_text("utf-8")
 
 

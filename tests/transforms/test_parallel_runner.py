@@ -63,6 +63,11 @@ def test_apply_on_the_example_verify_and_roll_back(example_repo: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "hooks verify" in result.stdout
     assert "session_state_tracker.py run in order" in result.stdout
+    step = json.loads(run_migrate(example_repo, "status", "--json").stdout)["run"]["steps"][-1]
+    python = [f for f in step["files"] if f.endswith(".py")]
+    assert len(python) < len(step["files"])  # settings.json changed too: py_compile skips it
+    compiled = next(c for c in step["checks"] if c["name"] == "py_compile")
+    assert compiled["detail"] == f"{len(python)} file(s)"
 
     settings = json.loads((example_repo / SETTINGS).read_text())
     for event, snake in (
