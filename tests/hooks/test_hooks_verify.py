@@ -303,3 +303,13 @@ def test_without_a_run_or_a_parent_there_is_nothing_to_compare_with(
         git(repo, "init", "-q")
     result = run_migrate(repo, "hooks", "verify")
     assert (result.returncode, result.stderr.strip()) == (2, f"migrate: {message}")
+
+
+def test_volatile_values_are_counted_once_each(tmp_path: Path) -> None:
+    """A hook that adds a time and a duration to the prompt's context: two values masked per
+    run, on each side."""
+    clock = "print('checked at 2026-01-01T10:00:00 in 12 ms')\n"
+    repo = project(tmp_path, {"clock.py": clock}, settings(python_hook("clock.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS)
+    assert report.ok, report.failure_lines()
+    assert report.as_dict()["volatile_values_normalised"] == 2 * 2 * len(PROMPTS)
