@@ -34,8 +34,9 @@ def locked(repo: Repo, command: str, note: Callable[[str], None]) -> Iterator[Lo
 def _clean_up_after(repo: Repo, dead: Holder) -> str:
     """Finish what a killed run could not: its processes, its worktree, its journal."""
     kill_group(dead.group, dead.group_start)
-    if dead.worktree and Path(dead.worktree).exists():
-        git.remove_worktree(repo, Path(dead.worktree))
+    for worktree in reversed(dead.worktrees):  # a base check's first, then the run's
+        if Path(worktree).exists():
+            git.remove_worktree(repo, Path(worktree))
     message = f"cleared the lock of a migrate run that died (pid {dead.pid})"
     run = next((r for r in journal.load_runs(repo) if r.id == dead.run), None)
     if run is None:

@@ -67,7 +67,7 @@ class Holder:
     start: str | None
     command: str
     run: str | None = None
-    worktree: str | None = None
+    worktrees: tuple[str, ...] = ()  # the run's worktree, then a base check's inside it
     recipe: str | None = None
     group: int | None = None  # the process group of the running check
     group_start: str | None = None
@@ -97,8 +97,9 @@ class Lock:
         if not text.strip():
             return None
         try:
-            return Holder(**json.loads(text))
-        except (ValueError, TypeError):
+            data = json.loads(text)
+            return Holder(**{**data, "worktrees": tuple(data.get("worktrees", ()))})
+        except (ValueError, TypeError, AttributeError):
             return Holder(pid=0, start=None, command="unknown")  # torn: nobody holds it
 
     def acquire(self, command: str) -> Holder | None:
@@ -194,8 +195,8 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
         git.remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     git.add_worktree(repo, path, start)
-    outer = lock.holder.worktree if lock.holder else None
-    lock.update(worktree=str(path))
+    held = lock.holder.worktrees if lock.holder else ()
+    lock.update(worktrees=(*held, str(path)))
     keep = False
     try:
         with git.open_repo(path) as wt:
@@ -209,7 +210,7 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
         with signals_held():
             if not keep:
                 git.remove_worktree(repo, path)
-            lock.update(worktree=outer, group=None, group_start=None)
+            lock.update(worktrees=held, group=None, group_start=None)
 
 
 def share(user_root: Path, worktree: Path, share: Sequence[str]) -> None:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -499,7 +500,7 @@ def test_a_lock_record_naming_a_folder_outside_migrates_own_is_never_removed(
     repo = repo_with(tmp_path)
     lock = repo / ".git/migrate/lock.json"
     lock.parent.mkdir(parents=True)
-    record = {"pid": 1, "start": "forged", "command": "apply", "worktree": str(repo)}
+    record = {"pid": 1, "start": "forged", "command": "apply", "worktrees": [str(repo)]}
     lock.write_text(json.dumps(record))
     result = run_migrate(repo, "apply", "max-workers", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -515,7 +516,7 @@ def test_a_dead_runs_folder_that_git_does_not_know_as_a_worktree_is_removed(
     leftover = repo / ".git/migrate/worktrees/20260101-000000-dead"
     leftover.mkdir(parents=True)
     (leftover / "CLAUDE.md").write_text("half written\n")
-    record = {"pid": 1, "start": "forged", "command": "apply", "worktree": str(leftover)}
+    record = {"pid": 1, "start": "forged", "command": "apply", "worktrees": [str(leftover)]}
     (repo / ".git/migrate/lock.json").write_text(json.dumps(record))
     result = run_migrate(repo, "apply", "max-workers", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -680,3 +681,76 @@ def test_the_journal_is_rebuilt_from_a_run_whose_commits_interleave_with_another
     run = json.loads(shown.stdout)["run"]
     assert run["id"] == run_a.removeprefix("migrate/")
     assert [s["recipe"] for s in run["steps"]] == ["max-workers", "agent-parallelism-doc"]
+
+
+def test_a_dead_runs_check_group_is_killed_and_reaped_and_the_next_command_goes_on(
+    tmp_path: Path,
+) -> None:
+    """The dead run's check is still running, and its parent reaps it as soon as it dies (as
+    init does on most machines): the group is gone while the next command waits for it."""
+    from migrate.engine.safety import process_start
+
+    repo = repo_with(tmp_path)
+    shown = run_migrate(repo, "status", "--json")  # no lock file yet: nobody holds it
+    assert shown.returncode == 0 and json.loads(shown.stdout)["interrupted"] is False
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    check = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    reaper = threading.Thread(target=check.wait)
+    reaper.start()
+    try:
+        record = {"pid": dead.pid, "start": "0", "command": "apply", "group": check.pid}
+        lock = repo / ".git/migrate/lock.json"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(json.dumps({**record, "group_start": process_start(check.pid)}))
+        result = run_migrate(repo, "apply", "max-workers", "--yes")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "cleared the lock of a migrate run that died" in result.stdout
+        reaper.join(timeout=10)
+        assert check.returncode == -signal.SIGKILL
+    finally:
+        check.kill()
+        reaper.join()
+
+
+def test_a_kill_9_after_a_base_check_still_leaves_the_runs_worktree_to_clean(
+    tmp_path: Path,
+) -> None:
+    """The first step fails its check, which then runs on the base in a worktree of its own;
+    the second step's check hangs and migrate is killed. The lock still names the run's
+    worktree, so the next command removes it."""
+    started = tmp_path / "check-started"
+    hang = {
+        ".migrate/recipes/pool-check.toml": (
+            'id = "pool-check"\ntitle = "Pool"\ntransform = "max-workers"\n'
+            'paths = ["scripts/*.py"]\n[validate]\npytest = false\n'
+            f"commands = [{json.dumps(f'touch {started}; sleep 30')}]\n"
+        )
+    }
+    fails = "if grep -q Performance CLAUDE.md; then exit 1; fi"
+    repo = repo_with(tmp_path, {**doc_recipe(fails), **hang})
+    proc = start_apply(repo, "doc-check", "pool-check", "--keep-going", "--yes")
+    wait_for(started)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    cleaned = run_migrate(repo, "recover")
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert "died" in cleaned.stdout
+    assert not any((repo / ".git/migrate/worktrees").iterdir())
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_a_kill_9_during_a_base_check_leaves_no_worktree_behind(tmp_path: Path) -> None:
+    """migrate is killed while a failed check runs again on the base, in a second worktree:
+    the next command removes both the base's worktree and the run's."""
+    started = tmp_path / "check-started"
+    check = f"if grep -q Performance CLAUDE.md; then exit 1; else touch {started}; sleep 30; fi"
+    repo = repo_with(tmp_path, doc_recipe(check))
+    proc = start_apply(repo, "doc-check", "--yes")
+    wait_for(started)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    cleaned = run_migrate(repo, "recover")
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not any((repo / ".git/migrate/worktrees").iterdir())
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
