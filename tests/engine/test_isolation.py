@@ -575,10 +575,13 @@ def test_status_during_a_run_is_not_an_interrupted_one(tmp_path: Path) -> None:
 def test_share_goes_past_entries_it_cannot_share_and_makes_missing_parents(
     tmp_path: Path,
 ) -> None:
-    """`share` lists a folder that does not exist and one behind a committed symlink (neither
-    shared), then an ignored folder two levels deep, which the check needs."""
-    config = '[validate]\nshare = ["no-such-folder", "linked/cache", "deep/er/data"]\n'
-    recipe = doc_recipe("test -f deep/er/data/x && test ! -e linked/cache")
+    """`share` lists a folder that does not exist, a committed file the user is editing and a
+    folder behind a committed symlink (none shared), then an ignored folder two levels deep,
+    which the check needs."""
+    config = '[validate]\nshare = ["no-such-folder", "README.md", "linked/cache", "deep/er/data"]\n'
+    recipe = doc_recipe(
+        "test -f deep/er/data/x && test ! -e linked/cache && ! grep -q mine README.md"
+    )
     files = {**recipe, ".migrate/config.toml": config, ".gitignore": "deep/\n", "real/keep": ""}
     repo = repo_with(tmp_path, files)
     os.symlink("real", repo / "linked")
@@ -587,6 +590,7 @@ def test_share_goes_past_entries_it_cannot_share_and_makes_missing_parents(
     (repo / "deep/er/data").mkdir(parents=True)
     (repo / "deep/er/data/x").write_text("needed\n")
     (repo / "real/cache").mkdir()
+    (repo / "README.md").write_text("# readme\nmine, not committed\n")  # stays out of the run
     result = run_migrate(repo, "apply", "doc-check", "--yes", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     check = json.loads(result.stdout)["steps"][0]["checks"][0]
