@@ -87,7 +87,7 @@ def step(
     root: Path,
     recipe_id: str,
     requires: Mapping[str, Sequence[str]],
-    with_dependents: bool = False,
+    with_dependents: bool,
     note: Notes = lambda _: None,
 ) -> str:
     """Revert the commit of one applied step (and, if asked, of the steps requiring it)."""
@@ -253,8 +253,6 @@ def _leave_branch(repo: Repo, run: Run, branch: str | None, delete: bool) -> str
             f"git cannot check out {run.base_branch} over your local changes; commit or stash"
             " them, then run it again (nothing was changed)."
         )
-    if branch not in (run.branch, run.base_branch):
-        message = f"you stay on {branch or 'a detached HEAD'}"
     if delete:
         git.delete_branch(repo, run.branch)
         return message + f"; branch {run.branch} deleted"

@@ -244,6 +244,7 @@ def test_rollback_refused_for_a_chain_of_dependents_names_the_newest_first(
     assert applied.returncode == 0, applied.stdout + applied.stderr
     refused = run_migrate(repo, "rollback", "max-workers")
     assert refused.returncode == 2
+    assert "is required by doc-two, doc-check, applied after it;" in refused.stderr
     assert "roll back 'doc-two' first" in refused.stderr, refused.stderr
 
 

@@ -265,3 +265,33 @@ def test_rolling_back_again_names_the_newest_of_the_runs_rolled_back(tmp_path: P
     assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
     result = run_migrate(repo, "rollback", "--all")
     assert result.stdout == f"run {newest} is already rolled back; nothing to do.\n"
+
+
+def test_rollback_all_in_place_reverts_two_steps_on_the_same_line_newest_first(
+    tmp_path: Path,
+) -> None:
+    """10 -> 50, then 50 -> 64 on the same line, in place: only newest first do both reverts
+    apply, and the branch ends as it began."""
+    more = (
+        'id = "more-workers"\ntitle = "More"\ntransform = "max-workers"\n'
+        'paths = [".claude/hooks/*.py"]\nrequires = ["max-workers"]\n'
+        "[params]\nfrom = 50\nto = 64\n"
+    )
+    files = {**FILES, ".migrate/config.toml": PYTEST, ".migrate/recipes/more.toml": more}
+    repo = make_repo(tmp_path / "repo", files)
+    base = git(repo, "rev-parse", "HEAD")
+    applied = run_migrate(repo, "apply", "max-workers", "more-workers", "--in-place")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "max_workers=64" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    rolled = run_migrate(repo, "rollback", "--all")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert git(repo, "diff", base, "HEAD") == ""
+
+
+def test_rollback_file_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    repo, _ = applied_repo(tmp_path)
+    tip = git(repo, "rev-parse", "HEAD")
+    result = run_migrate(repo, "rollback", "--file", "../elsewhere.txt")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == "migrate: ../elsewhere.txt: the path is outside the repository.\n"
+    assert git(repo, "rev-parse", "HEAD") == tip
