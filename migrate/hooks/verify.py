@@ -35,7 +35,7 @@ Progress = Callable[[int, int], None]
 class Tally:
     """Payloads replayed so far, reported to a `Progress` (from several threads at once)."""
 
-    def __init__(self, progress: Progress | None, total: int = 0) -> None:
+    def __init__(self, progress: Progress | None, total: int) -> None:
         self._progress = progress
         self._lock = threading.Lock()
         self.done, self.total = 0, total

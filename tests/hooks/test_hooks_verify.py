@@ -313,3 +313,35 @@ def test_volatile_values_are_counted_once_each(tmp_path: Path) -> None:
     report = verify.verify(repo, "HEAD", None, PROMPTS)
     assert report.ok, report.failure_lines()
     assert report.as_dict()["volatile_values_normalised"] == 2 * 2 * len(PROMPTS)
+
+
+COUNTED_DECISION = """\
+import json, pathlib, sys
+json.load(sys.stdin)
+counter = pathlib.Path({counter!r})
+n = int(counter.read_text()) + 1 if counter.exists() else 1
+counter.write_text(str(n))
+decision = {decision}
+print(json.dumps({{"hookSpecificOutput": {{"hookEventName": "PreToolUse",
+                                          "permissionDecision": decision}}}}))
+"""
+
+
+def test_a_decision_that_varies_in_the_original_is_reported_not_compared(tmp_path: Path) -> None:
+    """The original decides allow and deny by turns (a counter stands in for chance); the new
+    hook always denies. What varies in the original is not held against the new one."""
+    first = next(p for p in replay.SAMPLES if p["hook_event_name"] == "PreToolUse")
+    before = COUNTED_DECISION.format(
+        counter=str(tmp_path / "before.count"), decision="'allow' if n % 2 else 'deny'"
+    )
+    after = COUNTED_DECISION.format(counter=str(tmp_path / "after.count"), decision="'deny'")
+    repo = project(
+        tmp_path, {"gate.py": before}, settings(python_hook("gate.py"), event="PreToolUse")
+    )
+    (repo / ".claude/hooks/gate.py").write_text(after)
+    seen: list[tuple[int, int]] = []
+    report = verify.verify(repo, "HEAD", None, [first], progress=lambda *p: seen.append(p))
+    assert report.ok, report.failure_lines()
+    assert [n.what for n in report.nondeterministic] == [("decision",)]
+    # progress: every replay is counted, up to the total, which grew with the reruns
+    assert seen[-1][0] == seen[-1][1] > 2 and [d for d, _ in seen] == sorted(d for d, _ in seen)
