@@ -176,8 +176,9 @@ def _exit_now(code: int, out: bytes, err: bytes) -> NoReturn:
             stream.flush()
             stream.buffer.write(data)
             stream.flush()
-        except (OSError, ValueError):
-            pass  # Claude Code stopped listening; nothing better to do with the output.
+        except (OSError, ValueError):  # Claude Code stopped listening
+            if stream is sys.stdout and code == 0:
+                code = 120  # what python3 exits with when stdout cannot be flushed
     os._exit(code)
 
 

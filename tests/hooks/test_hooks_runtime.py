@@ -811,3 +811,73 @@ def test_suppress_output_only_when_every_json_member_asks(
     shown = project.run_unified(members, pre_tool()).json
     assert shown.get("suppressOutput", False) is hidden
     assert shown["systemMessage"] == "[m0.py] note 0\n[m1.py] note 1"
+
+
+def test_the_context_cap_is_ten_thousand_characters() -> None:
+    """Claude Code keeps 10,000 characters of a hook's output: a joined context of exactly
+    that many is untouched, one more is cut."""
+    label = len("[a.py]\n") + len("\n\n[b.py]\n")
+    for total, cut in ((10_000, False), (10_001, True)):
+        first = (total - label) // 2
+        results = [result("a.py", "a" * first), result("b.py", "b" * (total - label - first))]
+        shown = json.loads(combine("UserPromptSubmit", results)[1])
+        context = shown["hookSpecificOutput"]["additionalContext"]
+        assert ("characters cut by the unified hook" in context) is cut, total
+
+
+def test_one_speaking_member_beside_silent_ones_is_passed_through_as_it_printed() -> None:
+    silent = classify("UserPromptSubmit", "quiet.py", 0, b"", b"", False)
+    speaking = classify("UserPromptSubmit", "notes.py", 0, b"notes: 3 words\n", b"", False)
+    assert combine("UserPromptSubmit", [silent, speaking]) == (0, b"notes: 3 words\n", b"")
+
+
+def test_an_error_is_named_by_the_first_line_of_its_stderr() -> None:
+    failed = classify("PostToolUse", "lint.py", 1, b"", b"lint failed\n  at line 3\n", False)
+    assert (failed.kind, failed.text) == ("error", "lint failed")
+
+
+def test_two_different_rewrites_of_the_tool_input_are_not_the_same_effect() -> None:
+    def rewrite(command: str) -> runtime.MemberResult:
+        out = {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "updatedInput": {"command": command},
+            }
+        }
+        return classify("PreToolUse", "fix.py", 0, json.dumps(out).encode(), b"", False)
+
+    one, other = (runtime.shown("PreToolUse", [rewrite(c)]).comparable() for c in ("ls", "ls -a"))
+    assert one["updated_input"] == '{"command": "ls"}' and one != other
+    assert runtime.shown("PreToolUse", []).comparable()["updated_input"] is None
+
+
+def test_a_closed_stdout_exits_120_as_python3_does(project: Project) -> None:
+    """Claude Code stopped reading before the hook printed: python3 exits 120 when it cannot
+    flush stdout, and so does the unified hook."""
+    member = project.hook("m.py", "import time\ntime.sleep(0.3)\nprint('x' * 100)\n")
+    script = project.hooks / "unified_test.py"
+    script.write_text(UNIFIED_TEMPLATE.format(members=[member]))
+    alone = member["script"].replace("$CLAUDE_PROJECT_DIR", str(project.root))
+
+    def closed(argv: list[str]) -> int:
+        proc = subprocess.Popen(
+            [sys.executable, *argv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=project.root,
+            env=project.env,
+        )
+        assert proc.stdout is not None
+        proc.stdout.close()  # the reader is gone before anything is printed
+        proc.communicate(json.dumps(pre_tool()).encode(), timeout=30)
+        return proc.returncode
+
+    assert closed([alone]) == closed([str(script)]) == 120
+
+
+def test_a_member_closing_its_own_stdout_exits_120_as_under_python3(project: Project) -> None:
+    member = project.hook("m.py", "import os\nos.close(1)\nprint('lost')\n")
+    alone = project.run_alone(member, pre_tool())
+    assert alone.code == 120
+    assert project.run_unified([member], pre_tool()).code == 120
