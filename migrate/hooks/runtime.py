@@ -96,7 +96,7 @@ EVENT_MATCHER_FIELD: dict[str, str] = {
 class MemberRun:
     """What one member did: its exit code (negative: killed by that signal) and output."""
 
-    __slots__ = ("duration", "exit_code", "name", "stderr", "stdout", "timed_out")
+    __slots__ = ("exit_code", "name", "stderr", "stdout", "timed_out")
 
     def __init__(
         self,
@@ -105,14 +105,12 @@ class MemberRun:
         stdout: bytes,
         stderr: bytes,
         timed_out: bool,
-        duration: float,
     ) -> None:
         self.name = name
         self.exit_code = exit_code
         self.stdout = stdout
         self.stderr = stderr
         self.timed_out = timed_out
-        self.duration = duration
 
 
 class MemberResult:
@@ -371,8 +369,7 @@ class _Proc:
         self.open_fds = set(fds)
         self.unsent = memoryview(payload)
         self.chunks: dict[int, list[bytes]] = {self.stdout_fd: [], self.stderr_fd: []}
-        self.started = time.monotonic()
-        self.deadline = self.started + job.timeout
+        self.deadline = time.monotonic() + job.timeout
         self.pidfd = _open_pidfd(pid)
 
     def poll(self) -> int | None:
@@ -459,7 +456,7 @@ class _Runner:
                 return
             except OSError as exc:  # fork or exec failed: that member's error, not ours
                 message = f"cannot start {job.argv[0]}: {exc}\n".encode()
-                self.runs[job.position] = MemberRun(job.name, 1, b"", message, False, 0.0)
+                self.runs[job.position] = MemberRun(job.name, 1, b"", message, False)
 
     def _spawn(self, job: _Job, lane: list[_Job]) -> _Proc:
         stdin_r, stdin_w = os.pipe()
@@ -575,8 +572,7 @@ class _Runner:
         out, err = (b"".join(proc.chunks[fd]) for fd in (proc.stdout_fd, proc.stderr_fd))
         if timed_out:
             out, err = b"", b""  # Claude Code discards a timed-out hook's output
-        duration = time.monotonic() - proc.started
-        self.runs[proc.job.position] = MemberRun(proc.job.name, code, out, err, timed_out, duration)
+        self.runs[proc.job.position] = MemberRun(proc.job.name, code, out, err, timed_out)
         self._start_next(proc.lane)
 
     def _close(self, proc: _Proc, fd: int) -> None:
@@ -613,7 +609,6 @@ def _run_one_subprocess(
 ) -> MemberRun:
     import subprocess
 
-    started = time.monotonic()
     try:
         popen = subprocess.Popen(
             [sys.executable, *job.argv],
@@ -625,14 +620,14 @@ def _run_one_subprocess(
         )
     except OSError as exc:
         message = f"cannot start {job.argv[0]}: {exc}\n".encode()
-        return MemberRun(job.name, 1, b"", message, False, 0.0)
+        return MemberRun(job.name, 1, b"", message, False)
     try:
         out, err = popen.communicate(payload, timeout=job.timeout)
     except subprocess.TimeoutExpired:
         popen.kill()
         code = popen.wait(timeout=10)  # killed: returns at once
-        return MemberRun(job.name, code, b"", b"", True, time.monotonic() - started)
-    return MemberRun(job.name, popen.returncode, out, err, False, time.monotonic() - started)
+        return MemberRun(job.name, code, b"", b"", True)
+    return MemberRun(job.name, popen.returncode, out, err, False)
 
 
 # ---------------------------------------------------------------------------------------
