@@ -345,3 +345,39 @@ def test_a_decision_that_varies_in_the_original_is_reported_not_compared(tmp_pat
     assert [n.what for n in report.nondeterministic] == [("decision",)]
     # progress: every replay is counted, up to the total, which grew with the reruns
     assert seen[-1][0] == seen[-1][1] > 2 and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+DELETES_STATE = """\
+import json, os, sys
+json.load(sys.stdin)
+path = os.path.join(os.environ["CLAUDE_PROJECT_DIR"], ".claude", "old.log")
+if os.path.exists(path):
+    os.remove(path)
+"""
+
+
+def test_a_hook_that_deletes_a_file_on_one_side_only_differs(tmp_path: Path) -> None:
+    """Pattern: a hook that clears an old log; the edit drops the clean-up."""
+    hooks = {"clean.py": DELETES_STATE}
+    repo = project(tmp_path, hooks, settings(python_hook("clean.py")))
+    (repo / ".claude/old.log").write_text("old\n")
+    git(repo, "add", ".claude/old.log")
+    git(repo, "commit", "-qm", "an old log")
+    (repo / ".claude/hooks/clean.py").write_text(NOTES)
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert not report.ok
+    assert any('before "<deleted>"' in line for line in report.failure_lines())
+
+
+def test_a_hook_script_that_is_not_executable_cannot_verify(tmp_path: Path) -> None:
+    """Pattern: a shell hook registered by path, committed without its executable bit:
+    /bin/sh answers 126, and nothing was verified."""
+    repo = project(
+        tmp_path,
+        {"check.sh": "#!/bin/sh\necho ok\n"},
+        settings("$CLAUDE_PROJECT_DIR/.claude/hooks/check.sh"),
+    )
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert not report.ok
+    assert report.problems[0].startswith("cannot verify: 1 of 1 runs could not start: ")
+    assert "Permission denied" in report.problems[0]
