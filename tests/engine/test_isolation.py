@@ -397,13 +397,17 @@ def test_user_errors_are_one_sentence_and_change_nothing(
 
 
 def test_unreadable_files_stop_the_recipe_unless_skipped(tmp_path: Path) -> None:
-    repo = repo_with(
-        tmp_path, {"scripts/latin.py": b"x = 'caf\xe9'\nThreadPoolExecutor(max_workers=10)\n"}
-    )
+    latin = b"x = 'caf\xe9'\nThreadPoolExecutor(max_workers=10)\n"
+    repo = repo_with(tmp_path, {"scripts/latin.py": latin, "scripts/latin2.py": latin})
     refused = run_migrate(repo, "apply", "max-workers", "--yes")
     assert refused.returncode == 2
-    assert "scripts/latin.py" in refused.stderr and "--skip-unreadable" in refused.stderr
+    assert "scripts/latin.py (and 1 more): " in refused.stderr
+    assert "--skip-unreadable" in refused.stderr
     assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
+    shown = run_migrate(repo, "apply", "max-workers", "--dry-run", "--json", "--skip-unreadable")
+    found = json.loads(shown.stdout)["recipes"][0]["findings"]
+    whole = {(f["path"], f["line"]) for f in found if f["kind"] == "unreadable"}
+    assert whole == {("scripts/latin.py", 0), ("scripts/latin2.py", 0)}  # 0: the whole file
     result = run_migrate(repo, "apply", "max-workers", "--yes", "--skip-unreadable")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "skipped scripts/latin.py" in result.stdout
