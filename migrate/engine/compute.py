@@ -93,11 +93,10 @@ def _without_links(
 
 
 def preview(
-    root: Path, recipes: Sequence[Recipe], options: ApplyOptions | None = None
+    root: Path, recipes: Sequence[Recipe], options: ApplyOptions
 ) -> list[tuple[Recipe, TransformResult]]:
     """What each recipe would change if applied now (the `--dry-run`). A run starts from
     HEAD, so with uncommitted changes the preview is computed in a throwaway worktree."""
-    options = options or ApplyOptions()
     with git.open_repo(root) as repo:
         checks.project_validation(git.root(repo))  # a config typo is found here too
     with at_head(root) as (tree, paths):

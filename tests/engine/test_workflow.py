@@ -264,6 +264,14 @@ def test_dry_run_touches_nothing(tmp_path: Path) -> None:
     assert head(repo) == base
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "branch", "--list", "migrate/*") == ""
+    # with local changes, the preview starts from HEAD in a throwaway worktree, then removed
+    hook = repo / ".claude/hooks/detect_batch.py"
+    hook.write_text(hook.read_text().replace("max_workers=10", "max_workers=20"))
+    again = run_migrate(repo, "apply", "max-workers", "--dry-run")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "-with ThreadPoolExecutor(max_workers=10) as ex:" in again.stdout  # HEAD's text
+    assert not any((repo / ".git/migrate/worktrees").iterdir())
+    assert "max_workers=20" in hook.read_text()
 
 
 def test_second_apply_on_the_run_branch_joins_the_run(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from migrate import labels, recipes
-from migrate.engine.compute import preview
+from migrate.engine.compute import ApplyOptions, preview
 from migrate.engine.step import summarise
 
 
 def test_every_builtin_counter_has_words(example_repo: Path) -> None:
     known = recipes.load_all(recipes.recipe_dirs(example_repo))
-    results = preview(example_repo, list(known.values()))
+    results = preview(example_repo, list(known.values()), ApplyOptions())
     reported = {(r.transform, key) for r, res in results for key in res.counts}
     assert ("subprocess-timeouts", "has_timeout") in reported
     missing = [pair for pair in reported if pair[1] not in labels._labels(pair[0])]
