@@ -64,6 +64,14 @@ def branches(repo: Path) -> list[str]:
     return git(repo, "branch", "--format=%(refname:short)").splitlines()
 
 
+def kill_9_when(started: Path, repo: Path, *args: str) -> None:
+    """`migrate apply *args`, killed with SIGKILL (its whole group) once `started` appears."""
+    proc = start_apply(repo, *args)
+    wait_for(started)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
 def test_kill_9_of_the_whole_group_then_the_user_works_before_the_next_command(
     tmp_path: Path,
 ) -> None:
@@ -72,10 +80,7 @@ def test_kill_9_of_the_whole_group_then_the_user_works_before_the_next_command(
     started, late = tmp_path / "check-started", tmp_path / "late-write"
     check = f"touch {started}; sleep 3; touch {late}; echo late >> CLAUDE.md"
     repo = repo_with(tmp_path, doc_recipe(check))
-    proc = start_apply(repo, "doc-check", "--yes")
-    wait_for(started)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_9_when(started, repo, "doc-check", "--yes")
     (repo / "README.md").write_text("# readme\nmy commit\n")
     git(repo, "commit", "-qam", "user commit on main")
     mine = git(repo, "rev-parse", "HEAD")
@@ -738,10 +743,7 @@ def test_a_kill_9_after_a_base_check_still_leaves_the_runs_worktree_to_clean(
     }
     fails = "if grep -q Performance CLAUDE.md; then exit 1; fi"
     repo = repo_with(tmp_path, {**doc_recipe(fails), **hang})
-    proc = start_apply(repo, "doc-check", "pool-check", "--keep-going", "--yes")
-    wait_for(started)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_9_when(started, repo, "doc-check", "pool-check", "--keep-going", "--yes")
     cleaned = run_migrate(repo, "recover")
     assert cleaned.returncode == 0, cleaned.stderr
     assert "died" in cleaned.stdout
@@ -755,10 +757,7 @@ def test_a_kill_9_during_a_base_check_leaves_no_worktree_behind(tmp_path: Path) 
     started = tmp_path / "check-started"
     check = f"if grep -q Performance CLAUDE.md; then exit 1; else touch {started}; sleep 30; fi"
     repo = repo_with(tmp_path, doc_recipe(check))
-    proc = start_apply(repo, "doc-check", "--yes")
-    wait_for(started)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_9_when(started, repo, "doc-check", "--yes")
     cleaned = run_migrate(repo, "recover")
     assert cleaned.returncode == 0, cleaned.stderr
     assert not any((repo / ".git/migrate/worktrees").iterdir())

@@ -301,9 +301,9 @@ def test_the_hooks_verify_check_reports_its_own_duration(tmp_path: Path) -> None
     assert 0 <= checks["hooks verify"]["seconds"] < 120
 
 
-def test_python_that_parses_but_does_not_compile_fails_py_compile(tmp_path: Path) -> None:
-    """`return` outside a function parses (ast, LibCST) but does not compile: the step's
-    output compiled before the step, so the failure is the step's."""
+def returns_at_module_level(paths: str) -> dict[str, str | bytes]:
+    """A user recipe `ret` that appends `return 1` to each module of `paths`: it parses (ast,
+    LibCST) but does not compile."""
     transform = (
         "import libcst\n"
         "class T(libcst.CSTTransformer):\n"
@@ -311,10 +311,16 @@ def test_python_that_parses_but_does_not_compile_fails_py_compile(tmp_path: Path
         "        return u.with_changes(body=[*u.body, libcst.parse_statement('return 1\\n')])\n"
     )
     recipe = (
-        'id = "ret"\ntitle = "t"\ntransform = "libcst:ret.py"\npaths = ["app.py"]\n'
+        f'id = "ret"\ntitle = "t"\ntransform = "libcst:ret.py"\npaths = ["{paths}"]\n'
         "[validate]\npytest = false\n"
     )
-    files = {".migrate/recipes/ret.toml": recipe, ".migrate/recipes/ret.py": transform}
+    return {".migrate/recipes/ret.toml": recipe, ".migrate/recipes/ret.py": transform}
+
+
+def test_python_that_parses_but_does_not_compile_fails_py_compile(tmp_path: Path) -> None:
+    """`return` outside a function parses (ast, LibCST) but does not compile: the step's
+    output compiled before the step, so the failure is the step's."""
+    files = returns_at_module_level("app.py")
     repo = project(tmp_path, {**files, "app.py": "x = 1\n"})
     result = run_migrate(repo, "apply", "ret", "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -438,17 +444,7 @@ def test_a_check_printing_an_exit_code_line_is_judged_by_its_own_exit_code(
 def test_a_file_excused_for_newer_syntax_does_not_end_py_compile(tmp_path: Path) -> None:
     """Two files get a module-level `return`: a_newer.py (a 3.12 `type` statement, which no
     3.11 compile accepts, before or after) is excused; app.py, checked after it, still fails."""
-    transform = (
-        "import libcst\n"
-        "class T(libcst.CSTTransformer):\n"
-        "    def leave_Module(self, o, u):\n"
-        "        return u.with_changes(body=[*u.body, libcst.parse_statement('return 1\\n')])\n"
-    )
-    recipe = (
-        'id = "ret"\ntitle = "t"\ntransform = "libcst:ret.py"\npaths = ["*.py"]\n'
-        "[validate]\npytest = false\n"
-    )
-    files = {".migrate/recipes/ret.toml": recipe, ".migrate/recipes/ret.py": transform}
+    files = returns_at_module_level("*.py")
     repo = project(tmp_path, {**files, "a_newer.py": "type A = int\n", "app.py": "x = 1\n"})
     result = run_migrate(repo, "apply", "ret", "--yes", "--json")
     assert result.returncode == 1, result.stdout + result.stderr
