@@ -22,6 +22,9 @@ and bitwise cross-product is left out. Results: `mutants/<module>/session.sqlite
 
 cosmic-ray runs the mutants in random order, so a module stopped by `--minutes` has run a
 random sample of its mutants: the summary says how many of how many ("run").
+
+`--survivors` applies the last pass's mutants again by their place in the module: after an
+edit of the module itself (not of its tests), start a new pass instead.
 """
 
 from __future__ import annotations

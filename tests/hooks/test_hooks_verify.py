@@ -310,9 +310,11 @@ def test_volatile_values_are_counted_once_each(tmp_path: Path) -> None:
     run, on each side."""
     clock = "print('checked at 2026-01-01T10:00:00 in 12 ms')\n"
     repo = project(tmp_path, {"clock.py": clock}, settings(python_hook("clock.py")))
-    report = verify.verify(repo, "HEAD", None, PROMPTS)
+    seen: list[tuple[int, int]] = []
+    report = verify.verify(repo, "HEAD", None, PROMPTS, progress=lambda *p: seen.append(p))
     assert report.ok, report.failure_lines()
     assert report.as_dict()["volatile_values_normalised"] == 2 * 2 * len(PROMPTS)
+    assert seen[-1] == (2 * len(PROMPTS), 2 * len(PROMPTS))  # no difference: nothing rerun
 
 
 COUNTED_DECISION = """\
@@ -381,3 +383,50 @@ def test_a_hook_script_that_is_not_executable_cannot_verify(tmp_path: Path) -> N
     assert not report.ok
     assert report.problems[0].startswith("cannot verify: 1 of 1 runs could not start: ")
     assert "Permission denied" in report.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("hook", "cause"),
+    [
+        pytest.param(None, "can't open file", id="script-missing"),
+        pytest.param("import no_such_module_xyz\n", "No module named", id="module-missing"),
+    ],
+)
+def test_a_hook_that_never_got_to_run_its_code_cannot_verify(
+    tmp_path: Path, hook: str | None, cause: str
+) -> None:
+    """Pattern: a registration naming a script that is not there (python3 exits 2), or a hook
+    whose import is not installed (exit 1): no payload ran the hook's code."""
+    hooks = {} if hook is None else {"gone.py": hook}
+    repo = project(tmp_path, hooks, settings(python_hook("gone.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert not report.ok
+    assert report.problems[0].startswith("cannot verify: 1 of 1 runs could not start: ")
+    assert cause in report.problems[0]
+
+
+def test_a_steady_difference_is_run_four_times_and_no_more(tmp_path: Path) -> None:
+    """Nothing varies: the difference is confirmed by three more runs of each side."""
+    counted = COUNTED_TIP.format(counter=str(tmp_path / "before.count"), shows="True")
+    repo = project(tmp_path, {"tip.py": counted}, settings(python_hook("tip.py")))
+    (repo / ".claude/hooks/tip.py").write_text(NOTES)
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert not report.ok and not report.nondeterministic
+    assert (tmp_path / "before.count").read_text() == "4"
+
+
+def test_a_new_hook_that_varies_where_the_original_did_not_is_a_difference(
+    tmp_path: Path,
+) -> None:
+    """The original always denies; the new hook allows and denies by turns."""
+    first = next(p for p in replay.SAMPLES if p["hook_event_name"] == "PreToolUse")
+    before = COUNTED_DECISION.format(counter=str(tmp_path / "before.count"), decision="'deny'")
+    after = COUNTED_DECISION.format(
+        counter=str(tmp_path / "after.count"), decision="'allow' if n % 2 else 'deny'"
+    )
+    registered = settings(python_hook("gate.py"), event="PreToolUse")
+    repo = project(tmp_path, {"gate.py": before}, registered)
+    (repo / ".claude/hooks/gate.py").write_text(after)
+    report = verify.verify(repo, "HEAD", None, [first])
+    assert not report.ok
+    assert any('after "varies between runs"' in line for line in report.failure_lines())
