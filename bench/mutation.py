@@ -103,7 +103,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/engine/test_workflow.py",
             "-k",
             "kill or lock or two_applies or check or sigint or ctrl_c or does_not_know"
-            " or pid_was_reused or torn_lock or during_a_run or share or failing_in_the_run",
+            " or pid_was_reused or torn_lock or during_a_run or share or failing_in_the_run"
+            " or stale_folder",
         ),
     ),
     "rollback": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -701,22 +702,25 @@ def test_a_dead_runs_check_group_is_killed_and_reaped_and_the_next_command_goes_
     tmp_path: Path,
 ) -> None:
     """The dead run's check is still running, and its parent reaps it as soon as it dies (as
-    init does on most machines): the group is gone while the next command waits for it."""
-    from migrate.engine.safety import process_start
-
+    init does on most machines): the group is gone while the next command waits for it. The
+    check's program is named `sl)eep`: /proc/<pid>/stat is read past the last parenthesis."""
     repo = repo_with(tmp_path)
     shown = run_migrate(repo, "status", "--json")  # no lock file yet: nobody holds it
     assert shown.returncode == 0 and json.loads(shown.stdout)["interrupted"] is False
     dead = subprocess.Popen(["true"])
     dead.wait()
-    check = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    program = tmp_path / "sl)eep"
+    shutil.copy("/bin/sleep", program)
+    check = subprocess.Popen([str(program), "30"], start_new_session=True)
     reaper = threading.Thread(target=check.wait)
     reaper.start()
     try:
+        # starttime is field 22 of /proc/<pid>/stat (proc(5)), counted after the name
+        started = Path(f"/proc/{check.pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[19]
         record = {"pid": dead.pid, "start": "0", "command": "apply", "group": check.pid}
         lock = repo / ".git/migrate/lock.json"
         lock.parent.mkdir(parents=True, exist_ok=True)
-        lock.write_text(json.dumps({**record, "group_start": process_start(check.pid)}))
+        lock.write_text(json.dumps({**record, "group_start": started.decode()}))
         result = run_migrate(repo, "apply", "max-workers", "--yes")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "cleared the lock of a migrate run that died" in result.stdout
@@ -762,3 +766,16 @@ def test_a_kill_9_during_a_base_check_leaves_no_worktree_behind(tmp_path: Path) 
     assert cleaned.returncode == 0, cleaned.stderr
     assert not any((repo / ".git/migrate/worktrees").iterdir())
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_a_stale_folder_where_a_worktree_goes_is_removed_first(tmp_path: Path) -> None:
+    """A base check's worktree is named after the commit it checks out; a folder of that name
+    left by an earlier crash (the lock record torn, so nothing named it) is removed first."""
+    repo = repo_with(tmp_path, doc_recipe("if grep -q Performance CLAUDE.md; then exit 1; fi"))
+    stale = repo / f".git/migrate/worktrees/base-{git(repo, 'rev-parse', 'HEAD')[:12]}"
+    stale.mkdir(parents=True)
+    (stale / "CLAUDE.md").write_text("half written\n")
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr  # the step failed its check
+    assert "reverted" in result.stdout
+    assert not stale.exists()
