@@ -93,6 +93,7 @@ def test_kill_9_of_the_whole_group_then_the_user_works_before_the_next_command(
     cleaned = run_migrate(repo, "recover")
     assert cleaned.returncode == 0, cleaned.stderr
     assert "died" in cleaned.stdout
+    assert "recipe 'doc-check' was not applied" in cleaned.stdout  # the journal knew the run
     time.sleep(3.5)  # the check would have written by now, had it lived
     assert not late.exists()
     assert git(repo, "rev-parse", "elsewhere") == mine == git(repo, "rev-parse", "main")
@@ -779,3 +780,19 @@ def test_a_stale_folder_where_a_worktree_goes_is_removed_first(tmp_path: Path) -
     assert result.returncode == 1, result.stdout + result.stderr  # the step failed its check
     assert "reverted" in result.stdout
     assert not stale.exists()
+
+
+def test_a_kill_9_after_a_validated_step_keeps_that_step_on_the_runs_branch(
+    tmp_path: Path,
+) -> None:
+    """max-workers is validated and committed in the run's worktree; migrate is killed during
+    the next step's check. The next command puts the validated step on the run's branch."""
+    started = tmp_path / "check-started"
+    repo = repo_with(tmp_path, doc_recipe(f"touch {started}; sleep 30"))
+    kill_9_when(started, repo, "max-workers", "doc-check", "--yes")
+    cleaned = run_migrate(repo, "recover")
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert "recipe 'doc-check' was not applied" in cleaned.stdout
+    [branch] = [b for b in branches(repo) if b.startswith("migrate/")]
+    assert "max_workers=50" in git(repo, "show", f"{branch}:scripts/pool.py")
+    assert git(repo, "show", f"{branch}:CLAUDE.md") == CLAUDE.rstrip("\n")
