@@ -412,6 +412,7 @@ def test_a_steady_difference_is_run_four_times_and_no_more(tmp_path: Path) -> No
     (repo / ".claude/hooks/tip.py").write_text(NOTES)
     report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
     assert not report.ok and not report.nondeterministic
+    assert report.failure_lines()[0].startswith("payload 0 (UserPromptSubmit): to_claude differs")
     assert (tmp_path / "before.count").read_text() == "4"
 
 
@@ -430,3 +431,15 @@ def test_a_new_hook_that_varies_where_the_original_did_not_is_a_difference(
     report = verify.verify(repo, "HEAD", None, [first])
     assert not report.ok
     assert any('after "varies between runs"' in line for line in report.failure_lines())
+
+
+def test_hooks_added_where_there_were_none_are_compared_not_refused(tmp_path: Path) -> None:
+    """Before the change no hook is registered; after it, one adds context: a difference to
+    show, not a check that cannot run."""
+    repo = make_repo(tmp_path / "project", {"README.md": "no hooks yet\n"})
+    (repo / ".claude/hooks").mkdir(parents=True)
+    (repo / ".claude/hooks/notes.py").write_text(NOTES)
+    (repo / ".claude/settings.json").write_text(settings(python_hook("notes.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert not report.ok and not report.problems
+    assert report.differences[0].what == "to_claude"
