@@ -108,10 +108,11 @@ def test_a_recipe_that_is_not_idempotent_is_reverted_as_a_recipe_bug(tmp_path: P
         "        return updated.with_changes(body=[*updated.body, more])\n"
     )
     recipe = 'id = "grow"\ntitle = "Grow"\ntransform = "libcst:grow.py"\npaths = ["src/*.py"]\n'
+    sources: dict[str, str | bytes] = {f"src/{n}.py": "y = 0\n" for n in "abcdef"}
     repo = project(
         tmp_path,
         {
-            "src/a.py": "y = 0\n",
+            **sources,
             ".migrate/recipes/grow.toml": recipe + "[validate]\npytest = false\n",
             ".migrate/recipes/grow.py": appender,
         },
@@ -119,6 +120,8 @@ def test_a_recipe_that_is_not_idempotent_is_reverted_as_a_recipe_bug(tmp_path: P
     result = run_migrate(repo, "apply", "grow", "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "not idempotent" in result.stdout
+    named = ", ".join(f"src/{n}.py" for n in "abcde")  # the first five of six
+    assert f"it changes {named}; this is a bug" in " ".join(result.stdout.split())
     assert git(repo, "for-each-ref", "refs/heads/migrate") == ""
 
 
