@@ -110,7 +110,7 @@ class Lock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            holder = self.read()
+            holder = self._named_holder()
             who = f"`migrate {holder.command}` (pid {holder.pid})" if holder else "another migrate"
             raise RepoStateError(
                 f"{who} is working on this repository; wait for it to finish (lock: {self.path})."
@@ -120,6 +120,16 @@ class Lock:
         self.holder = Holder(os.getpid(), process_start(os.getpid()), command)
         self._write()
         return dead
+
+    def _named_holder(self) -> Holder | None:
+        """The holder's record: written just after the lock is taken, so an empty one (a holder
+        that started a moment ago) is read again for up to half a second."""
+        for _ in range(25):
+            holder = self.read()
+            if holder is not None:
+                return holder
+            time.sleep(0.02)
+        return None
 
     def update(self, **changes: object) -> None:
         """Record what the run is doing now (the group of the check it runs, its worktree)."""
