@@ -59,7 +59,8 @@ RUN_TESTS = (
     "-k",
     "test_workflow or kill_9 or two_applies or while_a_check or check_that_edits"
     " or ignored or unreadable or intent_to_add or at_the_base or bisect"
-    " or validated_dry_run or stale_folder or after_a_validated_step or not_idempotent",
+    " or validated_dry_run or stale_folder or after_a_validated_step or not_idempotent"
+    " or torn_lock",
 )
 
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -794,5 +794,6 @@ def test_a_kill_9_after_a_validated_step_keeps_that_step_on_the_runs_branch(
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert "recipe 'doc-check' was not applied" in cleaned.stdout
     [branch] = [b for b in branches(repo) if b.startswith("migrate/")]
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"  # the user stays put
     assert "max_workers=50" in git(repo, "show", f"{branch}:scripts/pool.py")
     assert git(repo, "show", f"{branch}:CLAUDE.md") == CLAUDE.rstrip("\n")
