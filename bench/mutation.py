@@ -7,6 +7,7 @@ test files that cover it; a mutant the tests do not notice is a bug that would l
     .venv/bin/python bench/mutation.py --list          # the modules and their test files
     .venv/bin/python bench/mutation.py --minutes 10 workflow  # a time box: a random sample
     .venv/bin/python bench/mutation.py --survivors journal    # the last survivors, new tests
+    .venv/bin/python bench/mutation.py --resume workflow      # what a time box left unrun
 
 Not part of the test suite and not in CI: run it before calling an engine issue resolved, and
 record the kill rate per module in docs/mutation.md (the survivors listed there are the
@@ -23,8 +24,9 @@ and bitwise cross-product is left out. Results: `mutants/<module>/session.sqlite
 cosmic-ray runs the mutants in random order, so a module stopped by `--minutes` has run a
 random sample of its mutants: the summary says how many of how many ("run").
 
-`--survivors` applies the last pass's mutants again by their place in the module: after an
-edit of the module itself (not of its tests), start a new pass instead.
+`--survivors` and `--resume` apply the last pass's mutants again by their place in the module:
+after an edit of the module itself (not of its tests), start a new pass instead (`--resume`
+refuses a module that changed).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ RUN_TESTS = (
     "test_workflow or kill_9 or two_applies or while_a_check or check_that_edits"
     " or ignored or unreadable or intent_to_add or at_the_base or bisect"
     " or validated_dry_run or stale_folder or after_a_validated_step or not_idempotent"
-    " or torn_lock",
+    " or torn_lock or uncommitted_migrate_folder",
 )
 
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -204,17 +206,23 @@ def copy_tree(target: Path) -> None:
 
 
 def run_module(
-    name: str, timeout: float | None, minutes: float | None = None, again: bool = False
+    name: str,
+    timeout: float | None,
+    minutes: float | None = None,
+    again: bool = False,
+    resume: bool = False,
 ) -> dict[str, object]:
     folder = OUT / name
     db = folder / "session.sqlite"
-    if again and not db.is_file():
-        return {"module": name, "error": "no earlier pass to run the survivors of", "rate": 0.0}
-    earlier = db.read_bytes() if again else None
+    if (again or resume) and not db.is_file():
+        return {"module": name, "error": "no earlier pass to go on with", "rate": 0.0}
+    path = MODULES[name][0]
+    if resume and (folder / UNMUTATED).read_bytes() != (HERE / path).read_bytes():
+        return {"module": name, "error": f"{path} changed since its last pass", "rate": 0.0}
+    earlier = db.read_bytes() if again or resume else None
     copy_tree(folder)
     if earlier is not None:
         db.write_bytes(earlier)
-    path = MODULES[name][0]
     (folder / UNMUTATED).write_bytes((folder / path).read_bytes())
     env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
@@ -236,6 +244,8 @@ def run_module(
     (folder / "mutation.toml").write_text(config(name, limit, thorough=again), encoding="utf-8")
     if again:
         _survivors_pending(db)
+    elif resume:
+        _never_run_pending(db)  # set aside by a `--survivors` that was stopped half way
     else:
         for argv in (
             ["cosmic-ray", "init", "mutation.toml", "session.sqlite"],
@@ -342,6 +352,14 @@ def equivalents() -> dict[tuple[str, str, str], str]:
     return {(e["module"], e["before"], e["after"]): e["why"] for e in entries}
 
 
+def listed_why(
+    listed: dict[tuple[str, str, str], str], name: str, pair: tuple[str, str]
+) -> str | None:
+    """Why docs/mutation.md lists this change as equivalent in the module (or in every
+    module: `module = "*"`), or None."""
+    return listed.get((name, *pair)) or listed.get(("*", *pair))
+
+
 def changed_pair(before: str, after: str) -> tuple[str, str] | None:
     """The one line the mutant changed, before and after (stripped); None if not one line."""
     old, new = before.splitlines(), after.splitlines()
@@ -391,7 +409,7 @@ def run_tests(name: str, thorough: bool) -> int:
     before = (folder / UNMUTATED).read_text("utf-8")
     after = (folder / MODULES[name][0]).read_text("utf-8")
     pair = changed_pair(before, after)
-    why = equivalents().get((name, *pair)) if pair else None
+    why = listed_why(equivalents(), name, pair) if pair else None
     if why is not None:
         print(f"{EQUIVALENT} {why}")
         return 0
@@ -471,7 +489,7 @@ def summary(name: str, db: Path) -> dict[str, object]:
     counted = [r for r in rows if r[1].lower() in ("normal", "abnormal")]
     survived = [r for r in counted if r[0].lower() == "survived"]
     listed = equivalents()
-    equivalent = [r for r in survived if (name, *_diff_pair(r[4] or "")) in listed]
+    equivalent = [r for r in survived if listed_why(listed, name, _diff_pair(r[4] or ""))]
     unexplained = [r for r in survived if r not in equivalent]
     killed = len(counted) - len(survived)
     judged = len(counted) - len(equivalent)
@@ -536,6 +554,11 @@ def main() -> int:
     parser.add_argument(
         "--minutes", type=float, help="time box per module (then a random sample is run)"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="run the mutants the last pass left unrun (a time box), if the module is unchanged",
+    )
     parser.add_argument("--run-tests", metavar="MODULE", help=argparse.SUPPRESS)
     parser.add_argument("--thorough", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -564,7 +587,8 @@ def main() -> int:
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for r in pool.map(
-            lambda n: run_module(n, args.timeout, args.minutes, args.survivors), names
+            lambda n: run_module(n, args.timeout, args.minutes, args.survivors, args.resume),
+            names,
         ):
             report(r)  # as each module ends: a long pass stopped half way keeps what it found
             results.append(r)

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 class ApplyReport:
     run: Run
     steps: tuple[Step, ...]
-    where: str = ""  # where the commits are now, in one sentence
-    left_out: tuple[str, ...] = ()  # the user's uncommitted paths, not part of the run
-    dry: bool = False  # built and checked, then thrown away
+    where: str  # where the commits are now, in one sentence
+    left_out: tuple[str, ...]  # the user's uncommitted paths, not part of the run
+    dry: bool  # built and checked, then thrown away
 
     @property
     def exit_code(self) -> int:
@@ -132,7 +132,7 @@ def _finish(repo: Repo, run: Run, tip: str, start: str, is_new: bool) -> Publish
         if is_new:  # nothing committed: no trace of the run but its journal entry
             journal.save_run(repo, replace(run, state="rolled-back"))
         return Published(run, "nothing was committed")
-    return publish(repo, run, tip, switch=is_new and not run.in_place, start=start)
+    return publish(repo, run, tip, switch=is_new, start=start)  # in place: no switch to make
 
 
 def _kept(published: Published) -> str:

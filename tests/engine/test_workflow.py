@@ -135,6 +135,7 @@ def test_failed_validation_reverts_the_step(tmp_path: Path) -> None:
     steps = last_steps(repo)
     assert [(s["recipe"], s["status"]) for s in steps] == [("doc-check", "reverted")]
     assert "exit code 1" in steps[0]["checks"][0]["detail"]
+    assert status_json(repo)["last_run"]["state"] == "rolled-back"  # nothing left to continue
 
 
 def test_keep_going_applies_later_recipes(tmp_path: Path) -> None:
@@ -495,14 +496,16 @@ def test_edits_keep_crlf_bom_latin1_and_mode(tmp_path: Path) -> None:
     assert os.stat(repo / "scripts/crlf.py").st_mode & 0o777 == 0o755
 
 
+NEEDS_DOC: dict[str, str | bytes] = {
+    ".migrate/recipes/needs.toml": (
+        'id = "needs-doc"\ntitle = "After the doc"\ntransform = "max-workers"\n'
+        'paths = [".claude/hooks/*.py"]\nrequires = ["agent-parallelism-doc"]\n'
+    )
+}
+
+
 def test_requires_is_met_by_this_run_or_by_history(tmp_path: Path) -> None:
-    needs_doc = {
-        ".migrate/recipes/needs.toml": (
-            'id = "needs-doc"\ntitle = "After the doc"\ntransform = "max-workers"\n'
-            'paths = [".claude/hooks/*.py"]\nrequires = ["agent-parallelism-doc"]\n'
-        )
-    }
-    repo = project(tmp_path, needs_doc)
+    repo = project(tmp_path, NEEDS_DOC)
     refused = run_migrate(repo, "apply", "needs-doc")
     assert refused.returncode == 2
     assert "requires 'agent-parallelism-doc'" in refused.stderr
@@ -512,6 +515,35 @@ def test_requires_is_met_by_this_run_or_by_history(tmp_path: Path) -> None:
     report = json.loads(later.stdout)
     assert [s["status"] for s in report["steps"]] == ["applied"]
     assert report["run"]["branch"] == "migrate/next"  # a new run: met by history
+
+
+def test_a_run_continued_by_name_from_main_meets_requires_and_leaves_main_checked_out(
+    tmp_path: Path,
+) -> None:
+    """`--branch` names an open run while the user is on main: the run's own steps meet a
+    `requires` (main's history does not hold them), and main stays checked out, even when
+    main has taken the run's commits (only a new run switches to its branch)."""
+    call = "subprocess.run(['git', 'status'], capture_output=True, check=True)"
+    tool = {"scripts/run.py": f"import subprocess\n\n{call}\n"}
+    repo = project(tmp_path, {**NEEDS_DOC, **tool})
+    first = run_migrate(repo, "apply", "agent-parallelism-doc", "--branch", "migrate/mine")
+    assert first.returncode == 0, first.stderr
+    git(repo, "checkout", "-q", "main")
+    base = head(repo)
+    later = run_migrate(repo, "apply", "needs-doc", "--branch", "migrate/mine", "--yes")
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert head(repo) == base
+    assert git(repo, "rev-parse", "migrate/mine~2") == base
+    git(repo, "merge", "-q", "--ff-only", "migrate/mine")
+    merged = run_migrate(repo, "apply", "subprocess-timeouts", "--branch", "migrate/mine", "--yes")
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert git(repo, "rev-parse", "migrate/mine~1") == head(repo)
+    unchanged = run_migrate(repo, "apply", "max-workers", "--branch", "migrate/mine", "--yes")
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    git(repo, "checkout", "-q", "migrate/mine")
+    assert status_json(repo)["run"]["state"] == "open"  # a step that changed nothing ends no run
 
 
 def test_keep_going_skips_a_recipe_whose_requirement_was_reverted_in_this_run(
