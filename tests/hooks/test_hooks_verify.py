@@ -317,6 +317,18 @@ def test_volatile_values_are_counted_once_each(tmp_path: Path) -> None:
     assert seen[-1] == (2 * len(PROMPTS), 2 * len(PROMPTS))  # no difference: nothing rerun
 
 
+def test_volatile_values_in_a_file_the_hooks_write_are_counted_too(tmp_path: Path) -> None:
+    """The same clock line, appended to a log file by each run: the log after three prompts
+    holds three lines of two values, on each side."""
+    clock = "line = 'checked at 2026-01-01T10:00:00 in 12 ms'\nprint(line)\n"
+    logs = clock + "open('.claude/clock.log', 'a').write(line + '\\n')\n"
+    repo = project(tmp_path, {"clock.py": logs}, settings(python_hook("clock.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS)
+    assert report.ok, report.failure_lines()
+    printed, logged = 2 * 2 * len(PROMPTS), 2 * 2 * len(PROMPTS)
+    assert report.as_dict()["volatile_values_normalised"] == printed + logged
+
+
 COUNTED_DECISION = """\
 import json, pathlib, sys
 json.load(sys.stdin)
@@ -406,14 +418,17 @@ def test_a_hook_that_never_got_to_run_its_code_cannot_verify(
 
 
 def test_a_steady_difference_is_run_four_times_and_no_more(tmp_path: Path) -> None:
-    """Nothing varies: the difference is confirmed by three more runs of each side."""
+    """Nothing varies: the difference is confirmed by three more runs of each side (two
+    payloads: 4 runs of each on each side)."""
     counted = COUNTED_TIP.format(counter=str(tmp_path / "before.count"), shows="True")
     repo = project(tmp_path, {"tip.py": counted}, settings(python_hook("tip.py")))
     (repo / ".claude/hooks/tip.py").write_text(NOTES)
-    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    seen: list[tuple[int, int]] = []
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:2], progress=lambda *p: seen.append(p))
     assert not report.ok and not report.nondeterministic
     assert report.failure_lines()[0].startswith("payload 0 (UserPromptSubmit): to_claude differs")
-    assert (tmp_path / "before.count").read_text() == "4"
+    assert (tmp_path / "before.count").read_text() == "8"
+    assert seen[-1] == (16, 16)  # the progress counted the runs again
 
 
 def test_a_new_hook_that_varies_where_the_original_did_not_is_a_difference(
@@ -443,3 +458,43 @@ def test_hooks_added_where_there_were_none_are_compared_not_refused(tmp_path: Pa
     report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
     assert not report.ok and not report.problems
     assert report.differences[0].what == "to_claude"
+
+
+RANDOM_STATE = NOTES + "import os\nopen('.claude/state.log', 'a').write(os.urandom(4).hex())\n"
+
+
+def test_a_file_the_hooks_write_at_random_varies_and_is_not_a_difference(tmp_path: Path) -> None:
+    """Pattern: a hook that logs a session id or a random token to a file. The file differs
+    between any two runs, the edit's or not: it is named as varying, on the files."""
+    repo = project(tmp_path, {"notes.py": RANDOM_STATE}, settings(python_hook("notes.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert report.ok, report.failure_lines()
+    assert [n.describe() for n in report.nondeterministic] == [
+        "nondeterministic: the hooks on files: .claude/state.log varies between runs of the"
+        " original; compared on its stable parts"
+    ]
+
+
+def test_a_long_value_is_cut_to_120_characters_in_a_difference_line() -> None:
+    whole = "x" * 118  # 120 characters as JSON
+    assert verify._short(whole) == json.dumps(whole)
+    longer = "x" * 119
+    assert verify._short(longer) == json.dumps(longer)[:117] + "..."
+
+
+def test_the_stable_part_of_list_values_is_what_every_run_had() -> None:
+    """Context lines of three runs: an item that one run lacked, the second, is not stable."""
+    assert verify._stable([["a", "b"], ["a"], ["a", "b"]]) == (False, ["a"])
+    assert verify._stable([["b", "a"], ["a", "b"]]) == (False, ["a", "b"])
+    assert verify._stable([1, 2]) == (False, None)
+
+
+def test_what_varies_is_named_by_the_original_hook_not_by_its_replacement(tmp_path: Path) -> None:
+    """Pattern: the random-tip hook moved into a consolidated script. The report names the
+    member of the original registration that varies, as the user knows it."""
+    repo = project(tmp_path, {"tip.py": RANDOM_TIP}, settings(python_hook("tip.py")))
+    (repo / ".claude/hooks/all_prompts.py").write_text(RANDOM_TIP)
+    (repo / ".claude/settings.json").write_text(settings(python_hook("all_prompts.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert report.ok, report.failure_lines()
+    assert [n.members for n in report.nondeterministic] == [("tip.py",)]
