@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import textwrap
@@ -45,6 +46,7 @@ class Project:
         self.env.pop("MIGRATE_HOOKS_NO_FORK", None)
         if no_fork:
             self.env["MIGRATE_HOOKS_NO_FORK"] = "1"
+        self.pidfd = True  # False: as on Linux before 5.3 and on macOS, without os.pidfd_open
 
     def hook(self, name: str, source: str, **registration: Any) -> dict[str, Any]:
         """Write `.claude/hooks/<name>` and return its member entry."""
@@ -65,7 +67,10 @@ class Project:
 
     def run_unified(self, members: list[dict[str, Any]], payload: Any) -> Run:
         script = self.hooks / "unified_test.py"
-        script.write_text(UNIFIED_TEMPLATE.format(members=members))
+        source = UNIFIED_TEMPLATE.format(members=members)
+        if not self.pidfd:
+            source = source.replace("import os, sys\n", "import os, sys\ndel os.pidfd_open\n")
+        script.write_text(source)
         return self._run([str(script)], payload)
 
     def run_alone(self, member: dict[str, Any], payload: Any) -> Run:
@@ -245,6 +250,11 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
             id="thread",
         ),
         pytest.param(prints_json(decision("deny", "not here")), id="json-deny"),
+        pytest.param(
+            "import os, sys\nsys.stdin.buffer.peek(1)\nsys.stdout.buffer.write(b'never')\n"
+            "os._exit(0)\n",
+            id="buffered-streams",
+        ),
     ],
 )
 def test_single_member_behaves_as_run_alone(project: Project, source: str) -> None:
@@ -851,6 +861,25 @@ def test_two_different_rewrites_of_the_tool_input_are_not_the_same_effect() -> N
     assert runtime.shown("PreToolUse", []).comparable()["updated_input"] is None
 
 
+def test_a_permission_request_decision_is_compared_by_what_it_changes() -> None:
+    """PermissionRequest: an allow that rewrites the input or the permissions is not the same
+    effect as a plain allow, nor as an allow that rewrites them otherwise."""
+
+    def allow(**changes: Any) -> dict[str, Any]:
+        out = {
+            "hookSpecificOutput": {
+                "hookEventName": "PermissionRequest",
+                "decision": {"behavior": "allow", **changes},
+            }
+        }
+        member = classify("PermissionRequest", "gate.py", 0, json.dumps(out).encode(), b"", False)
+        return runtime.shown("PermissionRequest", [member]).comparable()
+
+    plain, one, other = allow(), allow(updatedInput={"a": 1}), allow(updatedInput={"a": 2})
+    assert plain["other"] == "{}"
+    assert len({plain["other"], one["other"], other["other"]}) == 3
+
+
 def test_a_closed_stdout_exits_120_as_python3_does(project: Project) -> None:
     """Claude Code stopped reading before the hook printed: python3 exits 120 when it cannot
     flush stdout, and so does the unified hook."""
@@ -881,3 +910,144 @@ def test_a_member_closing_its_own_stdout_exits_120_as_under_python3(project: Pro
     alone = project.run_alone(member, pre_tool())
     assert alone.code == 120
     assert project.run_unified([member], pre_tool()).code == 120
+
+
+# --- Where members cannot start, and the Windows lanes ----------------------------------
+
+
+def test_members_that_cannot_start_for_want_of_descriptors_are_their_errors(
+    project: Project,
+) -> None:
+    """Pattern: many members under a low open-files limit (`ulimit -n`): the members whose
+    pipes cannot be made are each a non-blocking error naming its script (exit code 1); the
+    others run, and nothing blocks."""
+    source = "import json, sys\njson.load(sys.stdin)\nprint('ran')\n"
+    members = [
+        project.hook(f"m{i}.py", source, event="UserPromptSubmit", timeout=30) for i in range(40)
+    ]
+    script = project.hooks / "unified_test.py"
+    script.write_text(UNIFIED_TEMPLATE.format(members=members))
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        input=json.dumps(event("UserPromptSubmit", prompt="hi")).encode(),
+        cwd=project.root,
+        env=project.env,
+        capture_output=True,
+        timeout=60,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)),
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    out = json.loads(done.stdout)
+    failed = out["systemMessage"].split("\n")
+    for line in failed:
+        name = line[1 : line.index("]")]
+        assert line.startswith(
+            f"[{name}] failed with exit code 1: cannot start {project.hooks / name}: [Errno 24]"
+        )
+    ran = out["hookSpecificOutput"]["additionalContext"].split("\n\n")
+    assert 0 < len(failed) < 40 and len(failed) + len(ran) == 40
+
+
+def test_windows_lanes_run_members_as_python3_does(tmp_path: Path) -> None:
+    """The Windows way (a thread per lane, `communicate`) runs here too: each member's exit
+    code and output, a timed-out member killed with its output dropped, a chain in order, and
+    a member that cannot start (its folder is gone) as its error, exit code 1."""
+    project = Project(tmp_path / "project", no_fork=True)
+    members = [
+        project.hook(
+            "say.py", "import sys\nprint(sys.stdin.read()[:5])\nsys.exit(3)\n", args=["--flag"]
+        ),
+        project.hook("slow.py", "import time\nprint('late')\ntime.sleep(30)\n", timeout=0.5),
+        project.hook("one.py", "import time\ntime.sleep(0.2)\nopen('one', 'w')\n", chain="c"),
+        project.hook("two.py", "import os, sys\nsys.stderr.write(str(os.listdir()))\n", chain="c"),
+    ]
+    env = {**project.env, "PWD": str(project.root)}
+    lanes = runtime._lanes(members, env)
+    runs = runtime._run_with_threads(lanes, b'{"a": 1}', env, str(project.root))
+    seen = {n: (r.name, r.exit_code, r.stdout, r.stderr, r.timed_out) for n, r in runs.items()}
+    assert seen[0] == ("say.py", 3, b'{"a":\n', b"", False)
+    assert seen[1][1:] == (-9, b"", b"", True)
+    assert seen[2] == ("one.py", 0, b"", b"", False)
+    assert seen[3][1:3] == (0, b"") and b"'one'" in seen[3][3]  # after one.py, in the folder
+    gone = runtime._run_with_threads(lanes[:1], b"{}", env, str(tmp_path / "gone"))[0]
+    assert (gone.exit_code, gone.stdout, gone.timed_out) == (1, b"", False)
+    assert gone.stderr.startswith(f"cannot start {project.hooks / 'say.py'}: [Errno 2]".encode())
+
+
+def test_without_pidfd_the_runner_polls_and_gives_the_same_results(project: Project) -> None:
+    """No `os.pidfd_open` (Linux before 5.3, macOS): the runner looks for ended members by
+    polling. A process a member leaves holding its stdout neither delays nor corrupts the
+    result, and a member past its timeout is still killed."""
+    project.pidfd = False
+    spawner = project.hook(
+        "spawner.py",
+        """
+        import subprocess
+        subprocess.Popen(["sh", "-c", "sleep 3; echo LATE"])
+        print('{"systemMessage": "spawned"}')
+        """,
+    )
+    slow = project.hook("slow.py", "import time\nprint('too late')\ntime.sleep(5)\n", timeout=1)
+    unified = project.run_unified([spawner, slow], pre_tool())
+    assert unified.seconds < 2.5
+    assert unified.json == {
+        "systemMessage": "[spawner.py] spawned\n[slow.py] timed out; its output was discarded"
+    }
+
+
+def test_a_script_under_home_is_found_as_the_shell_finds_it(project: Project) -> None:
+    """Pattern: hooks kept in the user's home, registered as `python3 ~/.claude/hooks/x.py`:
+    a leading `~` or `~/` is HOME, as the shell expands it; a `~` elsewhere stays."""
+    project.env["HOME"] = str(project.root)
+    member = project.hook("m.py", "import sys\nprint(sys.argv[1:])\n", args=["~/x", "a~b"])
+    member["script"] = "~/.claude/hooks/m.py"
+    unified = project.run_unified([member], pre_tool())
+    assert unified.triple == (0, f"['{project.root}/x', 'a~b']\n".encode(), b"")
+
+
+def test_missing_script_run_by_python3_on_path_gives_python3s_own_message(tmp_path: Path) -> None:
+    """Claude Code runs `python3 script.py`, python3 found on PATH: the message for a script
+    that is not there starts with the program as typed, `python3:`, as python3's does. (With
+    MIGRATE_HOOKS_NO_FORK=1 a member is started as `sys.executable script`, as documented.)"""
+    project = Project(tmp_path / "project", no_fork=False)
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "python3").symlink_to(sys.executable)
+    env = {**project.env, "PATH": f"{folder}{os.pathsep}{project.env['PATH']}"}
+    member = project.hook("m.py", "")
+    member["script"] = ".claude/hooks/gone.py"
+    (project.hooks / "unified_test.py").write_text(UNIFIED_TEMPLATE.format(members=[member]))
+    payload = json.dumps(pre_tool()).encode()
+    ran = [
+        subprocess.run(
+            ["python3", script], input=payload, cwd=project.root, env=env, capture_output=True
+        )
+        for script in (".claude/hooks/gone.py", ".claude/hooks/unified_test.py")
+    ]
+    alone, unified = ((r.returncode, r.stdout, r.stderr) for r in ran)
+    assert alone[2].startswith(b"python3: can't open file")
+    assert unified == alone
+
+
+def test_a_share_smaller_than_the_cut_note_keeps_only_the_note() -> None:
+    """250 members that each add context (a share of 38 characters, shorter than the note that
+    says a part was cut): each part is its note alone, never a longer part."""
+    results = [result(f"m{i}.py", "x" * 100) for i in range(250)]
+    context = json.loads(combine("UserPromptSubmit", results)[1])["hookSpecificOutput"][
+        "additionalContext"
+    ]
+    assert "x" not in context
+    assert context.count("characters cut by the unified hook]") == 250
+
+
+def test_the_last_rewrite_is_kept_and_named_even_when_it_empties_the_input() -> None:
+    empty = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {}}}
+    results = [
+        result("a.py", json.dumps(rewrite("ls -a")), event_name="PreToolUse"),
+        result("b.py", json.dumps(empty), event_name="PreToolUse"),
+    ]
+    out = json.loads(combine("PreToolUse", results)[1])
+    assert out["hookSpecificOutput"]["updatedInput"] == {}
+    assert out["systemMessage"] == (
+        "[b.py] several members rewrote the tool input (a.py, b.py); kept b.py's"
+    )
