@@ -206,6 +206,9 @@ def test_a_validated_dry_run_checks_every_step_and_keeps_nothing(tmp_path: Path)
         (repo / ".git/migrate/runs").iterdir()
     )
     assert not list((repo / ".git/migrate/worktrees").iterdir())
+    passing = run_migrate(repo, "apply", "doc", "--dry-run", "--validate")
+    assert passing.returncode == 0, passing.stdout + passing.stderr  # a validated step...
+    assert git(repo, "for-each-ref") == refs  # ...leaves no ref either
 
 
 PYTEST_HERE = '[validate]\npython = "{migrate_python}"\n'
