@@ -58,9 +58,10 @@ RUN_TESTS = (
     "tests/engine/test_workflow.py",
     "tests/engine/test_isolation.py",
     "tests/engine/test_validation.py",
+    "tests/ui/test_guide.py::test_yes_without_a_terminal_applies_every_pending_recipe",
     "-k",
-    "test_workflow or kill_9 or two_applies or while_a_check or check_that_edits"
-    " or ignored or unreadable or intent_to_add or at_the_base or bisect"
+    "test_workflow or yes_without_a_terminal or kill_9 or two_applies or while_a_check"
+    " or check_that_edits or ignored or unreadable or intent_to_add or at_the_base or bisect"
     " or validated_dry_run or stale_folder or after_a_validated_step or not_idempotent"
     " or torn_lock or uncommitted_migrate_folder",
 )

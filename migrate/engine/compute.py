@@ -8,16 +8,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from migrate import files, transforms
 from migrate.engine import checks, git, journal
 from migrate.errors import UserError
 from migrate.files import Snapshot, select
 from migrate.model import Finding, Recipe, TransformResult
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)
