@@ -81,9 +81,12 @@ def effect_of(event: str, runs: Sequence[replay.HandlerRun]) -> tuple[Effect, in
     return Effect(runtime.shown(event, results).comparable(normalise)), count[0]
 
 
+FILES = -1  # the payload index of a difference or variation in the files the hooks changed
+
+
 @dataclass(frozen=True)
 class Difference:
-    payload: int
+    payload: int  # FILES: the files the hooks changed
     event: str
     what: str
     before: Any
@@ -94,13 +97,13 @@ class Difference:
 class Nondeterministic:
     """Output of the original registration that varied between runs of the same payload."""
 
-    payload: int  # -1: the files the hooks changed
+    payload: int  # FILES: the files the hooks changed
     event: str
     members: tuple[str, ...]
     what: tuple[str, ...]
 
     def describe(self) -> str:
-        where = "files" if self.payload < 0 else f"{self.event} (payload {self.payload})"
+        where = "files" if self.payload == FILES else f"{self.event} (payload {self.payload})"
         who = ", ".join(self.members) or "the hooks"
         return (
             f"nondeterministic: {who} on {where}: {', '.join(self.what)} varies between runs"
@@ -204,7 +207,9 @@ def changed_files(
 
 def describe(d: Difference) -> str:
     """One line for a difference, for the terminal."""
-    where = "files changed by the hooks" if d.payload < 0 else f"payload {d.payload} ({d.event})"
+    where = (
+        "files changed by the hooks" if d.payload == FILES else f"payload {d.payload} ({d.event})"
+    )
     return f"{where}: {d.what} differs: before {_short(d.before)}, after {_short(d.after)}"
 
 
@@ -225,8 +230,8 @@ def start_failure(run: replay.HandlerRun) -> str | None:
     it imports not installed."""
     err = run.stderr.decode("utf-8", "replace").strip()
     lines = err.splitlines()
-    if run.exit_code in (126, 127):
-        return lines[0] if lines else f"exit code {run.exit_code}"
+    if run.exit_code in (126, 127):  # the shell's own line comes last
+        return lines[-1] if lines else f"exit code {run.exit_code}"
     if run.exit_code == 2 and _CANNOT_OPEN.search(err):
         return next(line for line in lines if _CANNOT_OPEN.search(line))
     if run.exit_code == 1 and _NO_MODULE.search(err):
@@ -270,7 +275,7 @@ def compare(payloads: Sequence[Mapping[str, Any]], before: Side, after: Side) ->
     for path in sorted(before.files.keys() | after.files.keys()):
         if before.files.get(path) != after.files.get(path):
             found.append(
-                Difference(-1, "files", path, before.files.get(path), after.files.get(path))
+                Difference(FILES, "files", path, before.files.get(path), after.files.get(path))
             )
     return found
 
@@ -298,6 +303,15 @@ def _varying_members(event: str, runs: Sequence[Sequence[replay.HandlerRun]]) ->
     return tuple(name for name, seen in outputs.items() if len(seen) > 1)
 
 
+def _judged(old_same: bool, old: Any, new_same: bool, new: Any) -> tuple[bool, Any]:
+    """Whether the runs of both sides agree, and the after side's value to show. Lists compare
+    the parts every run of each side showed; another value varying in the original is not
+    compared, and one varying only after the change is a difference."""
+    if isinstance(old, list) and isinstance(new, list):
+        return old == new, new
+    return not old_same or (new_same and old == new), new if new_same else "varies between runs"
+
+
 def reproduce(
     payloads: Sequence[Mapping[str, Any]], befores: Sequence[Side], afters: Sequence[Side]
 ) -> tuple[list[Difference], list[Nondeterministic]]:
@@ -312,11 +326,7 @@ def reproduce(
             new_same, new = _stable([s.effects[index].fields[key] for s in afters])
             if not old_same or not new_same:
                 unstable.append(key)
-            if isinstance(old, list) and isinstance(new, list):
-                same = old == new  # the parts every run of each side showed
-            else:  # a value varying in the original is not compared; varying only after is
-                same = not old_same or (new_same and old == new)
-                new = new if new_same else "varies between runs"
+            same, new = _judged(old_same, old, new_same, new)
             if not same:
                 differences.append(Difference(index, event, key, old, new))
         if unstable:
@@ -330,10 +340,11 @@ def reproduce(
         new_same, new = _stable([s.files.get(path) for s in afters])
         if not old_same or not new_same:
             files_varying.append(path)
-        elif old != new:
-            differences.append(Difference(-1, "files", path, old, new))
+        same, new = _judged(old_same, old, new_same, new)
+        if not same:
+            differences.append(Difference(FILES, "files", path, old, new))
     if files_varying:
-        varying.append(Nondeterministic(-1, "files", (), tuple(files_varying)))
+        varying.append(Nondeterministic(FILES, "files", (), tuple(files_varying)))
     return differences, varying
 
 

@@ -216,6 +216,7 @@ def test_a_hook_that_writes_a_file_on_one_side_only_differs(tmp_path: Path, side
     assert any(".claude/state.log" in line for line in report.failure_lines())
     assert any(line.startswith("files changed by the hooks") for line in report.failure_lines())
     assert report.as_dict()["handler_runs"] == {"before": 3, "after": 3}
+    assert [(d["payload"], d["event"]) for d in report.as_dict()["differences"]] == [(-1, "files")]
 
 
 def _decides(decision: str) -> str:
@@ -485,6 +486,7 @@ def test_a_long_value_is_cut_to_120_characters_in_a_difference_line() -> None:
 def test_the_stable_part_of_list_values_is_what_every_run_had() -> None:
     """Context lines of three runs: an item that one run lacked, the second, is not stable."""
     assert verify._stable([["a", "b"], ["a"], ["a", "b"]]) == (False, ["a"])
+    assert verify._stable([["a"], ["a", "b"], ["a", "b"]]) == (False, ["a"])
     assert verify._stable([["b", "a"], ["a", "b"]]) == (False, ["a", "b"])
     assert verify._stable([1, 2]) == (False, None)
 
@@ -498,3 +500,65 @@ def test_what_varies_is_named_by_the_original_hook_not_by_its_replacement(tmp_pa
     report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
     assert report.ok, report.failure_lines()
     assert [n.members for n in report.nondeterministic] == [("tip.py",)]
+
+
+def test_a_file_that_varies_only_after_the_change_is_a_difference(tmp_path: Path) -> None:
+    """The same rule as for what the hooks show: the original writes the same line each time,
+    the edit writes a random token. What varies only after the change is a difference."""
+    steady = NOTES + "open('.claude/state.log', 'a').write('seen')\n"
+    repo = project(tmp_path, {"notes.py": steady}, settings(python_hook("notes.py")))
+    (repo / ".claude/hooks/notes.py").write_text(RANDOM_STATE)
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert not report.ok
+    assert report.failure_lines() == [
+        'files changed by the hooks: .claude/state.log differs: before "seen",'
+        ' after "varies between runs"'
+    ]
+    assert report.as_dict()["differences"][0]["payload"] == -1
+
+
+GUARD = """\
+import json, sys
+command = json.load(sys.stdin)["tool_input"].get("command", "")
+if "rm -rf" in command:
+    sys.stderr.write("blocked: rm -rf\\n")
+    sys.exit(2)
+"""
+
+
+def test_a_hook_that_blocks_with_exit_2_is_replayed_and_compared(tmp_path: Path) -> None:
+    """Pattern: the guard hook of most Claude Code projects (exit 2 and a reason on stderr).
+    A block is an effect to compare, not a hook that could not start."""
+    registered = settings(python_hook("guard.py"), event="PreToolUse")
+    repo = project(tmp_path, {"guard.py": GUARD}, registered)
+    report = verify.verify(repo, "HEAD", None, PRE_TOOL)
+    assert report.ok and not report.problems, report.failure_lines()
+    assert any(run.exit_code == 2 for runs in report.before.runs for run in runs)
+    (repo / ".claude/hooks/guard.py").write_text(GUARD.replace("sys.exit(2)", "sys.exit(0)"))
+    changed = verify.verify(repo, "HEAD", None, PRE_TOOL)
+    assert not changed.ok and not changed.problems
+    assert any("blocked" in line for line in changed.failure_lines())
+
+
+def test_hooks_the_change_registers_that_no_payload_runs_cannot_verify(tmp_path: Path) -> None:
+    """After the change, the only hook is registered for a tool no payload uses: there is
+    nothing to compare the original's effects with."""
+    repo = project(tmp_path, {"notes.py": NOTES}, settings(python_hook("notes.py")))
+    moved = settings(python_hook("notes.py"), event="PreToolUse")
+    (repo / ".claude/settings.json").write_text(
+        moved.replace('"hooks": [', '"matcher": "Nope", "hooks": [')
+    )
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert report.problems == (
+        "after the change: cannot verify: 1 hook(s) registered, but none runs for the 1 payload(s)",
+    )
+
+
+def test_a_command_not_found_is_named_by_the_last_line_of_its_error(tmp_path: Path) -> None:
+    """A hook command that says something on stderr before the shell finds no program: the
+    cause is the shell's last line."""
+    hook = "echo starting >&2; no-such-program-here"
+    repo = project(tmp_path, {}, settings(hook))
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert len(report.problems) == 1
+    assert report.problems[0].endswith("not found"), report.problems
