@@ -136,7 +136,14 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             " or run_created or user_errors_are_one_sentence or changed_again",
         ),
     ),
-    "hooks-runtime": ("migrate/hooks/runtime.py", ("tests/hooks/test_hooks_runtime.py",)),
+    "hooks-runtime": (
+        "migrate/hooks/runtime.py",
+        (
+            "tests/hooks/test_hooks_runtime.py",
+            "tests/hooks/test_hooks_effect.py",  # the one model of what Claude Code shows
+            "tests/hooks/test_hook_interpreters.py",
+        ),
+    ),
     "hooks-verify": ("migrate/hooks/verify.py", ("tests/hooks/test_hooks_verify.py",)),
 }
 
@@ -342,27 +349,39 @@ DOC = HERE / "docs" / "mutation.md"
 EQUIVALENT = "equivalent (docs/mutation.md):"
 
 
-def equivalents() -> dict[tuple[str, str, str], str]:
+Change = tuple[str, str, str]  # the line a mutant changed: before, after, the line above it
+Listed = dict[tuple[str, str, str], list[tuple[str | None, str]]]
+
+
+def equivalents() -> Listed:
     """The mutants docs/mutation.md lists as equivalent, each with its reason: the toml block
-    of its "Equivalent mutants" section, (module, line before, line after) -> why. A listed
-    mutant is not run again; matching the line's text, not its number, keeps the list true
-    while the rest of the module changes."""
+    of its "Equivalent mutants" section, (module, line before, line after) -> [(the line above
+    it, or None for any; why)]. A listed mutant is not run again; matching the line's text,
+    not its number, keeps the list true while the rest of the module changes."""
     text = DOC.read_text("utf-8")
     block = text.split("## Equivalent mutants", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
-    entries = tomllib.loads(block)["equivalent"]
-    return {(e["module"], e["before"], e["after"]): e["why"] for e in entries}
+    listed: Listed = {}
+    for e in tomllib.loads(block)["equivalent"]:
+        key = (e["module"], e["before"], e["after"])
+        listed.setdefault(key, []).append((e.get("above"), e["why"]))
+    return listed
 
 
-def listed_why(
-    listed: dict[tuple[str, str, str], str], name: str, pair: tuple[str, str]
-) -> str | None:
+def listed_why(listed: Listed, name: str, change: Change) -> str | None:
     """Why docs/mutation.md lists this change as equivalent in the module (or in every
-    module: `module = "*"`), or None."""
-    return listed.get((name, *pair)) or listed.get(("*", *pair))
+    module: `module = "*"`), or None. An entry with `above` holds only below that line (for
+    a line the module has several times, as `except OSError:`)."""
+    before, after, above = change
+    for module in (name, "*"):
+        for line_above, why in listed.get((module, before, after), []):
+            if line_above is None or line_above == above:
+                return why
+    return None
 
 
-def changed_pair(before: str, after: str) -> tuple[str, str] | None:
-    """The one line the mutant changed, before and after (stripped); None if not one line."""
+def changed_pair(before: str, after: str) -> Change | None:
+    """The one line the mutant changed, before and after, and the line above it (stripped);
+    None if not one line."""
     old, new = before.splitlines(), after.splitlines()
     edits = [
         op
@@ -374,7 +393,7 @@ def changed_pair(before: str, after: str) -> tuple[str, str] | None:
     _, i1, i2, j1, j2 = edits[0]
     if i2 - i1 != 1 or j2 - j1 != 1:
         return None
-    return old[i1].strip(), new[j1].strip()
+    return old[i1].strip(), new[j1].strip(), old[i1 - 1].strip() if i1 else ""
 
 
 def statement_lines(source: str, changed: set[int]) -> set[int]:
@@ -505,20 +524,26 @@ def summary(name: str, db: Path) -> dict[str, object]:
     }
 
 
-def _diff_pair(diff: str) -> tuple[str, str]:
-    """The line a mutant changed, before and after (stripped), from its diff."""
+def _diff_pair(diff: str) -> Change:
+    """The line a mutant changed, before and after, and the line above it (stripped), from
+    its diff."""
     lines = diff.splitlines()
-    old = [d[1:].strip() for d in lines if d.startswith("-") and not d.startswith("---")]
+    old = [i for i, d in enumerate(lines) if d.startswith("-") and not d.startswith("---")]
     new = [d[1:].strip() for d in lines if d.startswith("+") and not d.startswith("+++")]
-    return (old[0] if old else "", new[0] if new else "")
+    if not old:
+        return "", new[0] if new else "", ""
+    at = old[0]
+    above = lines[at - 1][1:].strip() if lines[at - 1].startswith(" ") else ""
+    return lines[at][1:].strip(), new[0] if new else "", above
 
 
 def _survivor(line: int, operator: str, diff: str) -> str:
     """A survivor, with its line before and after (as docs/mutation.md would list it)."""
-    old, new = _diff_pair(diff)
+    old, new, above = _diff_pair(diff)
     return (
         f"line {line}: {operator.removeprefix('core/')}"
         f"\n      before = {json.dumps(old)}\n      after = {json.dumps(new)}"
+        f"\n      (above = {json.dumps(above)})"
     )
 
 

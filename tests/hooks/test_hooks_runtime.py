@@ -250,6 +250,7 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
             id="thread",
         ),
         pytest.param(prints_json(decision("deny", "not here")), id="json-deny"),
+        pytest.param("import sys\nsys.stderr.write('only a note\\n')\n", id="stderr-only"),
         pytest.param(
             "import os, sys\nsys.stdin.buffer.peek(1)\nsys.stdout.buffer.write(b'never')\n"
             "os._exit(0)\n",
@@ -1051,3 +1052,117 @@ def test_the_last_rewrite_is_kept_and_named_even_when_it_empties_the_input() -> 
     assert out["systemMessage"] == (
         "[b.py] several members rewrote the tool input (a.py, b.py); kept b.py's"
     )
+
+
+FDS = "import os\nprint(sorted(os.listdir('/proc/self/fd'), key=int))\n"
+
+
+def test_members_get_only_the_descriptors_python3_would_give_them(project: Project) -> None:
+    """Parallel members and a chain: none inherits the runner's descriptors or another
+    member's pipes (a daemon a hook starts would hold them open for ever), not even those of
+    a member before it in its chain whose background process still holds its output."""
+    alone = project.run_alone(project.hook("alone.py", FDS), pre_tool())
+    leaves = "import subprocess\nsubprocess.Popen(['sleep', '2'])\n" + FDS
+    members = [
+        project.hook("p1.py", FDS, event="UserPromptSubmit"),
+        project.hook("p2.py", FDS, event="UserPromptSubmit"),
+        project.hook("c1.py", leaves, event="UserPromptSubmit", chain="c"),
+        project.hook("c2.py", FDS, event="UserPromptSubmit", chain="c"),
+    ]
+    out = project.run_unified(members, event("UserPromptSubmit", prompt="hi")).json
+    context = out["hookSpecificOutput"]["additionalContext"]
+    seen = alone.stdout.decode().strip()
+    assert context == "\n\n".join(f"[{m['name']}]\n{seen}" for m in members)
+
+
+def _specific(event_name: str, **fields: Any) -> str:
+    return json.dumps({"hookSpecificOutput": {"hookEventName": event_name, **fields}})
+
+
+def test_a_denial_reason_goes_to_claude_and_other_reasons_to_the_user() -> None:
+    deny = result(
+        "d.py",
+        _specific("PreToolUse", permissionDecision="deny", permissionDecisionReason="no"),
+        event_name="PreToolUse",
+    )
+    ask = result(
+        "a.py",
+        _specific("PreToolUse", permissionDecision="ask", permissionDecisionReason=""),
+        event_name="PreToolUse",
+    )
+    model = runtime.shown("PreToolUse", [deny, ask]).comparable()
+    assert (model["to_claude"], model["to_user"]) == (["no"], [])
+
+
+def test_permission_request_keeps_the_decision_object_beside_an_exit_2_denial() -> None:
+    """PermissionRequest: one member denies with exit 2, another with a decision that also
+    interrupts Claude: the merged decision keeps the interrupt."""
+    gate = result("gate.py", "", 2, "no", event_name="PermissionRequest")
+    stop = result(
+        "stop.py",
+        _specific("PermissionRequest", decision={"behavior": "deny", "interrupt": True}),
+        event_name="PermissionRequest",
+    )
+    out = json.loads(combine("PermissionRequest", [gate, stop])[1])
+    assert out["hookSpecificOutput"]["decision"] == {
+        "behavior": "deny",
+        "interrupt": True,
+        "message": "[gate.py] no",
+    }
+
+
+def test_other_fields_of_hook_specific_output_pass_through_as_they_are() -> None:
+    """A field the merge has no rule for is kept; a `decision` outside PermissionRequest is
+    such a field, not a permission."""
+    watch = result(
+        "w.py",
+        _specific("PostToolUse", decision={"behavior": "deny"}, note=1),
+        event_name="PostToolUse",
+    )
+    other = result("o.py", "ok", event_name="PostToolUse")
+    model = runtime.shown("PostToolUse", [watch, other])
+    assert model.decision() is None
+    assert json.loads(model.comparable()["other"]) == {
+        "hookSpecificOutput.decision": {"behavior": "deny"},
+        "hookSpecificOutput.note": 1,
+    }
+    allow = result(
+        "a.py",
+        _specific("PermissionRequest", decision={"behavior": "allow"}, note=2),
+        event_name="PermissionRequest",
+    )
+    merged = runtime.shown("PermissionRequest", [allow, allow])
+    assert json.loads(merged.comparable()["other"]) == {"hookSpecificOutput.note": 2}
+
+
+def test_texts_are_compared_normalised_when_asked() -> None:
+    timed = result("t.py", "took 12 ms")
+    assert runtime.shown("UserPromptSubmit", [timed]).comparable()["to_claude"] == ["took 12 ms"]
+    model = runtime.shown("UserPromptSubmit", [timed]).comparable(lambda t: t.replace("12", "N"))
+    assert model["to_claude"] == ["took N ms"]
+
+
+def test_run_members_gives_a_timed_out_member_its_signal_as_exit_code(tmp_path: Path) -> None:
+    """The API (bench and replay use it): a member killed at its timeout ends with -9, fork
+    or not, called from a plain python3 as documented."""
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(30)\n")
+    member = {
+        "name": "slow.py",
+        "script": str(tmp_path / "slow.py"),
+        "args": [],
+        "event": "Stop",
+        "matchers": ["*"],
+        "timeout": 0.3,
+        "chain": None,
+    }
+    code = (
+        "import sys\nfrom migrate.hooks import runtime\n"
+        f"run = runtime.run_members([{member!r}], b'{{}}')[0]\n"
+        "print(run.exit_code, run.timed_out)\n"
+    )
+    for no_fork in ("", "1"):
+        env = {**os.environ, "MIGRATE_HOOKS_NO_FORK": no_fork}
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert done.stdout == "-9 True\n", done.stderr
