@@ -63,7 +63,8 @@ RUN_TESTS = (
     "test_workflow or yes_without_a_terminal or kill_9 or two_applies or while_a_check"
     " or check_that_edits or ignored or unreadable or intent_to_add or at_the_base or bisect"
     " or validated_dry_run or stale_folder or after_a_validated_step or not_idempotent"
-    " or torn_lock or uncommitted_migrate_folder",
+    " or torn_lock or uncommitted_migrate_folder or records_each_check or first_failing_check"
+    " or skip_unparsable",
 )
 
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -168,20 +168,22 @@ POOLS = "from concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor(m
 CHECKED = "def test_c_keeps_ten():\n    assert 'max_workers=10' in open('scripts/c.py').read()\n"
 
 
-def five_scripts(tmp_path: Path) -> Path:
-    files: dict[str, str | bytes] = {f"scripts/{n}.py": POOLS for n in "abcde"}
+def five_scripts(tmp_path: Path, names: str = "abcde") -> Path:
+    files: dict[str, str | bytes] = {f"scripts/{n}.py": POOLS for n in names}
     files["tests/test_c.py"] = CHECKED
     files[".migrate/config.toml"] = '[validate]\npython = "{migrate_python}"\n'
     return project(tmp_path, files)
 
 
-def test_bisect_keeps_the_four_files_that_pass(tmp_path: Path) -> None:
-    repo = five_scripts(tmp_path)
+@pytest.mark.parametrize("names", ["abcde", "bc"])
+def test_bisect_keeps_the_files_that_pass(tmp_path: Path, names: str) -> None:
+    """Five files, or two: the one that breaks a test is left out, the others kept."""
+    repo = five_scripts(tmp_path, names)
     result = run_migrate(repo, "apply", "max-workers", "--bisect", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "left out scripts/c.py" in result.stdout
     changed = git(repo, "diff", "--name-only", "main", "HEAD").splitlines()
-    assert changed == [f"scripts/{n}.py" for n in "abde"]
+    assert changed == [f"scripts/{n}.py" for n in names if n != "c"]
     assert "tests/test_c.py::test_c_keeps_ten" in result.stdout
 
 
@@ -473,3 +475,39 @@ def test_bisect_names_at_most_five_of_the_tests_a_file_fails(tmp_path: Path) -> 
     note = next(c for c in json.loads(result.stdout)["steps"][0]["checks"] if c["name"] == "bisect")
     named = re.findall(r"test_c_\d", note["detail"])
     assert named == [f"test_c_{i}" for i in range(1, 6)], note["detail"]
+
+
+def test_the_commit_message_records_each_check_and_those_turned_off(tmp_path: Path) -> None:
+    """The commit says what validated it: each check with its detail, and the checks the
+    project turned off. Applied again, the recipe changes nothing: a no-changes step."""
+    config = '[validate]\npytest = false\ncommands = ["echo ok"]\n'
+    repo = project(tmp_path, {"scripts/a.py": POOLS, ".migrate/config.toml": config})
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    message = git(repo, "log", "-1", "--format=%B", "HEAD")
+    assert "Validation: py_compile: passed (1 file(s)); echo ok: passed.\n" in message
+    assert "Checks turned off by configuration: pytest.\n" in message
+    again = run_migrate(repo, "apply", "max-workers", "--yes", "--json")
+    assert [s["status"] for s in json.loads(again.stdout)["steps"]] == ["no-changes"]
+
+
+def test_the_first_failing_check_ends_the_step(tmp_path: Path) -> None:
+    """The checks after a failed one are not run: the step is reverted either way."""
+    first = "if grep -q Performance CLAUDE.md; then exit 1; fi"
+    config = f'[validate]\npytest = false\ncommands = [{json.dumps(first)}, "echo second"]\n'
+    repo = project(tmp_path, {".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "doc", "--yes", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    checks = json.loads(result.stdout)["steps"][0]["checks"]
+    assert [(c["name"], c["outcome"]) for c in checks] == [(first, "failed")]
+
+
+def test_skip_unparsable_applies_the_recipe_to_the_files_that_parse(tmp_path: Path) -> None:
+    """Pattern: a repository with a Python 2 script beside the others. With the flag, the
+    step is made, and checked again on its own result without stopping at that file."""
+    files = {"scripts/a.py": POOLS, "scripts/old.py": "print 'ThreadPoolExecutor(max_workers=2)'\n"}
+    config = "[validate]\npytest = false\n"
+    repo = project(tmp_path, {**files, ".migrate/config.toml": config})
+    result = run_migrate(repo, "apply", "max-workers", "--skip-unparsable", "--yes", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [s["status"] for s in json.loads(result.stdout)["steps"]] == ["applied"]
+    assert git(repo, "diff", "--name-only", "main", "HEAD") == "scripts/a.py"
