@@ -11,7 +11,9 @@ if os.environ.get("COVERAGE_PROCESS_START"):
     except ImportError:
         pass
     else:
-        _cov = coverage.process_startup()
+        # coverage's own .pth (7.x) may have started it already: then this returns None
+        coverage.process_startup()
+        _cov = coverage.Coverage.current()
         if _cov is not None:
             _real_exit = os._exit
 
