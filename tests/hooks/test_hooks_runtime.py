@@ -234,6 +234,7 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
         ),
         pytest.param("import sys\nsys.exit('message for the user')\n", id="sys-exit-text"),
         pytest.param("import sys\nsys.exit(3)\n", id="sys-exit-3"),
+        pytest.param("import sys\nsys.exit()\n", id="sys-exit-none"),
         pytest.param("import json, sys\nraise RuntimeError('boom')\n", id="traceback"),
         pytest.param("def broken(:\n    pass\n", id="syntax-error"),
         pytest.param(
