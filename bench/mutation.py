@@ -330,7 +330,11 @@ def build_map(name: str, folder: Path, env: dict[str, str]) -> list[str] | None:
             lines.setdefault(line, set()).update(c.strip("|") for c in contexts)
     took = json.loads(durations.read_text("utf-8"))
     tests = sorted(took, key=took.__getitem__)
-    plan = {"tests": tests, "lines": {str(n): sorted(ids) for n, ids in lines.items()}}
+    plan = {
+        "tests": tests,
+        "seconds": took,
+        "lines": {str(n): sorted(ids) for n, ids in lines.items()},
+    }
     (folder / "map.json").write_text(json.dumps(plan), encoding="utf-8")
     return tests
 
@@ -442,11 +446,21 @@ def run_tests(name: str, thorough: bool) -> int:
     if "" in reach or not first:
         first, rest = plan["tests"], []
     tests = first + rest if thorough else first
+    seconds = plan.get("seconds", {})
+    # a mutant that hangs is stopped at three times what its tests took unmutated (and counts
+    # as killed, as cosmic-ray's own timeout, the backstop, counts it)
+    limit = 3 * sum(seconds.get(t, 60.0) for t in tests) + 20 if seconds else None
     started = time.monotonic()
-    code = subprocess.run(selection_command(name, tests)).returncode
+    proc = subprocess.Popen(selection_command(name, tests), start_new_session=True)
+    try:
+        code = proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        code = -signal.SIGKILL
     with (folder / "timings.log").open("a", encoding="utf-8") as log:
         log.write(f"{len(tests)}\t{time.monotonic() - started:.1f}\t{code}\n")
-    return code
+    return 1 if code == -signal.SIGKILL else code
 
 
 _NOT_RUN = "not run by --survivors"
