@@ -158,11 +158,11 @@ def link_problem(root: Path, path: str) -> str | None:
         current = current / part
         if not current.is_symlink():
             continue
-        target = os.path.realpath(current)
+        target = os.readlink(current)  # as written: resolved, it would name the run's worktree
         where = "outside the repository" if leaves(root, "/".join(parts[: i + 1])) else "a link"
         if i == len(parts) - 1:
             return f"is a symlink to {target}; migrate never replaces a link with a file"
-        return f"lies behind the symlink {'/'.join(parts[: i + 1])} ({where}: {target}); skipped"
+        return f"lies behind the symlink {'/'.join(parts[: i + 1])} ({where}: {target})"
     return None
 
 

@@ -55,36 +55,44 @@ def compute(
         raise type(e)(f"{recipe.source}: {e.message}") from None
     unparsable = [f for f in result.findings if f.kind == "parse-error"]
     _refuse(recipe, unparsable, options.skip_unparsable, "--skip-unparsable")
-    return _without_links(root, result, (*linked, *unreadable))
+    return _without_links(recipe, root, result, (*linked, *unreadable))
 
 
-def _refuse(recipe: Recipe, bad: Sequence[Finding], skip: bool, flag: str) -> None:
+def _refuse(recipe: Recipe, bad: Sequence[Finding], skip: bool, flag: str | None) -> None:
+    """Stop the recipe on `bad` files, unless `skip` (its `flag`: None, no flag skips them)."""
     if bad and not skip:
         first = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        how = (
+            f"pass {flag} to apply it to the other files"
+            if flag
+            else "migrate never writes through a symlink"
+        )
         raise UserError(
-            f"{first.path}{more}: {first.message}; recipe {recipe.id!r} changed nothing"
-            f" (pass {flag} to apply it to the other files)."
+            f"{first.path}{more}: {first.message}; recipe {recipe.id!r} changed nothing ({how})."
         )
 
 
 def _without_links(
-    root: Path, result: TransformResult, found: Sequence[Finding]
+    recipe: Recipe, root: Path, result: TransformResult, found: Sequence[Finding]
 ) -> TransformResult:
-    """Drop the changes whose path lies behind a symlink (checked where the write would go)."""
+    """Leave out the files `found` reports (behind a symlink, unreadable): the recipe goes on
+    without them. A file the recipe would write behind a symlink stops it: writing the rest
+    would leave it half done (a settings.json naming a script that was never written)."""
+    known = {f.path for f in found}
     blocked = [
         Finding(c.path, 0, "symlink", why)
         for c in result.changes
-        if (why := files.link_problem(root, c.path))
+        if c.path not in known and (why := files.link_problem(root, c.path))
     ]
-    if not blocked and not found:
+    _refuse(recipe, blocked, False, None)
+    if not found:
         return result
-    gone = {f.path for f in blocked}
     return replace(
         result,
-        changes=tuple(c for c in result.changes if c.path not in gone),
-        findings=(*result.findings, *found, *blocked),
-        notes=(*result.notes, *(f"skipped {f.path}: {f.message}" for f in (*found, *blocked))),
+        changes=tuple(c for c in result.changes if c.path not in known),
+        findings=(*result.findings, *found),
+        notes=(*result.notes, *(f"skipped {f.path}: {f.message}" for f in found)),
     )
 
 

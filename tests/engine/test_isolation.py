@@ -182,7 +182,9 @@ def test_symlinks_out_of_the_repository_are_never_written_through(
     assert sorted(p.name for p in (outside / "hooks").iterdir()) == ["a.py", "b.py"]
     if what == "claude-md":
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "skipped CLAUDE.md: is a symlink" in result.stdout
+        link = f"is a symlink to {outside / 'CLAUDE.md'}; migrate never replaces a link"
+        assert result.stdout.count(f"  note: skipped CLAUDE.md: {link}") == 1
+        assert result.stdout.count(f"  CLAUDE.md:0: {link}") == 1  # 0: the whole file
     else:
         assert result.returncode == 2, result.stdout + result.stderr
         assert "symlink that leaves the repository" in result.stderr
@@ -401,6 +403,32 @@ def test_user_errors_are_one_sentence_and_change_nothing(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert git(repo, "for-each-ref") == refs  # no branch left behind
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_recipe_that_would_write_behind_a_symlink_changes_nothing(tmp_path: Path) -> None:
+    """Pattern: `.claude/hooks` is a symlink to a folder shared in the repository. The
+    dispatcher would be written through the link: the recipe stops before it registers a
+    script that would not exist, and names the file and the link."""
+    hooks = [{"type": "command", "command": f"python3 .claude/hooks/{n}.py"} for n in "ab"]
+    registered = json.dumps({"hooks": {"Stop": [{"hooks": hooks}]}}, indent=2) + "\n"
+    repo = repo_with(
+        tmp_path,
+        {f"tools/hooks/{n}.py": f"print('{n}')\n" for n in "ab"}
+        | {".claude/settings.json": registered},
+    )
+    (repo / ".claude/hooks").symlink_to("../tools/hooks")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "shared hooks")
+    refs = git(repo, "for-each-ref")
+    result = run_migrate(repo, "apply", "parallel-hook-runner", "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        "migrate: .claude/hooks/dispatch_stop.py (and 1 more): lies behind the symlink"
+        " .claude/hooks (a link: ../tools/hooks); recipe 'parallel-hook-runner' changed nothing"
+        " (migrate never writes through a symlink).\n"
+    )
+    assert git(repo, "for-each-ref") == refs
+    assert sorted(p.name for p in (repo / "tools/hooks").iterdir()) == ["a.py", "b.py"]
 
 
 def test_unreadable_files_stop_the_recipe_unless_skipped(tmp_path: Path) -> None:
