@@ -785,9 +785,11 @@ def _shut_down_like_python(code: int) -> int:
         shutdown()  # wait for non-daemon threads, as python3 does before atexit
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None or stream.closed:
+            continue  # python3 flushes only the streams that are still open
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except OSError:
             if stream is sys.stdout and code == 0:
                 code = 120  # what python3 exits with when stdout cannot be flushed
     return code

@@ -235,6 +235,10 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
         pytest.param("import sys\nsys.exit('message for the user')\n", id="sys-exit-text"),
         pytest.param("import sys\nsys.exit(3)\n", id="sys-exit-3"),
         pytest.param("import sys\nsys.exit()\n", id="sys-exit-none"),
+        pytest.param(
+            "import os, sys\nsys.stdout.close()\nos.write(1, b'fd 1 is still open\\n')\n",
+            id="stdout-closed-not-fd-1",
+        ),
         pytest.param("import json, sys\nraise RuntimeError('boom')\n", id="traceback"),
         pytest.param("def broken(:\n    pass\n", id="syntax-error"),
         pytest.param(
@@ -441,6 +445,7 @@ def test_unchained_members_run_in_parallel(project: Project) -> None:
     [
         pytest.param(["allow", "ask", "defer", "deny"], "deny", id="deny-wins"),
         pytest.param(["allow", "defer", "ask"], "defer", id="defer-over-ask"),
+        pytest.param(["ask", "defer"], "defer", id="defer-over-an-earlier-ask"),
         pytest.param(["ask", "allow"], "ask", id="ask-over-allow"),
         pytest.param(["allow", "allow"], "allow", id="allow"),
     ],
