@@ -54,17 +54,38 @@ BIN = Path(sys.executable).parent
 
 # module -> (file, the tests that cover it: files, then `-k` to keep the ones that reach the
 # module; -x stops at the first failure, so a killed mutant costs one failing test)
+RUN_KEYWORDS = (
+    "test_workflow",
+    "yes_without_a_terminal",
+    "yes_never_skips",
+    "kill_9",
+    "two_applies",
+    "while_a_check",
+    "check_that_edits",
+    "ignored",
+    "unreadable",
+    "intent_to_add",
+    "at_the_base",
+    "bisect",
+    "validated_dry_run",
+    "stale_folder",
+    "after_a_validated_step",
+    "not_idempotent",
+    "torn_lock",
+    "uncommitted_migrate_folder",
+    "records_each_check",
+    "first_failing_check",
+    "skip_unparsable",
+    "symlinks",
+)
 RUN_TESTS = (
     "tests/engine/test_workflow.py",
     "tests/engine/test_isolation.py",
     "tests/engine/test_validation.py",
     "tests/ui/test_guide.py::test_yes_without_a_terminal_applies_every_pending_recipe",
+    "tests/ui/test_guide.py::test_yes_never_skips_a_file_that_does_not_parse",
     "-k",
-    "test_workflow or yes_without_a_terminal or kill_9 or two_applies or while_a_check"
-    " or check_that_edits or ignored or unreadable or intent_to_add or at_the_base or bisect"
-    " or validated_dry_run or stale_folder or after_a_validated_step or not_idempotent"
-    " or torn_lock or uncommitted_migrate_folder or records_each_check or first_failing_check"
-    " or skip_unparsable or symlinks",
+    " or ".join(RUN_KEYWORDS),
 )
 
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -340,6 +340,20 @@ def test_yes_without_a_terminal_applies_every_pending_recipe(tmp_path: Path) -> 
     assert clean(repo)
 
 
+def test_yes_never_skips_a_file_that_does_not_parse(tmp_path: Path) -> None:
+    """Pattern: a Python 2 script beside the hooks. The guide applies no recipe that would
+    leave that file out without saying so: max-workers is shown with the reason and not
+    applied; the other recipes go on."""
+    py2 = "print 'ThreadPoolExecutor(max_workers=2)'\n"
+    repo = make_repo(tmp_path / "small", {**SMALL, "scripts/legacy.py": py2})
+    result = run_migrate(repo, "guide", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "scripts/legacy.py: cannot parse the file" in " ".join(result.stdout.split())
+    steps = run_status(repo)["run"]["steps"]
+    assert "max-workers" not in [s["recipe"] for s in steps]
+    assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
+
+
 def test_without_a_terminal_it_shows_the_plan_and_changes_nothing(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "small", SMALL)
     base = head(repo)
