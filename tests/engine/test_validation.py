@@ -175,9 +175,10 @@ def five_scripts(tmp_path: Path, names: str = "abcde") -> Path:
     return project(tmp_path, files)
 
 
-@pytest.mark.parametrize("names", ["abcde", "bc"])
+@pytest.mark.parametrize("names", ["abcde", "bcdef", "bc"])
 def test_bisect_keeps_the_files_that_pass(tmp_path: Path, names: str) -> None:
-    """Five files, or two: the one that breaks a test is left out, the others kept."""
+    """Five files (the bad one in the middle or second), or two: the one that breaks a test
+    is left out, the others kept."""
     repo = five_scripts(tmp_path, names)
     result = run_migrate(repo, "apply", "max-workers", "--bisect", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -487,7 +488,8 @@ def test_the_commit_message_records_each_check_and_those_turned_off(tmp_path: Pa
     assert "Validation: py_compile: passed (1 file(s)); echo ok: passed.\n" in message
     assert "Checks turned off by configuration: pytest.\n" in message
     again = run_migrate(repo, "apply", "max-workers", "--yes", "--json")
-    assert [s["status"] for s in json.loads(again.stdout)["steps"]] == ["no-changes"]
+    steps = json.loads(again.stdout)["steps"]
+    assert [(s["status"], s["summary"]) for s in steps] == [("no-changes", "0 file(s) changed")]
 
 
 def test_the_first_failing_check_ends_the_step(tmp_path: Path) -> None:
