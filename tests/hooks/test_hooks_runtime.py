@@ -172,6 +172,7 @@ def decision(value: str, reason: str) -> dict[str, Any]:
         pytest.param("Notification", "idle_prompt", {"notification_type": "x"}, False, id="notif"),
         pytest.param("UserPromptSubmit", "Bash", {"prompt": "hi"}, True, id="no-matcher-event"),
         pytest.param("Stop", "Nothing", {}, True, id="stop-ignores"),
+        pytest.param("PreToolUse", "Bash(", {"tool_name": "Bash("}, False, id="broken-pattern"),
     ],
 )
 def test_matcher_rules(
@@ -235,6 +236,7 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
         pytest.param("import sys\nsys.exit('message for the user')\n", id="sys-exit-text"),
         pytest.param("import sys\nsys.exit(3)\n", id="sys-exit-3"),
         pytest.param("import sys\nsys.exit()\n", id="sys-exit-none"),
+        pytest.param("print('x' * 300000)\n", id="output-larger-than-a-pipe"),
         pytest.param(
             "import os, sys\nsys.stdout.close()\nos.write(1, b'fd 1 is still open\\n')\n",
             id="stdout-closed-not-fd-1",
@@ -994,6 +996,9 @@ def test_without_pidfd_the_runner_polls_and_gives_the_same_results(project: Proj
         print('{"systemMessage": "spawned"}')
         """,
     )
+    alone = project.run_unified([spawner], pre_tool())
+    assert alone.seconds < 2.5  # not when its background process ends, 3 s later
+    assert alone.triple == (0, b'{"systemMessage": "spawned"}\n', b"")
     slow = project.hook("slow.py", "import time\nprint('too late')\ntime.sleep(5)\n", timeout=1)
     unified = project.run_unified([spawner, slow], pre_tool())
     assert unified.seconds < 2.5
@@ -1150,7 +1155,8 @@ def test_texts_are_compared_normalised_when_asked() -> None:
 
 def test_run_members_gives_a_timed_out_member_its_signal_as_exit_code(tmp_path: Path) -> None:
     """The API (bench and replay use it): a member killed at its timeout ends with -9, fork
-    or not, called from a plain python3 as documented."""
+    or not, called from a plain python3 as documented. The `env` and `cwd` it is given are
+    the member's; a `cwd` that does not exist is the member's error (exit code 1)."""
     (tmp_path / "slow.py").write_text("import time\ntime.sleep(30)\n")
     member = {
         "name": "slow.py",
@@ -1172,3 +1178,31 @@ def test_run_members_gives_a_timed_out_member_its_signal_as_exit_code(tmp_path: 
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30
         )
         assert done.stdout == "-9 True\n", done.stderr
+    (tmp_path / "where.py").write_text("import os\nprint(os.getcwd(), os.environ['ONLY_HERE'])\n")
+    where = {**member, "name": "where.py", "script": str(tmp_path / "where.py"), "timeout": 30}
+    code = (
+        "import os, sys\nfrom migrate.hooks import runtime\n"
+        f"env = {{**os.environ, 'ONLY_HERE': 'yes'}}\n"
+        f"for cwd in ({str(tmp_path)!r}, {str(tmp_path / 'gone')!r}):\n"
+        f"    run = runtime.run_members([{where!r}], b'{{}}', env=env, cwd=cwd)[0]\n"
+        "    print(run.exit_code, run.stdout, b'No such file or directory' in run.stderr)\n"
+    )
+    for no_fork in ("", "1"):
+        env = {**os.environ, "MIGRATE_HOOKS_NO_FORK": no_fork}
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert done.stdout.splitlines() == [
+            f"0 b'{tmp_path} yes\\n' False",
+            "1 b'' True",
+        ], done.stderr
+
+
+def test_a_member_writes_in_the_encoding_python3_would_use(project: Project) -> None:
+    """PYTHONIOENCODING=latin-1 (or a non-UTF-8 locale): a member prints in that encoding, as
+    under python3, not in UTF-8."""
+    project.env["PYTHONIOENCODING"] = "latin-1"
+    member = project.hook("m.py", "print('caf\\u00e9')\n")
+    alone = project.run_alone(member, pre_tool())
+    assert alone.stdout == "café\n".encode("latin-1")
+    assert project.run_unified([member], pre_tool()).triple == alone.triple
