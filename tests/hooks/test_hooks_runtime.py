@@ -634,10 +634,17 @@ def test_exit_2_where_the_event_cannot_block_is_a_non_blocking_error(project: Pr
             event="Notification",
         ),
         project.hook("b.py", prints_json({"systemMessage": "hello"}), event="Notification"),
+        project.hook(
+            "c.py",
+            'import sys\nprint(\'{"systemMessage": "ignored"}\')\n'
+            "print('nor this', file=sys.stderr)\nsys.exit(2)\n",
+            event="Notification",
+        ),
     ]
     payload = event("Notification", message="hi", notification_type="idle_prompt")
     assert project.run_unified(members, payload).json == {
         "systemMessage": "[a.py] failed with exit code 2: cannot block here\n[b.py] hello"
+        "\n[c.py] failed with exit code 2: nor this"  # exit 2: its JSON is not read
     }
 
 
