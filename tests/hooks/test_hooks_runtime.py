@@ -238,7 +238,8 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
         pytest.param("import sys\nsys.exit()\n", id="sys-exit-none"),
         pytest.param("print('x' * 300000)\n", id="output-larger-than-a-pipe"),
         pytest.param(
-            "import os, sys\nsys.stdout.close()\nos.write(1, b'fd 1 is still open\\n')\n",
+            "import os, sys\nsys.stdout.close()\nos.write(1, b'fd 1 is still open\\n')\n"
+            "sys.stderr.write('stderr is still flushed')\n",
             id="stdout-closed-not-fd-1",
         ),
         pytest.param("import json, sys\nraise RuntimeError('boom')\n", id="traceback"),
@@ -1213,3 +1214,12 @@ def test_a_member_writes_in_the_encoding_python3_would_use(project: Project) -> 
     alone = project.run_alone(member, pre_tool())
     assert alone.stdout == "café\n".encode("latin-1")
     assert project.run_unified([member], pre_tool()).triple == alone.triple
+
+
+def test_with_no_fork_each_member_is_a_fresh_python3(tmp_path: Path) -> None:
+    """MIGRATE_HOOKS_NO_FORK=1, for a member that cannot share the runner's interpreter: the
+    member starts from nothing, as under python3 (a forked member would have the runner's
+    modules already imported)."""
+    project = Project(tmp_path / "project", no_fork=True)
+    member = project.hook("m.py", "import sys\nprint('_unified_runtime' in sys.modules)\n")
+    assert project.run_unified([member], pre_tool()).triple == (0, b"False\n", b"")
