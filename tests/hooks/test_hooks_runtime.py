@@ -940,7 +940,8 @@ def test_members_that_cannot_start_for_want_of_descriptors_are_their_errors(
     others run, and nothing blocks."""
     source = "import json, sys\njson.load(sys.stdin)\nprint('ran')\n"
     members = [
-        project.hook(f"m{i}.py", source, event="UserPromptSubmit", timeout=30) for i in range(40)
+        project.hook(f"m{i}.py", source, event="UserPromptSubmit", timeout=30, args=["-v"])
+        for i in range(40)
     ]
     script = project.hooks / "unified_test.py"
     script.write_text(UNIFIED_TEMPLATE.format(members=members))
@@ -1058,6 +1059,7 @@ def test_a_share_smaller_than_the_cut_note_keeps_only_the_note() -> None:
     ]
     assert "x" not in context
     assert context.count("characters cut by the unified hook]") == 250
+    assert context.startswith("\n[... 108 characters cut by the unified hook]\n\n")
 
 
 def test_the_last_rewrite_is_kept_and_named_even_when_it_empties_the_input() -> None:
