@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from migrate.hooks import runtime
+from migrate.hooks import runtime, unified
 from migrate.hooks.runtime import classify, combine, matcher_matches
 
 UNIFIED_TEMPLATE = '''#!/usr/bin/env python3
@@ -237,6 +237,10 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
         pytest.param("import sys\nsys.exit(3)\n", id="sys-exit-3"),
         pytest.param("import sys\nsys.exit()\n", id="sys-exit-none"),
         pytest.param("print('x' * 300000)\n", id="output-larger-than-a-pipe"),
+        pytest.param(
+            "import sys\nprint('text')\nsys.stdout.buffer.write(b'bytes first\\n')\n",
+            id="text-then-bytes",
+        ),
         pytest.param(
             "import os, sys\nsys.stdout.close()\nos.write(1, b'fd 1 is still open\\n')\n"
             "sys.stderr.write('stderr is still flushed')\n",
@@ -766,7 +770,7 @@ def test_context_over_the_cap_is_cut_fairly() -> None:
     code, out, err = combine("UserPromptSubmit", results)
     context = json.loads(out)["hookSpecificOutput"]["additionalContext"]
     assert (code, err) == (0, b"")
-    assert len(context) <= runtime.OUTPUT_CAP
+    assert len(context) == runtime.OUTPUT_CAP  # the cap is used whole, and not passed
     parts = context.split("\n\n")
     assert parts[2] == "[c.py]\nshort"
     for part, letter in zip(parts[:2], "ab", strict=True):
@@ -1020,10 +1024,11 @@ def test_a_script_under_home_is_found_as_the_shell_finds_it(project: Project) ->
     """Pattern: hooks kept in the user's home, registered as `python3 ~/.claude/hooks/x.py`:
     a leading `~` or `~/` is HOME, as the shell expands it; a `~` elsewhere stays."""
     project.env["HOME"] = str(project.root)
-    member = project.hook("m.py", "import sys\nprint(sys.argv[1:])\n", args=["~/x", "a~b"])
+    args = ["~/x", "a~b", "~other/x"]  # ~other is another user's home: left to the shell
+    member = project.hook("m.py", "import sys\nprint(sys.argv[1:])\n", args=args)
     member["script"] = "~/.claude/hooks/m.py"
     unified = project.run_unified([member], pre_tool())
-    assert unified.triple == (0, f"['{project.root}/x', 'a~b']\n".encode(), b"")
+    assert unified.triple == (0, f"['{project.root}/x', 'a~b', '~other/x']\n".encode(), b"")
 
 
 def test_missing_script_run_by_python3_on_path_gives_python3s_own_message(tmp_path: Path) -> None:
@@ -1225,3 +1230,45 @@ def test_with_no_fork_each_member_is_a_fresh_python3(tmp_path: Path) -> None:
     project = Project(tmp_path / "project", no_fork=True)
     member = project.hook("m.py", "import sys\nprint('_unified_runtime' in sys.modules)\n")
     assert project.run_unified([member], pre_tool()).triple == (0, b"False\n", b"")
+
+
+def test_merged_output_keeps_non_ascii_text_as_it_is() -> None:
+    results = [result("a.py", "café"), result("b.py", "naïve")]
+    out = combine("UserPromptSubmit", results)[1]
+    assert "[a.py]\\ncafé\\n\\n[b.py]\\nnaïve".encode() in out
+
+
+def test_other_fields_compare_equal_whatever_order_the_members_gave_them() -> None:
+    one = result("a.py", json.dumps({"x": 1}))
+    two = result("b.py", json.dumps({"y": 2}))
+    first = runtime.shown("UserPromptSubmit", [one, two]).comparable()
+    again = runtime.shown("UserPromptSubmit", [two, one]).comparable()
+    assert first["other"] == again["other"] == '{"x": 1, "y": 2}'
+
+
+def test_of_three_rewrites_the_last_is_kept_and_named() -> None:
+    results = [
+        result(f"{n}.py", json.dumps(rewrite(f"ls -{n}")), event_name="PreToolUse") for n in "abc"
+    ]
+    out = json.loads(combine("PreToolUse", results)[1])
+    assert out["hookSpecificOutput"]["updatedInput"] == {"command": "ls -c"}
+    assert out["systemMessage"] == (
+        "[c.py] several members rewrote the tool input (a.py, b.py, c.py); kept c.py's"
+    )
+
+
+def test_a_member_without_a_timeout_gets_claude_codes_default_of_600_s() -> None:
+    """hooks-contract.md: a command hook without a timeout has 600 s; the unified hook's own
+    registration leaves room for it."""
+    member = {
+        "name": "m.py",
+        "script": "m.py",
+        "args": [],
+        "event": "Stop",
+        "matchers": ["*"],
+        "timeout": None,
+        "chain": None,
+    }
+    [[job]] = runtime._lanes([member], {})
+    assert job.timeout == 600
+    assert unified.registration_timeout([member]) == 600 + unified.TIMEOUT_MARGIN
