@@ -58,6 +58,7 @@ RUN_KEYWORDS = (
     "test_workflow",
     "yes_without_a_terminal",
     "yes_never_skips",
+    "yes_never_bisects",
     "kill_9",
     "two_applies",
     "while_a_check",
@@ -84,6 +85,7 @@ RUN_TESTS = (
     "tests/engine/test_validation.py",
     "tests/ui/test_guide.py::test_yes_without_a_terminal_applies_every_pending_recipe",
     "tests/ui/test_guide.py::test_yes_never_skips_a_file_that_does_not_parse",
+    "tests/ui/test_guide.py::test_yes_never_bisects_on_its_own",
     "-k",
     " or ".join(RUN_KEYWORDS),
 )

@@ -270,7 +270,7 @@ def test_dry_run_touches_nothing(tmp_path: Path) -> None:
     hook.write_text(hook.read_text().replace("max_workers=10", "max_workers=20"))
     again = run_migrate(repo, "apply", "max-workers", "--dry-run")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "-with ThreadPoolExecutor(max_workers=10) as ex:" in again.stdout  # HEAD's text
+    assert "+++ b/.claude/hooks/detect_batch.py" in again.stdout  # from HEAD's text
     assert not any((repo / ".git/migrate/worktrees").iterdir())
     assert "max_workers=20" in hook.read_text()
 
@@ -649,3 +649,16 @@ def test_ctrl_c_after_a_validated_step_says_what_was_kept(tmp_path: Path) -> Non
     assert "Migrate-Recipe: max-workers" in git(repo, "log", "-1", "--format=%B")
     assert (repo / "CLAUDE.md").read_text() == FILES["CLAUDE.md"]
     assert [s["status"] for s in last_steps(repo)] == ["applied", "interrupted"]
+
+
+def test_a_bad_parameter_of_a_repository_recipe_is_named_with_its_file(tmp_path: Path) -> None:
+    """The transform says what is wrong with the value; migrate says in which file."""
+    recipe = 'id = "pools"\ntitle = "Pools"\ntransform = "max-workers"\n[params]\nfrom = 0\n'
+    repo = project(tmp_path, {".migrate/recipes/pools.toml": recipe})
+    result = run_migrate(repo, "apply", "pools", "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        f"migrate: {repo / '.migrate/recipes/pools.toml'}: params.from must be a positive"
+        " integer, got 0.\n"
+    )
+    assert git(repo, "branch", "--list", "migrate/*") == ""

@@ -354,6 +354,20 @@ def test_yes_never_skips_a_file_that_does_not_parse(tmp_path: Path) -> None:
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
 
 
+def test_yes_never_bisects_on_its_own(tmp_path: Path) -> None:
+    """A step over several files fails a test: with --yes the guide reverts it whole; keeping
+    part of a step (bisect) is offered only to someone who can answer."""
+    pool = "from concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor(max_workers=10)\n"
+    keep = "def test_c_keeps_ten():\n    assert 'max_workers=10' in open('scripts/c.py').read()\n"
+    files = {"scripts/a.py": pool, "scripts/c.py": pool, "tests/test_c.py": keep}
+    repo = make_repo(tmp_path / "small", {**SMALL, **files})
+    result = run_migrate(repo, "guide", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "bisecting" not in result.stdout and "left out" not in result.stdout
+    steps = {s["recipe"]: s["status"] for s in run_status(repo)["run"]["steps"]}
+    assert steps["max-workers"] == "reverted"
+
+
 def test_without_a_terminal_it_shows_the_plan_and_changes_nothing(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "small", SMALL)
     base = head(repo)
