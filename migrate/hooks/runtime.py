@@ -175,8 +175,8 @@ def _exit_now(code: int, out: bytes, err: bytes) -> NoReturn:
             stream.buffer.write(data)
             stream.flush()
         except (OSError, ValueError):  # Claude Code stopped listening
-            if stream is sys.stdout and code == 0:
-                code = 120  # what python3 exits with when stdout cannot be flushed
+            # python3 exits 120 when stdout or stderr cannot be flushed, whatever the status
+            code = 120
     os._exit(code)
 
 
@@ -790,8 +790,8 @@ def _shut_down_like_python(code: int) -> int:
         try:
             stream.flush()
         except OSError:
-            if stream is sys.stdout and code == 0:
-                code = 120  # what python3 exits with when stdout cannot be flushed
+            # python3 exits 120 when stdout or stderr cannot be flushed, whatever the status
+            code = 120
     return code
 
 

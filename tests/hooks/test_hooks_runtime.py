@@ -238,6 +238,14 @@ def test_payload_that_is_not_json_runs_nothing(project: Project) -> None:
         pytest.param("import sys\nsys.exit()\n", id="sys-exit-none"),
         pytest.param("print('x' * 300000)\n", id="output-larger-than-a-pipe"),
         pytest.param(
+            "import sys\nprint(sys.stdin.mode, sys.stdout.mode, sys.stderr.mode)\n",
+            id="stream-modes",
+        ),
+        pytest.param(
+            "def f(x: int) -> None:\n    pass\nprint(f.__annotations__)\n",
+            id="annotations-not-postponed",
+        ),
+        pytest.param(
             "import sys\nprint('text')\nsys.stdout.buffer.write(b'bytes first\\n')\n",
             id="text-then-bytes",
         ),
@@ -906,7 +914,6 @@ def test_a_closed_stdout_exits_120_as_python3_does(project: Project) -> None:
     flush stdout, and so does the unified hook."""
     member = project.hook("m.py", "import time\ntime.sleep(0.3)\nprint('x' * 100)\n")
     script = project.hooks / "unified_test.py"
-    script.write_text(UNIFIED_TEMPLATE.format(members=[member]))
     alone = member["script"].replace("$CLAUDE_PROJECT_DIR", str(project.root))
 
     def closed(argv: list[str]) -> int:
@@ -923,6 +930,13 @@ def test_a_closed_stdout_exits_120_as_python3_does(project: Project) -> None:
         proc.communicate(json.dumps(pre_tool()).encode(), timeout=30)
         return proc.returncode
 
+    script.write_text(UNIFIED_TEMPLATE.format(members=[member]))
+    assert closed([alone]) == closed([str(script)]) == 120
+    # even a block (exit 2): python3 then exits 120 too
+    source = "import sys, time\ntime.sleep(0.3)\nprint('x' * 100)\nsys.exit(2)\n"
+    blocks = project.hook("b.py", source)
+    script.write_text(UNIFIED_TEMPLATE.format(members=[blocks]))
+    alone = blocks["script"].replace("$CLAUDE_PROJECT_DIR", str(project.root))
     assert closed([alone]) == closed([str(script)]) == 120
 
 
@@ -1272,3 +1286,32 @@ def test_a_member_without_a_timeout_gets_claude_codes_default_of_600_s() -> None
     [[job]] = runtime._lanes([member], {})
     assert job.timeout == 600
     assert unified.registration_timeout([member]) == 600 + unified.TIMEOUT_MARGIN
+
+
+def test_comparable_rewrites_ignore_key_order_and_extra_dicts_stay_where_they_are() -> None:
+    def shows(output: dict[str, Any]) -> dict[str, Any]:
+        member = result("m.py", json.dumps(output), event_name="PreToolUse")
+        return runtime.shown("PreToolUse", [member]).comparable()
+
+    ab = shows(
+        {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {"a": 1, "b": 2}}}
+    )
+    ba = shows(
+        {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {"b": 2, "a": 1}}}
+    )
+    assert ab["updated_input"] == ba["updated_input"] == '{"a": 1, "b": 2}'
+    assert shows({"extra": {"x": 1}})["other"] == '{"extra": {"x": 1}}'
+
+
+@pytest.mark.parametrize(
+    ("event_name", "to_claude", "to_user"),
+    [("UserPromptSubmit", [], ["no"]), ("PostToolUse", ["no"], [])],
+)
+def test_a_blocking_reason_goes_where_the_event_sends_it(
+    event_name: str, to_claude: list[str], to_user: list[str]
+) -> None:
+    """UserPromptSubmit shows a block's reason to the user (the prompt is erased); on
+    PostToolUse it goes back to Claude."""
+    block = result("b.py", json.dumps({"decision": "block", "reason": "no"}), event_name=event_name)
+    model = runtime.shown(event_name, [block]).comparable()
+    assert (model["to_claude"], model["to_user"]) == (to_claude, to_user)
