@@ -78,13 +78,15 @@ RUN_KEYWORDS = (
     "first_failing_check",
     "skip_unparsable",
     "symlinks",
+    "behind_a_symlink",
+    "bad_parameter",
 )
 RUN_TESTS = (
     "tests/engine/test_workflow.py",
     "tests/engine/test_isolation.py",
     "tests/engine/test_validation.py",
     "tests/ui/test_guide.py::test_yes_without_a_terminal_applies_every_pending_recipe",
-    "tests/ui/test_guide.py::test_yes_never_skips_a_file_that_does_not_parse",
+    "tests/ui/test_guide.py::test_yes_never_skips_a_file_it_cannot_read",
     "tests/ui/test_guide.py::test_yes_never_bisects_on_its_own",
     "-k",
     " or ".join(RUN_KEYWORDS),

@@ -271,6 +271,8 @@ def test_dry_run_touches_nothing(tmp_path: Path) -> None:
     again = run_migrate(repo, "apply", "max-workers", "--dry-run")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "+++ b/.claude/hooks/detect_batch.py" in again.stdout  # from HEAD's text
+    # once more: the folder of throwaway worktrees is there now
+    assert run_migrate(repo, "apply", "max-workers", "--dry-run").returncode == 0
     assert not any((repo / ".git/migrate/worktrees").iterdir())
     assert "max_workers=20" in hook.read_text()
 

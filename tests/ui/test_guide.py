@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from tests.helpers import git, make_repo, run_migrate
 
@@ -340,15 +341,23 @@ def test_yes_without_a_terminal_applies_every_pending_recipe(tmp_path: Path) -> 
     assert clean(repo)
 
 
-def test_yes_never_skips_a_file_that_does_not_parse(tmp_path: Path) -> None:
-    """Pattern: a Python 2 script beside the hooks. The guide applies no recipe that would
-    leave that file out without saying so: max-workers is shown with the reason and not
-    applied; the other recipes go on."""
-    py2 = "print 'ThreadPoolExecutor(max_workers=2)'\n"
-    repo = make_repo(tmp_path / "small", {**SMALL, "scripts/legacy.py": py2})
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        pytest.param(b"print 'ThreadPoolExecutor(max_workers=2)'\n", "cannot parse", id="python-2"),
+        pytest.param(
+            b"x = 'caf\xe9'\nThreadPoolExecutor(max_workers=10)\n", "is not valid", id="latin-1"
+        ),
+    ],
+)
+def test_yes_never_skips_a_file_it_cannot_read(tmp_path: Path, text: bytes, why: str) -> None:
+    """Pattern: a Python 2 script, or one saved in Latin-1, beside the hooks. The guide
+    applies no recipe that would leave that file out without saying so: max-workers is shown
+    with the reason and not applied; the other recipes go on."""
+    repo = make_repo(tmp_path / "small", {**SMALL, "scripts/legacy.py": text})
     result = run_migrate(repo, "guide", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "scripts/legacy.py: cannot parse the file" in " ".join(result.stdout.split())
+    assert f"scripts/legacy.py: {why}" in " ".join(result.stdout.split())
     steps = run_status(repo)["run"]["steps"]
     assert "max-workers" not in [s["recipe"] for s in steps]
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
