@@ -63,7 +63,6 @@ def start_point(repo: Repo, run: Run, is_new: bool) -> str:
 class Published:
     run: Run
     message: str
-    switched: bool = False
 
 
 def publish(repo: Repo, run: Run, tip: str, *, switch: bool, start: str | None = None) -> Published:
@@ -90,7 +89,7 @@ def publish(repo: Repo, run: Run, tip: str, *, switch: bool, start: str | None =
     on_base = git.current_branch(repo) == run.base_branch and git.head_sha(repo) == start
     assert run.branch is not None
     if switch and on_base and not git.uncommitted(repo) and git.checkout(repo, run.branch):
-        return Published(run, f"switched to branch {run.branch}", switched=True)
+        return Published(run, f"switched to branch {run.branch}")
     return Published(run, message + f" (you stay where you are: git checkout {run.branch})")
 
 

@@ -358,7 +358,7 @@ def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert git(repo, "rev-parse", "HEAD~1") == base
-    assert f"main moved forward to {head(repo)[:10]}" in applied.stdout
+    assert f"\nmain moved forward to {head(repo)[:10]}.\n" in applied.stdout
     # a branch of the user's made at the run's tip is not the run's: the run is main's
     git(repo, "checkout", "-q", "-b", "topic")
     assert status_json(repo)["run"] is None
