@@ -59,6 +59,7 @@ RUN_KEYWORDS = (
     "yes_without_a_terminal",
     "yes_never_skips",
     "yes_never_bisects",
+    "yes_continues",
     "kill_9",
     "two_applies",
     "while_a_check",
@@ -88,6 +89,7 @@ RUN_TESTS = (
     "tests/ui/test_guide.py::test_yes_without_a_terminal_applies_every_pending_recipe",
     "tests/ui/test_guide.py::test_yes_never_skips_a_file_it_cannot_read",
     "tests/ui/test_guide.py::test_yes_never_bisects_on_its_own",
+    "tests/ui/test_guide.py::test_yes_continues_the_open_run_started_from_this_branch",
     "-k",
     " or ".join(RUN_KEYWORDS),
 )

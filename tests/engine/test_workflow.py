@@ -313,6 +313,9 @@ def test_in_place_with_local_changes_leaves_the_branch_and_puts_the_steps_aside(
     assert "main has local changes or moved" in result.stdout
     assert head(repo) == base
     assert (repo / "a").read_text() == "2\n"
+    aside = re.search(r"the steps are on the new branch (\S+); take them", result.stdout)
+    assert aside, result.stdout
+    assert git(repo, "rev-parse", f"{aside[1]}~1") == base  # the branch named is there
 
 
 def test_a_second_apply_beside_local_changes_on_the_run_branch_goes_to_a_run_ref(

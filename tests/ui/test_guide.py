@@ -377,6 +377,21 @@ def test_yes_never_bisects_on_its_own(tmp_path: Path) -> None:
     assert steps["max-workers"] == "reverted"
 
 
+def test_yes_continues_the_open_run_started_from_this_branch(tmp_path: Path) -> None:
+    """`apply` made a run and the user went back to main: the guide goes on with that run, on
+    its branch, instead of starting a second one."""
+    repo = make_repo(tmp_path / "small", SMALL)
+    assert run_migrate(repo, "apply", "max-workers", "--yes").returncode == 0
+    run = run_status(repo)["run"]
+    git(repo, "checkout", "-q", "main")
+    result = run_migrate(repo, "guide", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"switched to {run['branch']}; continuing run {run['id']}" in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == run["branch"]
+    steps = [s["recipe"] for s in run_status(repo)["run"]["steps"]]
+    assert steps[0] == "max-workers" and len(steps) > 1
+
+
 def test_without_a_terminal_it_shows_the_plan_and_changes_nothing(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "small", SMALL)
     base = head(repo)
