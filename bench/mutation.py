@@ -283,9 +283,12 @@ def run_module(
         print(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
         return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
     baseline_seconds = time.monotonic() - checked
-    # a mutant that hangs is killed (cosmic-ray counts a timeout as a kill) once it has taken
-    # far longer than the whole selection
-    limit = timeout if timeout is not None else max(60.0, 4 * baseline_seconds + 30)
+    # a mutant that hangs is stopped by run_tests at three times what its tests took (it kills
+    # their process group); cosmic-ray's own timeout is the backstop, always later: when it
+    # fires it kills run_tests alone, and the tests it started would run on, orphaned
+    seconds = json.loads((folder / "map.json").read_text("utf-8"))["seconds"]
+    whole = 3 * sum(seconds.values()) + 20
+    limit = timeout if timeout is not None else max(60.0, 4 * baseline_seconds + 30, 2 * whole)
     (folder / "mutation.toml").write_text(config(name, limit, thorough=again), encoding="utf-8")
     if again:
         _survivors_pending(db)
@@ -491,7 +494,7 @@ def run_tests(name: str, thorough: bool) -> int:
     seconds = plan.get("seconds", {})
     # a mutant that hangs is stopped at three times what its tests took unmutated (and counts
     # as killed, as cosmic-ray's own timeout, the backstop, counts it)
-    limit = 3 * sum(seconds.get(t, 60.0) for t in tests) + 20 if seconds else None
+    limit = 3 * sum(seconds.get(t, 60.0) for t in tests) + 20 if seconds else None  # see run_module
     started = time.monotonic()
     proc = subprocess.Popen(selection_command(name, tests), start_new_session=True)
     try:
