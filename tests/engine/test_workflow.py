@@ -284,6 +284,8 @@ def test_second_apply_on_the_run_branch_joins_the_run(tmp_path: Path) -> None:
     assert run_migrate(repo, "apply", "agent-parallelism-doc").returncode == 0
     assert len(git(repo, "branch", "--list", "migrate/*").splitlines()) == 1
     assert len(status_json(repo)["run"]["steps"]) == 2
+    assert run_migrate(repo, "apply", "max-workers").returncode == 0  # nothing left to change
+    assert status_json(repo)["run"]["state"] == "open"
     assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
     assert head(repo) == base
 
@@ -316,6 +318,10 @@ def test_in_place_with_local_changes_leaves_the_branch_and_puts_the_steps_aside(
     aside = re.search(r"the steps are on the new branch (\S+); take them", result.stdout)
     assert aside, result.stdout
     assert git(repo, "rev-parse", f"{aside[1]}~1") == base  # the branch named is there
+    # that branch is the run's now, made by migrate: rolling back the run deletes it
+    assert run_migrate(repo, "rollback", "--all", "--yes").returncode == 0
+    assert git(repo, "branch", "--list", aside[1]) == ""
+    assert head(repo) == base and (repo / "a").read_text() == "2\n"
 
 
 def test_a_second_apply_beside_local_changes_on_the_run_branch_goes_to_a_run_ref(
