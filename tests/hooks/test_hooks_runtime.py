@@ -1235,6 +1235,10 @@ def test_a_member_writes_in_the_encoding_python3_would_use(project: Project) -> 
     alone = project.run_alone(member, pre_tool())
     assert alone.stdout == "café\n".encode("latin-1")
     assert project.run_unified([member], pre_tool()).triple == alone.triple
+    project.env["PYTHONIOENCODING"] = "ascii:replace"  # and its error handler
+    alone = project.run_alone(member, pre_tool())
+    assert alone.stdout == b"caf?\n"
+    assert project.run_unified([member], pre_tool()).triple == alone.triple
 
 
 def test_with_no_fork_each_member_is_a_fresh_python3(tmp_path: Path) -> None:
