@@ -673,3 +673,24 @@ def test_a_bad_parameter_of_a_repository_recipe_is_named_with_its_file(tmp_path:
         " integer, got 0.\n"
     )
     assert git(repo, "branch", "--list", "migrate/*") == ""
+
+
+def test_without_a_git_identity_the_run_commits_as_migrate(tmp_path: Path) -> None:
+    """CI machines often have no git identity: the run's commits are made as migrate, and
+    no configuration of the user's is written."""
+    repo = project(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "home"))
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    config = (repo / ".git/config").read_text()
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "apply", "max-workers", "--yes"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(repo, "log", "-1", "--format=%an <%ae>", "HEAD") == "migrate <migrate@localhost>"
+    assert (repo / ".git/config").read_text() == config
