@@ -63,6 +63,9 @@ def test_a_random_member_is_reported_not_reverted(tmp_path: Path) -> None:
     assert {n.event for n in report.nondeterministic} == {"UserPromptSubmit"}
     assert "nondeterministic: tip.py on UserPromptSubmit" in report.nondeterministic[0].describe()
     assert report.as_dict()["handler_runs"] == {"before": 9, "after": 9}
+    assert report.summary() == (
+        f"{len(PROMPTS)} payloads, 9 hook runs before and 9 after: same effect, 3 nondeterministic."
+    )
 
 
 def test_a_real_difference_still_fails_beside_a_random_member(tmp_path: Path) -> None:
