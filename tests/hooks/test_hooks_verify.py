@@ -508,10 +508,12 @@ def test_what_varies_is_named_by_the_original_hook_not_by_its_replacement(tmp_pa
 def test_a_file_that_varies_only_after_the_change_is_a_difference(tmp_path: Path) -> None:
     """The same rule as for what the hooks show: the original writes the same line each time,
     the edit writes a random token. What varies only after the change is a difference."""
-    steady = NOTES + "open('.claude/state.log', 'a').write('seen')\n"
+    keeps = "open('.claude/kept.log', 'a').write('kept')\n"  # the same on both sides
+    steady = NOTES + "open('.claude/state.log', 'a').write('seen')\n" + keeps
     repo = project(tmp_path, {"notes.py": steady}, settings(python_hook("notes.py")))
-    (repo / ".claude/hooks/notes.py").write_text(RANDOM_STATE)
+    (repo / ".claude/hooks/notes.py").write_text(RANDOM_STATE + keeps)
     report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert [n.what for n in report.nondeterministic] == [(".claude/state.log",)]
     assert not report.ok
     assert report.failure_lines() == [
         'files changed by the hooks: .claude/state.log differs: before "seen",'
@@ -565,3 +567,13 @@ def test_a_command_not_found_is_named_by_the_last_line_of_its_error(tmp_path: Pa
     report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
     assert len(report.problems) == 1
     assert report.problems[0].endswith("not found"), report.problems
+
+
+def test_a_hook_that_exits_1_is_a_run_to_compare_not_one_that_could_not_start(
+    tmp_path: Path,
+) -> None:
+    """Pattern: a hook that warns with sys.exit('message') (exit 1, a non-blocking error)."""
+    warns = "import json, sys\njson.load(sys.stdin)\nsys.exit('lint warnings: 3')\n"
+    repo = project(tmp_path, {"warns.py": warns}, settings(python_hook("warns.py")))
+    report = verify.verify(repo, "HEAD", None, PROMPTS[:1])
+    assert report.ok and not report.problems, report.failure_lines()
