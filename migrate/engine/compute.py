@@ -59,7 +59,8 @@ def compute(
 
 
 def _refuse(recipe: Recipe, bad: Sequence[Finding], skip: bool, flag: str | None) -> None:
-    """Stop the recipe on `bad` files, unless `skip` (its `flag`: None, no flag skips them)."""
+    """Stop the recipe on the `bad` files, unless `skip` (the user passed `flag`; with no
+    flag, nothing lets the recipe go on without them)."""
     if bad and not skip:
         first = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
