@@ -290,8 +290,7 @@ def run_module(
     # a mutant that hangs is stopped by run_tests at three times what its tests took (it kills
     # their process group); cosmic-ray's own timeout is the backstop, always later: when it
     # fires it kills run_tests alone, and the tests it started would run on, orphaned
-    seconds = json.loads((folder / "map.json").read_text("utf-8"))["seconds"]
-    whole = 3 * sum(seconds.values()) + 20
+    whole = tests_limit(json.loads((folder / "map.json").read_text("utf-8"))["seconds"], tests)
     limit = timeout if timeout is not None else max(60.0, 4 * baseline_seconds + 30, 2 * whole)
     (folder / "mutation.toml").write_text(config(name, limit, thorough=again), encoding="utf-8")
     if again:
@@ -489,16 +488,15 @@ def run_tests(name: str, thorough: bool) -> int:
     for line in statement_lines(before, changed_lines(before, after)):
         reach.update(plan["lines"].get(str(line), ()))
     if reach:
-        reach.update(plan.get("unmeasured", ()))
+        reach.update(plan["unmeasured"])
     first = [t for t in plan["tests"] if t in reach]
     rest = [t for t in plan["tests"] if t not in reach]
     if "" in reach or not first:
         first, rest = plan["tests"], []
     tests = first + rest if thorough else first
-    seconds = plan.get("seconds", {})
     # a mutant that hangs is stopped at three times what its tests took unmutated (and counts
     # as killed, as cosmic-ray's own timeout, the backstop, counts it)
-    limit = 3 * sum(seconds.get(t, 60.0) for t in tests) + 20 if seconds else None  # see run_module
+    limit = tests_limit(plan["seconds"], tests)
     started = time.monotonic()
     proc = subprocess.Popen(selection_command(name, tests), start_new_session=True)
     try:
@@ -510,6 +508,11 @@ def run_tests(name: str, thorough: bool) -> int:
     with (folder / "timings.log").open("a", encoding="utf-8") as log:
         log.write(f"{len(tests)}\t{time.monotonic() - started:.1f}\t{code}\n")
     return 1 if code == -signal.SIGKILL else code
+
+
+def tests_limit(seconds: dict[str, float], tests: list[str]) -> float:
+    """How long `tests` may take on a mutant: three times what they took unmutated, and 20 s."""
+    return 3 * sum(seconds.get(t, 60.0) for t in tests) + 20
 
 
 _NOT_RUN = "not run by --survivors"
