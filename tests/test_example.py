@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from migrate.engine import git as gitrepo
 from migrate.errors import UserError
 from migrate.example import build, source
 from tests.helpers import IDENTITY, git
@@ -355,6 +356,44 @@ def test_build_without_identity_uses_a_fallback_for_that_commit_only(
         ["git", "config", "--get", "user.name"], cwd=repo, capture_output=True, timeout=30
     )
     assert local.returncode == 1, "the fallback identity is not written to the repo config"
+
+
+def test_build_takes_the_email_from_EMAIL_when_git_config_has_only_a_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git itself falls back to $EMAIL for a missing user.email, so the build needs no
+    stand-in identity then."""
+    for key in IDENTITY:
+        monkeypatch.delenv(key, raising=False)
+    Path(os.environ["GIT_CONFIG_GLOBAL"]).write_text("[user]\n\tname = Ada\n", encoding="utf-8")
+    monkeypatch.setenv("EMAIL", "ada@example.com")
+    repo = build(tmp_path / "env-email")
+    assert git(repo, "log", "-1", "--format=%an <%ae>") == "Ada <ada@example.com>"
+
+
+def test_build_without_git_on_path_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(UserError, match=r"Could not build the example project in .*'git'"):
+        build(tmp_path / "no-git")
+
+
+def test_build_names_what_git_said_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git's reason, from stderr; a refusal git prints on stdout only, from its last line."""
+    Path(os.environ["GIT_CONFIG_GLOBAL"]).write_text("[user\n", encoding="utf-8")
+    with pytest.raises(UserError, match="bad config line 1"):
+        build(tmp_path / "bad-config")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "none"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert gitrepo.create_with_commit(empty, "first") == (
+        'nothing to commit (create/copy files and use "git add" to track)'
+    )
 
 
 def test_build_keeps_a_configured_identity_and_skips_litter(tmp_path: Path) -> None:

@@ -106,7 +106,9 @@ def _command(
     except (OSError, subprocess.TimeoutExpired) as e:
         return str(e)
     if done.returncode:
-        return os.fsdecode(done.stderr).strip() or f"git {args[0]} exited {done.returncode}"
+        # git says why on stderr, but some refusals ("nothing to commit") only on stdout
+        said = done.stderr.strip() or done.stdout.strip().rpartition(b"\n")[2]
+        return os.fsdecode(said) or f"git exited {done.returncode} without a message"
     return done
 
 
@@ -308,12 +310,12 @@ def checked_out(repo: Repo) -> dict[str, Path]:
     return found
 
 
-def uncommitted(repo: Repo) -> list[str]:
-    """Changed tracked paths (staged or not), without refreshing the index (it is the user's)."""
-    out = _run(
-        repo, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no"
+def has_uncommitted(repo: Repo) -> bool:
+    """Whether a tracked path is changed (staged or not), without refreshing the index (it
+    is the user's)."""
+    return bool(
+        _run(repo, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no")
     )
-    return [entry[3:] for entry in _z(out) if len(entry) > 3 and entry[2] == " "]
 
 
 def stage_tree(repo: Repo, paths: Iterable[str]) -> str:
