@@ -78,7 +78,7 @@ def publish(repo: Repo, run: Run, tip: str, *, switch: bool, start: str | None =
         if (
             holder in (None, here)
             and (start is None or old == start)
-            and not git.uncommitted(repo)
+            and not git.has_uncommitted(repo)
             and git.fast_forward(repo, tip)
         ):
             return Published(run, f"{run.branch or 'HEAD'} moved forward to {tip[:10]}")
@@ -88,7 +88,7 @@ def publish(repo: Repo, run: Run, tip: str, *, switch: bool, start: str | None =
     message = f"the steps are on branch {run.branch}"
     on_base = git.current_branch(repo) == run.base_branch and git.head_sha(repo) == start
     assert run.branch is not None
-    if switch and on_base and not git.uncommitted(repo) and git.checkout(repo, run.branch):
+    if switch and on_base and not git.has_uncommitted(repo) and git.checkout(repo, run.branch):
         return Published(run, f"switched to branch {run.branch}")
     return Published(run, message + f" (you stay where you are: git checkout {run.branch})")
 
