@@ -360,6 +360,58 @@ def test_branch_option_names_a_new_branch_and_continues_it(tmp_path: Path) -> No
     assert git(repo, "rev-parse", "HEAD~2") == git(repo, "rev-parse", "main")
 
 
+def test_in_place_leaves_a_branch_the_user_moved_back_during_the_run(tmp_path: Path) -> None:
+    """The user resets main to an older commit while a step is being checked (here the
+    step's own check plays the user): the run does not fast-forward main over their reset;
+    the steps go aside."""
+    repo = tmp_path / "repo"
+    older = head(project(tmp_path))
+    (repo / "notes.txt").write_text("later\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-q", "-m", "later")
+    start = head(repo)
+    for path, text in failing_recipe(f"git -C {repo} reset -q --hard {older}").items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(str(text))
+    result = run_migrate(repo, "apply", "doc-check", "--in-place", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert head(repo) == older and not (repo / "notes.txt").exists()
+    aside = re.search(r"the steps are on the new branch (\S+); take them", result.stdout)
+    assert aside, result.stdout
+    assert git(repo, "rev-parse", f"{aside[1]}~1") == start
+
+
+def test_in_place_names_the_branch_the_user_already_moved_to_the_runs_tip(
+    tmp_path: Path,
+) -> None:
+    """While the second step is checked, the user fast-forwards main to the first step (the
+    check plays the user) and the second step fails: main is already where the run ends."""
+    repo = tmp_path / "repo"
+    take_first = f"git -C {repo} merge -q --ff-only $(git rev-parse HEAD); exit 1"
+    project(tmp_path, failing_recipe(take_first))
+    result = run_migrate(repo, "apply", "max-workers", "doc-check", "--in-place", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "\nthe steps are on main.\n" in result.stdout
+    assert "max_workers=50" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    assert "Performance" not in (repo / "CLAUDE.md").read_text()
+
+
+def test_a_new_run_does_not_switch_a_user_who_committed_on_the_base_during_the_run(
+    tmp_path: Path,
+) -> None:
+    """A new run switches to its branch only when the user is where the run started: here
+    they commit on main while the step is checked (the check plays the user), and stay."""
+    repo = tmp_path / "repo"
+    project(tmp_path, failing_recipe(f"git -C {repo} commit -q --allow-empty -m mine"))
+    start = head(repo)
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(you stay where you are: git checkout migrate/" in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert git(repo, "log", "-1", "--format=%s") == "mine"
+    assert git(repo, "rev-parse", "HEAD~1") == start
+
+
 def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
     repo = project(tmp_path)
     base = head(repo)
