@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import git, make_repo, run_migrate
 
@@ -230,3 +233,35 @@ def test_dry_run_check_exits_1_while_something_would_change(tmp_path: Path) -> N
     assert run_migrate(repo, *gate).returncode == 0
     code, err = _error(run_migrate(repo, "apply", "max-workers", "--check"))
     assert code == 2 and "--check goes with --dry-run" in err
+
+
+def test_a_bug_is_exit_4_with_its_traceback_saved_privately(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Inside a repository (here from a linked worktree's subfolder), the traceback goes to
+    the common `.git/migrate/logs/`; outside one, to a private temporary file."""
+    from migrate import cli, recipes
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("planted bug")
+
+    monkeypatch.setattr(recipes, "load_all", broken)
+    repo = make_repo(tmp_path / "repo", {"sub/a.txt": "a\n"})
+    git(repo, "worktree", "add", "-q", str(tmp_path / "linked"))
+    monkeypatch.chdir(tmp_path / "linked" / "sub")
+    assert cli.main(["list"]) == 4
+    err = capsys.readouterr().err
+    logs = list((repo / ".git" / "migrate" / "logs").iterdir())
+    assert len(logs) == 1 and logs[0].name.startswith("crash-")
+    assert f"the traceback is saved in {logs[0]}" in err and "RuntimeError: planted bug" in err
+    assert "planted bug" in logs[0].read_text(encoding="utf-8")
+    assert logs[0].stat().st_mode & 0o777 == 0o600
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    assert cli.main(["list", "-C", str(repo)]) == 4
+    [saved] = (tmp_path / "tmp").iterdir()
+    assert saved.name.startswith("migrate-crash-") and saved.stat().st_mode & 0o777 == 0o600
+    assert "planted bug" in saved.read_text(encoding="utf-8")
