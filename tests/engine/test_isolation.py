@@ -3,6 +3,7 @@ symlinks, merged runs, a damaged journal. Real repositories, real processes, rea
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -326,6 +327,29 @@ def test_a_stale_lock_of_a_dead_process_is_cleared_with_a_message(tmp_path: Path
     result = run_migrate(repo, "apply", "max-workers", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"pid {dead.pid}" in result.stdout
+
+
+def test_a_command_refused_by_a_lock_taken_a_moment_ago_names_its_holder(
+    tmp_path: Path,
+) -> None:
+    """The holder has the lock but writes its record a moment later: the second command reads
+    the record again until it is there, and names the holder rather than "another migrate"."""
+    from migrate.errors import RepoStateError
+    from migrate.engine.safety import Lock
+
+    folder = tmp_path / "migrate"
+    folder.mkdir()
+    held = os.open(folder / "lock.json", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another open file: flock refuses this process too
+    record = json.dumps({"pid": 4242, "start": None, "command": "apply"}).encode()
+    late = threading.Timer(0.1, os.write, (held, record))
+    late.start()
+    try:
+        with pytest.raises(RepoStateError, match=r"`migrate apply` \(pid 4242\) is working"):
+            Lock(folder).acquire("status")
+    finally:
+        late.join()
+        os.close(held)
 
 
 @pytest.mark.parametrize(
