@@ -30,7 +30,7 @@ class Entry:
     """One recipe in the plan: its status here, why, and whether to offer it pre-selected."""
 
     recipe: Recipe
-    status: str  # pending, applied, reverted, not applicable
+    status: str  # pending, applied, reverted, not applicable, blocked (a file stops it)
     detail: str = ""
     preselect: bool = False
     unsafe: tuple[str, ...] = ()  # the unsafe edits it leaves; in an `--unsafe` entry: makes
@@ -86,8 +86,8 @@ def _entry(
         return Entry(recipe, "pending", f"after {', '.join(first)}", preselect)
     try:
         result = compute(root, recipe, files, ApplyOptions())
-    except UserError as e:
-        return Entry(recipe, "not applicable", e.message)
+    except UserError as e:  # a file it cannot read or parse, or a bad parameter: it would apply
+        return Entry(recipe, "blocked", e.message)
     unsafe = tuple(f"{f.path}:{f.line}" for f in result.findings if f.kind == UNSAFE)
     if not result.changes:
         return Entry(recipe, "not applicable", why_nothing(result), unsafe=unsafe)

@@ -37,6 +37,7 @@ OUTCOME_STYLE = {
     "rolled-back": "yellow",
     "pending": "cyan",
     "not applicable": "dim",
+    "blocked": "yellow",
 }
 
 

@@ -358,6 +358,7 @@ def test_yes_never_skips_a_file_it_cannot_read(tmp_path: Path, text: bytes, why:
     result = run_migrate(repo, "guide", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"scripts/legacy.py: {why}" in " ".join(result.stdout.split())
+    assert re.search(r"max-workers +│ blocked +│", result.stdout), result.stdout
     steps = run_status(repo)["run"]["steps"]
     assert "max-workers" not in [s["recipe"] for s in steps]
     assert "max_workers=10" in (repo / ".claude/hooks/detect_batch.py").read_text()
