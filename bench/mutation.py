@@ -81,6 +81,7 @@ RUN_KEYWORDS = (
     "symlinks",
     "behind_a_symlink",
     "bad_parameter",
+    "binary_files",
 )
 RUN_TESTS = (
     "tests/engine/test_workflow.py",

@@ -13,6 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from migrate.errors import UserError
 
+PYTHON = (".py", ".pyi")
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -30,7 +32,7 @@ def decode(path: str, data: bytes) -> SourceFile | None:
         return None
     bom = data.startswith(codecs.BOM_UTF8)
     encoding = "utf-8"
-    if path.endswith((".py", ".pyi")):
+    if path.endswith(PYTHON):
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError:
@@ -166,6 +168,15 @@ def link_problem(root: Path, path: str) -> str | None:
     return None
 
 
+NOT_TEXT = "holds NUL bytes: not a text file"
+
+
+def binary(path: str, why: str | None) -> bool:
+    """Whether `unreadable`'s answer `why` is a binary file (an image, an archive) that no
+    text transform has anything to change in; a Python file with NUL bytes is a broken one."""
+    return why == NOT_TEXT and not path.endswith(PYTHON)
+
+
 def unreadable(root: Path, path: str) -> str | None:
     """Why a selected file cannot be read as text (a transform would silently skip it)."""
     try:
@@ -173,9 +184,9 @@ def unreadable(root: Path, path: str) -> str | None:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
     if b"\0" in data:
-        return "holds NUL bytes: not a text file"
+        return NOT_TEXT
     if decode(path, data) is None:
         return "is not valid text in its encoding (UTF-8 without a coding cookie)"
-    if b"\r" in data and b"\n" not in data and path.endswith((".py", ".pyi")):
+    if b"\r" in data and b"\n" not in data and path.endswith(PYTHON):
         return "has old Mac (CR-only) line endings, which the Python parsers here cannot keep"
     return None

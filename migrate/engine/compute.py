@@ -35,18 +35,25 @@ def compute(
     """Run the recipe's transform over the files its globs select; nothing is written.
 
     A file the transform cannot parse or read as text stops the recipe (unless skipped
-    explicitly): a silently skipped file would look migrated when it is not. A path behind a
-    symlink is never read or written; it is reported.
+    explicitly): a silently skipped file would look migrated when it is not. A binary file
+    (an image) has no text to change: it is left out with a note. A path behind a symlink is
+    never read or written; it is reported.
     """
     run = transforms.for_recipe(recipe.transform, recipe.source)
     chosen = select(tuple(paths), recipe.paths)
     linked = [Finding(p, 0, "symlink", why) for p in chosen if (why := files.link_problem(root, p))]
     chosen = tuple(p for p in chosen if p not in {f.path for f in linked})
-    unreadable = [
-        Finding(p, 0, "unreadable", why) for p in chosen if (why := files.unreadable(root, p))
-    ]
+    unreadable, binary = [], []
+    for path in chosen:
+        why = files.unreadable(root, path)
+        if why is None:
+            continue
+        if files.binary(path, why):
+            binary.append(Finding(path, 0, "binary", why))  # an image: no text to change
+        else:
+            unreadable.append(Finding(path, 0, "unreadable", why))
     _refuse(recipe, unreadable, options.skip_unreadable, "--skip-unreadable")
-    chosen = tuple(p for p in chosen if p not in {f.path for f in unreadable})
+    chosen = tuple(p for p in chosen if p not in {f.path for f in (*unreadable, *binary)})
     try:
         result = run(Snapshot(root, chosen), recipe.params)
     except UserError as e:
@@ -55,7 +62,7 @@ def compute(
         raise type(e)(f"{recipe.source}: {e.message}") from None
     unparsable = [f for f in result.findings if f.kind == "parse-error"]
     _refuse(recipe, unparsable, options.skip_unparsable, "--skip-unparsable")
-    return _without_links(recipe, root, result, (*linked, *unreadable))
+    return _without_links(recipe, root, result, (*linked, *unreadable, *binary))
 
 
 def _refuse(recipe: Recipe, bad: Sequence[Finding], skip: bool, flag: str | None) -> None:
@@ -93,8 +100,20 @@ def _without_links(
         result,
         changes=tuple(c for c in result.changes if c.path not in known),
         findings=(*result.findings, *found),
-        notes=(*result.notes, *(f"skipped {f.path}: {f.message}" for f in found)),
+        notes=(*result.notes, *_skipped(found)),
     )
+
+
+def _skipped(found: Sequence[Finding]) -> list[str]:
+    """One note per file left out; binary files (often many images) in one."""
+    notes = [f"skipped {f.path}: {f.message}" for f in found if f.kind != "binary"]
+    binary = [f.path for f in found if f.kind == "binary"]
+    if binary:
+        shown = ", ".join(binary[:3]) + (f" and {len(binary) - 3} more" if len(binary) > 3 else "")
+        notes.append(
+            f"left out {len(binary)} binary file(s), which hold no text to change: {shown}"
+        )
+    return notes
 
 
 def preview(

@@ -473,6 +473,39 @@ def test_unreadable_files_stop_the_recipe_unless_skipped(tmp_path: Path) -> None
     assert "max_workers=50" in (repo / "scripts/pool.py").read_text()
 
 
+EVERY_FILE = {
+    ".migrate/recipes/doc-all.toml": (
+        'id = "doc-all"\ntitle = "Doc"\ntransform = "agent-parallelism-doc"\npaths = ["**"]\n'
+        "[validate]\npytest = false\n"
+    )
+}
+
+
+def test_binary_files_a_recipe_takes_in_are_left_out_with_one_note(tmp_path: Path) -> None:
+    """Pattern: a `.DS_Store` committed beside the hook scripts, and images for the README. A
+    recipe over every file (as remove-old-hooks, which looks for names anywhere) goes on
+    without them, and says so; a Python file with NUL bytes still stops it."""
+    binaries: dict[str, str | bytes] = {
+        ".claude/hooks/.DS_Store": b"\x00\x00\x00\x01Bud1\x00\x00",
+        "images/flow.gif": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+        "images/logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "images/arch.webp": b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+    }
+    repo = repo_with(tmp_path, {**EVERY_FILE, **binaries})
+    result = run_migrate(repo, "apply", "doc-all", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "left out 4 binary file(s), which hold no text to change: .claude/hooks/.DS_Store,"
+        " images/arch.webp, images/flow.gif and 1 more"
+    ) in " ".join(result.stdout.split())
+    assert "Performance checklist" in (repo / "CLAUDE.md").read_text()
+    broken = tmp_path / "broken"
+    repo = make_repo(broken, {**BASE, **EVERY_FILE, "scripts/nul.py": b"x = 1\x00\n"})
+    refused = run_migrate(repo, "apply", "doc-all", "--yes")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "scripts/nul.py: holds NUL bytes: not a text file" in refused.stderr
+
+
 def test_ignored_files_the_checks_need_are_shared_into_the_run(tmp_path: Path) -> None:
     repo = repo_with(
         tmp_path, {**doc_recipe("test -f .env && test -d .venv"), ".gitignore": ".env\n.venv/\n"}
