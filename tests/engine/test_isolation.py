@@ -334,8 +334,8 @@ def test_a_command_refused_by_a_lock_taken_a_moment_ago_names_its_holder(
 ) -> None:
     """The holder has the lock but writes its record a moment later: the second command reads
     the record again until it is there, and names the holder rather than "another migrate"."""
-    from migrate.errors import RepoStateError
     from migrate.engine.safety import Lock
+    from migrate.errors import RepoStateError
 
     folder = tmp_path / "migrate"
     folder.mkdir()
