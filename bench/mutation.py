@@ -210,8 +210,9 @@ KEPT = (
 EXCLUDE = "core/(?!(" + "|".join(KEPT) + ")$)"
 
 
-PYTEST = ("-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider")
-# -n 0: one process (the suite's own -n auto would start a worker per core per mutant)
+PYTEST = ("-m", "pytest", "-x", "-q", "-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider")
+# One process: the suite's own `-n auto` would start a worker per core per mutant, and xdist
+# loaded even with `-n 0` costs about 0.4 s a mutant.
 
 
 def test_command(name: str, thorough: bool) -> list[str]:
