@@ -42,6 +42,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -283,15 +284,20 @@ def run_module(
     tests = build_map(name, folder, env)
     if tests is None:  # a failing or empty selection would "kill" every mutant
         return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
-    # the selection once more, as each mutant runs it: by node id, without coverage
-    checked = time.monotonic()
-    baseline = subprocess.run(
-        selection_command(name, tests), cwd=folder, env=env, capture_output=True, text=True
+    # each mutant names its tests by node id: one that no longer selects its test would fail
+    # every mutant ("killed"), so they are all collected once (running them again, as the
+    # map just did, would cost a whole selection per module)
+    collected = subprocess.run(
+        [*selection_command(name, tests), "--collect-only"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    if baseline.returncode != 0:
-        print(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
-        return {"module": name, "error": "the unmutated tests fail", "rate": 0.0}
-    baseline_seconds = time.monotonic() - checked
+    if collected.returncode != 0:
+        print(f"{name}: the tests are not found by node id:\n{collected.stdout[-3000:]}")
+        return {"module": name, "error": "the tests are not found by node id", "rate": 0.0}
+    baseline_seconds = sum(json.loads((folder / "map.json").read_text("utf-8"))["seconds"].values())
     # a mutant that hangs is stopped by run_tests at three times what its tests took (it kills
     # their process group); cosmic-ray's own timeout is the backstop, always later: when it
     # fires it kills run_tests alone, and the tests it started would run on, orphaned
@@ -315,6 +321,8 @@ def run_module(
     )
     if again:
         _never_run_pending(db)
+    else:
+        record_killers(name, db)
     result = summary(name, db)
     result.update(
         module=name,
@@ -494,10 +502,11 @@ def run_tests(name: str, thorough: bool) -> int:
         reach.update(plan["lines"].get(str(line), ()))
     if reach:
         reach.update(plan["unmeasured"])
-    first = [t for t in plan["tests"] if t in reach]
-    rest = [t for t in plan["tests"] if t not in reach]
+    ordered = killers_first(name, plan["tests"], plan["seconds"])
+    first = [t for t in ordered if t in reach]
+    rest = [t for t in ordered if t not in reach]
     if "" in reach or not first:
-        first, rest = plan["tests"], []
+        first, rest = ordered, []
     tests = first + rest if thorough else first
     # a mutant that hangs is stopped at three times what its tests took unmutated (and counts
     # as killed, as cosmic-ray's own timeout, the backstop, counts it)
@@ -513,6 +522,48 @@ def run_tests(name: str, thorough: bool) -> int:
     with (folder / "timings.log").open("a", encoding="utf-8") as log:
         log.write(f"{len(tests)}\t{time.monotonic() - started:.1f}\t{code}\n")
     return 1 if code == -signal.SIGKILL else code
+
+
+KILLERS = OUT / "killers.json"  # module -> test -> mutants it killed, kept across passes
+_KILLERS_WRITE = threading.Lock()  # modules run in threads (--jobs)
+
+
+def killers_first(name: str, tests: list[str], seconds: dict[str, float]) -> list[str]:
+    """`tests` (quickest first) with the ones that killed the most mutants a second in the
+    module's last pass moved ahead: -x stops at the first failure, and the test that kills a
+    mutant is most often one that killed many (a dataclass default, run at import, reaches
+    every test, and only a few see it)."""
+    kills = _killers().get(name, {})
+
+    def rate(test: str) -> float:
+        return kills.get(test, 0) / max(seconds.get(test, 1.0), 0.1)
+
+    return sorted(tests, key=lambda t: -rate(t))  # stable: ties stay quickest first
+
+
+def _killers() -> dict[str, dict[str, int]]:
+    try:
+        return dict(json.loads(KILLERS.read_text("utf-8")))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def record_killers(name: str, db: Path) -> None:
+    """Count, for the next pass, the test that killed each mutant (pytest -x names it)."""
+    with sqlite3.connect(db) as con:
+        outputs = con.execute(
+            "SELECT output FROM work_results WHERE lower(test_outcome) = 'killed'"
+        ).fetchall()
+    counts: dict[str, int] = {}
+    for (output,) in outputs:
+        for line in (output or "").splitlines():
+            if line.startswith(("FAILED ", "ERROR ")):
+                test = line.split()[1]
+                counts[test] = counts.get(test, 0) + 1
+                break
+    with _KILLERS_WRITE:
+        if counts:
+            KILLERS.write_text(json.dumps({**_killers(), name: counts}, indent=1), "utf-8")
 
 
 def tests_limit(seconds: dict[str, float], tests: list[str]) -> float:
