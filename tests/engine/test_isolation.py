@@ -499,11 +499,28 @@ def test_binary_files_a_recipe_takes_in_are_left_out_with_one_note(tmp_path: Pat
         " images/arch.webp, images/flow.gif and 1 more"
     ) in " ".join(result.stdout.split())
     assert "Performance checklist" in (repo / "CLAUDE.md").read_text()
+    git(repo, "reset", "-q", "--hard", "main")
+    shown = run_migrate(repo, "apply", "doc-all", "--dry-run", "--json")
+    found = json.loads(shown.stdout)["recipes"][0]["findings"]
+    assert {(f["path"], f["line"]) for f in found if f["kind"] == "binary"} == {
+        (path, 0)
+        for path in binaries  # 0: the whole file
+    }
+    three = {path: data for path, data in binaries.items() if "DS_Store" not in path}
     broken = tmp_path / "broken"
-    repo = make_repo(broken, {**BASE, **EVERY_FILE, "scripts/nul.py": b"x = 1\x00\n"})
+    repo = make_repo(broken, {**BASE, **EVERY_FILE, **three, "scripts/nul.py": b"x = 1\x00\n"})
     refused = run_migrate(repo, "apply", "doc-all", "--yes")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "scripts/nul.py: holds NUL bytes: not a text file" in refused.stderr
+    skipped = run_migrate(repo, "apply", "doc-all", "--yes", "--skip-unreadable")
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    said = " ".join(skipped.stdout.split())
+    assert "skipped scripts/nul.py: holds NUL bytes: not a text file" in said
+    assert (
+        "left out 3 binary file(s), which hold no text to change: images/arch.webp,"
+        " images/flow.gif, images/logo.png"
+    ) in said
+    assert "images/logo.png and" not in said  # all three named, no "and 0 more"
 
 
 def test_ignored_files_the_checks_need_are_shared_into_the_run(tmp_path: Path) -> None:
