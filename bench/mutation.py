@@ -179,7 +179,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             " or intent_to_add or lock_record or refuses_to_commit or staged_rename"
             " or last_line_git or does_not_know or linked_worktree or local_changes_leaves"
             " or run_created or user_errors_are_one_sentence or changed_again or test_build"
-            " or bug_is_exit or lists_tracked or ignored_folder_inside",
+            " or bug_is_exit or lists_tracked or ignored_folder_inside or imports_neither"
+            " or subfolder or trailers or git_cannot_create or deleted_by_hand",
         ),
     ),
     "hooks-runtime": (

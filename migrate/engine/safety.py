@@ -201,8 +201,8 @@ def own_worktree(repo: Repo, lock: Lock, name: str, start: str) -> Iterator[Repo
     """A worktree of the run's own at `start` (detached), removed at the end; after a bug of
     ours it is kept for inspection, with its path printed."""
     path = journal.folder(repo) / "worktrees" / name
-    if path.exists():
-        git.remove_worktree(repo, path)
+    git.remove_worktree(repo, path)  # a folder left by a crash, or one deleted by hand that
+    # git still has registered: either would make `worktree add` refuse
     path.parent.mkdir(parents=True, exist_ok=True)
     git.add_worktree(repo, path, start)
     held = lock.holder.worktrees if lock.holder else ()

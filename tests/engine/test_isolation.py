@@ -358,7 +358,12 @@ def test_a_command_refused_by_a_lock_taken_a_moment_ago_names_its_holder(
         pytest.param(
             ["apply", "max-workers", "--branch", "bad..name"], {}, "bad..name", id="branch"
         ),
-        pytest.param(["hooks", "verify", "--before", "nosuchrev"], {}, "nosuchrev", id="revision"),
+        pytest.param(
+            ["hooks", "verify", "--before", "nosuchrev"],
+            {},
+            "--before nosuchrev: no such revision in",
+            id="revision",
+        ),
         pytest.param(
             ["apply", "max-workers"],
             {".migrate/recipes/latin.toml": b'id = "caf\xe9"\n'},
@@ -868,6 +873,32 @@ def test_a_kill_9_during_a_base_check_leaves_no_worktree_behind(tmp_path: Path) 
     cleaned = run_migrate(repo, "recover")
     assert cleaned.returncode == 0, cleaned.stderr
     assert not any((repo / ".git/migrate/worktrees").iterdir())
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_a_worktree_git_cannot_create_is_one_sentence(tmp_path: Path) -> None:
+    """git fails to add the run's worktree (here `.git/worktrees` is a file): the command
+    says what git refused, exits 3, and leaves nothing behind."""
+    repo = repo_with(tmp_path)
+    (repo / ".git/worktrees").write_text("not a folder\n")
+    result = run_migrate(repo, "apply", "max-workers", "--yes")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "git refused to create the run's worktree" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert git(repo, "for-each-ref", "refs/heads/migrate", "refs/migrate") == ""
+
+
+def test_a_worktree_deleted_by_hand_does_not_block_the_next_run(tmp_path: Path) -> None:
+    """The user deleted a base check's worktree folder after a crash, without `git worktree
+    prune`: git still has it registered, and the next check of that base replaces it."""
+    repo = repo_with(tmp_path, doc_recipe("if grep -q Performance CLAUDE.md; then exit 1; fi"))
+    stale = repo / f".git/migrate/worktrees/base-{git(repo, 'rev-parse', 'HEAD')[:12]}"
+    stale.parent.mkdir(parents=True)
+    git(repo, "worktree", "add", "-q", "--detach", str(stale))
+    shutil.rmtree(stale)
+    result = run_migrate(repo, "apply", "doc-check", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr  # the step failed its check
+    assert "reverted" in result.stdout and "git refused" not in result.stderr
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 

@@ -412,6 +412,26 @@ def test_a_new_run_does_not_switch_a_user_who_committed_on_the_base_during_the_r
     assert git(repo, "rev-parse", "HEAD~1") == start
 
 
+def test_a_command_run_in_a_subfolder_works_on_the_whole_repository(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    result = run_migrate(repo / ".claude/hooks", "apply", "max-workers", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "max_workers=50" in (repo / ".claude/hooks/detect_batch.py").read_text()
+    assert [s["recipe"] for s in last_steps(repo)] == ["max-workers"]
+
+
+def test_trailers_are_the_migrate_ones_of_the_last_paragraph_last_value_wins() -> None:
+    """A message the user edited: a trailer of theirs, a line that only looks like one, and
+    a key given twice (the later one holds)."""
+    from migrate.engine import git as gitrepo
+
+    message = (
+        "Increase max_workers\n\nMigrate-Run: old\n\nMigrate-Run: first\nMigrate-Recipe: pools\n"
+        "Signed-off-by: Ada <ada@example.com>\nMigrate-Note without a colon\nMigrate-Run: last\n"
+    )
+    assert gitrepo.trailers(message) == {"Migrate-Run": "last", "Migrate-Recipe": "pools"}
+
+
 def test_in_place_commits_on_the_current_branch(tmp_path: Path) -> None:
     repo = project(tmp_path)
     base = head(repo)
