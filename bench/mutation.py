@@ -44,7 +44,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from migrate.compat import tomllib
@@ -674,6 +674,13 @@ def _survivor(line: int, operator: str, diff: str) -> str:
     )
 
 
+def _last_minutes(name: str) -> float:
+    try:
+        return float(json.loads((OUT / f"summary-{name}.json").read_text("utf-8"))["minutes"])
+    except (FileNotFoundError, ValueError, KeyError):
+        return 0.0
+
+
 def report(r: dict[str, object]) -> None:
     if "error" in r:
         print(f"{r['module']:14} not run: {r['error']}", flush=True)
@@ -735,14 +742,18 @@ def main() -> int:
         for name, (path, tests) in MODULES.items():
             print(f"{name:14} {path:28} {' '.join(tests)}")
         return 0
-    names = args.modules or list(MODULES)
+    # the longest first (by its last pass), so that the last module does not run alone on
+    # one core while the others idle
+    names = sorted(args.modules or list(MODULES), key=lambda n: -_last_minutes(n))
     OUT.mkdir(exist_ok=True)
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for r in pool.map(
-            lambda n: run_module(n, args.timeout, args.minutes, args.survivors, args.resume),
-            names,
-        ):
+        runs = [
+            pool.submit(run_module, n, args.timeout, args.minutes, args.survivors, args.resume)
+            for n in names
+        ]
+        for done in as_completed(runs):
+            r = done.result()
             report(r)  # as each module ends: a long pass stopped half way keeps what it found
             results.append(r)
     return 0 if all(float(r["rate"]) >= 90 for r in results) else 1  # type: ignore[arg-type]
