@@ -679,9 +679,19 @@ def test_crashing_member_is_its_error_not_the_runners(project: Project) -> None:
     }
 
 
-def test_other_exit_code_with_json_still_decides(project: Project) -> None:
+@pytest.mark.parametrize(
+    "ending",
+    [
+        pytest.param("raise SystemExit(1)\n", id="exit-1"),
+        pytest.param(  # exit code -1 inside the runtime
+            "import os, signal, sys\nsys.stdout.flush()\nos.kill(os.getpid(), signal.SIGHUP)\n",
+            id="killed-by-sighup",
+        ),
+    ],
+)
+def test_other_exit_code_with_json_still_decides(project: Project, ending: str) -> None:
     members = [
-        project.hook("a.py", prints_json(decision("deny", "no")) + "raise SystemExit(1)\n"),
+        project.hook("a.py", prints_json(decision("deny", "no")) + ending),
         project.hook("b.py", prints_json(decision("allow", "yes"))),
     ]
     specific = project.run_unified(members, pre_tool()).json["hookSpecificOutput"]
