@@ -732,6 +732,8 @@ def main() -> int:
     # `migrate apply` (Python installs no KeyboardInterrupt handler then): the Ctrl-C tests
     # would fail without any mutant. A handler here becomes the default again in each child.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "SIGHUP"):  # and nohup's ignored SIGHUP, which children inherit too
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if args.run_tests:
         return run_tests(args.run_tests, args.thorough)
     if args.report:

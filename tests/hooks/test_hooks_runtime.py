@@ -684,7 +684,9 @@ def test_crashing_member_is_its_error_not_the_runners(project: Project) -> None:
     [
         pytest.param("raise SystemExit(1)\n", id="exit-1"),
         pytest.param(  # exit code -1 inside the runtime
-            "import os, signal, sys\nsys.stdout.flush()\nos.kill(os.getpid(), signal.SIGHUP)\n",
+            "import os, signal, sys\nsys.stdout.flush()\n"  # SIGHUP as it is by default, even
+            "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"  # under nohup, which ignores it
+            "os.kill(os.getpid(), signal.SIGHUP)\n",
             id="killed-by-sighup",
         ),
     ],
