@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from migrate.errors import UserError
-from migrate.files import encode, link_problem
+from migrate.files import PYTHON, encode, link_problem
 from migrate.model import FileChange
 from migrate.pysource.parse import parses
 
@@ -21,7 +21,7 @@ class UnparsableOutput(UserError):
 def check(changes: Iterable[FileChange]) -> None:
     """Refuse the whole change set if any new Python text no longer parses."""
     for change in changes:
-        if change.after is None or not change.path.endswith((".py", ".pyi")):
+        if change.after is None or not change.path.endswith(PYTHON):
             continue
         if not parses(change.after, change.path):
             raise UnparsableOutput(

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from migrate.files import PYTHON
+
 KEYWORD = "max_workers"
 PROCESS_POOL = "ProcessPoolExecutor"
 POOLS = ("ThreadPoolExecutor", PROCESS_POOL)
-PYTHON_SUFFIXES = (".py", ".pyi")
+PYTHON_SUFFIXES = PYTHON  # one definition, in migrate.files
 
 
 class Candidate(NamedTuple):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from migrate.files import Snapshot, newline_of
+from migrate.files import PYTHON, Snapshot, newline_of
 from migrate.hooks import settings
 from migrate.model import EMPTY, UNSAFE, FileChange, Finding, TransformResult
 from migrate.pysource.edits import Edit, apply_edits
@@ -368,7 +368,7 @@ def subprocess_timeouts(snapshot: Snapshot, params: Mapping[str, Any]) -> Transf
     findings: list[Finding] = []
     counts: Counter[str] = Counter({key: 0 for key in _COUNT_KEYS})
     for path in snapshot.files:
-        if not path.endswith((".py", ".pyi")):
+        if not path.endswith(PYTHON):
             continue
         source = snapshot.read(path)
         if source is None:

@@ -18,7 +18,7 @@ import libcst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
 
 from migrate.errors import UserError
-from migrate.files import Snapshot
+from migrate.files import PYTHON, Snapshot
 from migrate.model import FileChange, Finding, TransformResult
 from migrate.pysource.parse import Unparsable, parse_cst
 from migrate.transforms._signature import TransformFn
@@ -81,7 +81,7 @@ def _run_libcst(
 ) -> TransformResult:
     changes, findings = [], []
     for rel in snapshot.files:
-        source = snapshot.read(rel) if rel.endswith((".py", ".pyi")) else None
+        source = snapshot.read(rel) if rel.endswith(PYTHON) else None
         if source is None:
             continue
         module = parse_cst(source.text)
@@ -139,7 +139,7 @@ def _run_bowler(build: Any, path: Path, snapshot: Snapshot) -> TransformResult:
     tool = _bowler_tool(build, path)
     changes, findings = [], []
     for rel in snapshot.files:
-        source = snapshot.read(rel) if rel.endswith((".py", ".pyi")) else None
+        source = snapshot.read(rel) if rel.endswith(PYTHON) else None
         if source is None:
             continue
         after = _guarded(path, rel, lambda t=source.text, r=rel: _bowler_text(tool, t, r))  # type: ignore[misc]
